@@ -1,0 +1,70 @@
+package dev.hybridvit.models;
+
+import dev.hybridvit.models.nextvit.NextViT;
+
+import java.nio.file.FileSystems;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Every model users can name, by its timm-style name. Families add their specs here. */
+public final class ModelRegistry {
+    private static final Map<String, ModelSpec> MODELS = new LinkedHashMap<>();
+
+    static {
+        NextViT.specs().forEach(ModelRegistry::add);
+    }
+
+    private ModelRegistry() {}
+
+    private static void add(ModelSpec spec) {
+        if (MODELS.putIfAbsent(spec.name(), spec) != null) throw new IllegalStateException("duplicate model " + spec.name());
+    }
+
+    public static List<ModelSpec> all() {
+        return List.copyOf(MODELS.values());
+    }
+
+    public static List<String> names() {
+        return List.copyOf(MODELS.keySet());
+    }
+
+    /** Names matching a shell-style glob such as {@code nextvit_*}. */
+    public static List<String> names(String glob) {
+        var matcher = FileSystems.getDefault().getPathMatcher("glob:" + glob);
+        return MODELS.keySet().stream().filter(n -> matcher.matches(Path.of(n))).toList();
+    }
+
+    /** The spec for {@code name}; an unknown name gets an error that suggests the closest ones. */
+    public static ModelSpec get(String name) {
+        ModelSpec spec = MODELS.get(name);
+        if (spec == null) {
+            throw new IllegalArgumentException("unknown model '" + name + "'. Did you mean: "
+                    + String.join(", ", suggestions(name)) + "? (`models` lists all)");
+        }
+        return spec;
+    }
+
+    static List<String> suggestions(String name) {
+        List<String> all = new ArrayList<>(MODELS.keySet());
+        all.sort(Comparator.comparingInt(n -> editDistance(name.toLowerCase(), n)));
+        return all.subList(0, Math.min(3, all.size()));
+    }
+
+    private static int editDistance(String a, String b) {
+        int[] prev = new int[b.length() + 1], cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) prev[j] = j;
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                cur[j] = Math.min(sub, Math.min(prev[j] + 1, cur[j - 1] + 1));
+            }
+            int[] t = prev; prev = cur; cur = t;
+        }
+        return prev[b.length()];
+    }
+}

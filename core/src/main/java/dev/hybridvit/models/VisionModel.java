@@ -1,0 +1,124 @@
+package dev.hybridvit.models;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import dev.hybridvit.nn.Module;
+import dev.hybridvit.tensor.Tensors;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A classification backbone seen as a pipeline: stem → stage 1 … stage n → head. The parts are
+ * views over the module tree (they do not change state-dict names); the pipeline is what
+ * {@code forwardStages} (dense prediction), per-stage MAC/latency profiling and the CLI's stage
+ * table are built on.
+ *
+ * <p>A model owns the manager its weights live in; close it to free them.
+ */
+public abstract class VisionModel extends Module implements AutoCloseable {
+    private NDManager manager;
+    private final ModelSpec spec;
+    private final ModelOptions options;
+
+    protected VisionModel(ModelSpec spec, ModelOptions options) {
+        this.spec = spec;
+        this.options = options;
+    }
+
+    public ModelSpec spec() { return spec; }
+    public ModelOptions options() { return options; }
+    public int imageSize() { return options.imageSize(spec); }
+    public int numClasses() { return options.numClasses(); }
+
+    /** Stem: image → first-stage input. */
+    protected abstract NDArray stem(NDArray x);
+
+    public abstract int numStages();
+
+    /** Stage {@code i} (0-based). */
+    protected abstract NDArray stage(int i, NDArray x);
+
+    /** Final feature map → logits (norm/pool/classifier as the family defines it). */
+    public abstract NDArray forwardHead(NDArray features);
+
+    /** Channels of each stage's output. */
+    public abstract int[] stageChannels();
+
+    /** Downsampling factor of each stage's output relative to the input. */
+    public abstract int[] stageStrides();
+
+    /** Rejects input sizes the architecture cannot take, with a reason. */
+    public abstract void checkInputSize(int height, int width);
+
+    /** Feature maps after each stage (channels {@link #stageChannels}, strides {@link #stageStrides}). */
+    public List<NDArray> forwardStages(NDArray x) {
+        checkInput(x);
+        List<NDArray> out = new ArrayList<>();
+        x = stem(x);
+        for (int i = 0; i < numStages(); i++) {
+            x = stage(i, x);
+            out.add(x);
+        }
+        return out;
+    }
+
+    /** The last stage's feature map (before the head). */
+    public NDArray forwardFeatures(NDArray x) {
+        checkInput(x);
+        x = stem(x);
+        for (int i = 0; i < numStages(); i++) x = stage(i, x);
+        return x;
+    }
+
+    @Override
+    public NDArray forward(NDArray x) {
+        return forwardHead(forwardFeatures(x));
+    }
+
+    /** Forward in a scoped child manager: only the logits survive (use this in loops). */
+    public NDArray predict(NDArray x) {
+        return Tensors.scoped(x, this::forward);
+    }
+
+    /** Runs the stem alone; then {@link #runStage}: used by per-stage profiling. */
+    public NDArray runStem(NDArray x) { checkInput(x); return stem(x); }
+
+    public NDArray runStage(int i, NDArray x) { return stage(i, x); }
+
+    private void checkInput(NDArray x) {
+        var s = x.getShape();
+        if (s.dimension() != 4 || s.get(1) != 3) {
+            throw new IllegalArgumentException(spec.name() + " expects an N×3×H×W tensor, got shape " + s);
+        }
+        checkInputSize((int) s.get(2), (int) s.get(3));
+    }
+
+    /**
+     * The deploy form (folds what the family folds for inference). Families without one return
+     * normally and leave the model unchanged; a second call is refused.
+     */
+    public void reparameterize() {
+        throw new UnsupportedOperationException(spec.name() + " has no deploy form");
+    }
+
+    public boolean isReparameterized() { return false; }
+
+    /** Allocates and initialises the weights in a new manager owned by this model (eval mode). */
+    public final VisionModel build(long seed) {
+        if (manager != null) throw new IllegalStateException("model already built");
+        manager = Tensors.newManager();
+        Tensors.seed(seed);
+        materialize(manager);
+        setTraining(false);
+        return this;
+    }
+
+    public NDManager manager() { return manager; }
+
+    @Override
+    public void close() {
+        if (manager != null) manager.close();
+        manager = null;
+    }
+}

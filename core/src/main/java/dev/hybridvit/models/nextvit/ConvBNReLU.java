@@ -1,0 +1,26 @@
+package dev.hybridvit.models.nextvit;
+
+import ai.djl.ndarray.NDArray;
+import dev.hybridvit.nn.Activation;
+import dev.hybridvit.nn.BatchNorm;
+import dev.hybridvit.nn.Conv2d;
+import dev.hybridvit.nn.Init;
+import dev.hybridvit.nn.Module;
+
+/** Stem unit: 3×3 conv (padding 1, no bias) → BN → ReLU; keys {@code conv}, {@code norm}. */
+final class ConvBNReLU extends Module {
+    private final Conv2d conv;
+    private final BatchNorm norm;
+    private final Activation act;
+
+    ConvBNReLU(int in, int out, int stride) {
+        conv = register("conv", new Conv2d(in, out, 3, stride, 1, 1, false, Init.TRUNC_NORMAL_02));
+        norm = register("norm", new BatchNorm(out));
+        act = register("act", Activation.relu());
+    }
+
+    @Override
+    public NDArray forward(NDArray x) {
+        return act.forward(norm.forward(conv.forward(x)));
+    }
+}

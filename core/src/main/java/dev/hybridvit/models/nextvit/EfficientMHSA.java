@@ -1,0 +1,64 @@
+package dev.hybridvit.models.nextvit;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.pooling.Pool;
+import dev.hybridvit.nn.Attention;
+import dev.hybridvit.nn.BatchNorm;
+import dev.hybridvit.nn.BatchNormFold;
+import dev.hybridvit.nn.Linear;
+import dev.hybridvit.nn.Module;
+
+/**
+ * E-MHSA: multi-head self-attention whose keys and values come from tokens average-pooled by
+ * sr² along the flattened raster sequence (a 1-D pool whose windows cross image rows, trailing
+ * tokens dropped — exactly as the official code, not a 2-D sr×sr pool), followed by BatchNorm1d.
+ */
+final class EfficientMHSA extends Module {
+    final Linear q, k, v, proj;
+    private final BatchNorm norm;
+    private final int heads, sr;
+    private final double scale;
+    private boolean merged;
+
+    EfficientMHSA(int dim, int sr) {
+        this.heads = dim / NextViTConfig.HEAD_DIM;
+        this.sr = sr;
+        this.scale = Math.pow(NextViTConfig.HEAD_DIM, -0.5);
+        q = register("q", new Linear(dim, dim, true));
+        k = register("k", new Linear(dim, dim, true));
+        v = register("v", new Linear(dim, dim, true));
+        proj = register("proj", new Linear(dim, dim, true));
+        norm = sr > 1 ? register("norm", new BatchNorm(dim)) : null;
+    }
+
+    /** Tokens B×N×C → B×N×C. */
+    @Override
+    public NDArray forward(NDArray x) {
+        NDArray queries = Attention.splitHeads(q.forward(x), heads);
+        NDArray kv = x;
+        if (sr > 1) {
+            int window = sr * sr;
+            NDArray pooled = Pool.avgPool1d(x.transpose(0, 2, 1), new Shape(window), new Shape(window), new Shape(0), false, false);
+            if (!merged) pooled = norm.forward(pooled);
+            kv = pooled.transpose(0, 2, 1);
+        }
+        NDArray out = Attention.attend(queries, Attention.splitHeads(k.forward(kv), heads),
+                Attention.splitHeads(v.forward(kv), heads), scale, null);
+        return proj.forward(Attention.mergeHeads(out));
+    }
+
+    /** Minimum token count (one full pooling window). */
+    int minTokens() {
+        return sr * sr;
+    }
+
+    /** Folds the block's pre-norm (and, with token pooling, this module's BN1d) into q, k, v. */
+    void mergeBatchNorm(double[][] preNorm) {
+        BatchNormFold.foldInto(q.weight(), q.bias(), preNorm);
+        double[][] kvAffine = sr > 1 ? BatchNormFold.compose(preNorm, norm.affine()) : preNorm;
+        BatchNormFold.foldInto(k.weight(), k.bias(), kvAffine);
+        BatchNormFold.foldInto(v.weight(), v.bias(), kvAffine);
+        merged = true;
+    }
+}

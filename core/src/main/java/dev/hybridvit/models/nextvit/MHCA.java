@@ -1,0 +1,32 @@
+package dev.hybridvit.models.nextvit;
+
+import ai.djl.ndarray.NDArray;
+import dev.hybridvit.nn.Activation;
+import dev.hybridvit.nn.BatchNorm;
+import dev.hybridvit.nn.Conv2d;
+import dev.hybridvit.nn.Init;
+import dev.hybridvit.nn.Module;
+
+/**
+ * Multi-Head Convolutional Attention: a 3×3 group conv with one 32-channel group per head → BN →
+ * ReLU → 1×1 projection.
+ */
+final class MHCA extends Module {
+    private final Conv2d groupConv;
+    private final BatchNorm norm;
+    private final Activation act;
+    private final Conv2d projection;
+
+    MHCA(int channels) {
+        groupConv = register("group_conv3x3", new Conv2d(channels, channels, 3, 1, 1,
+                channels / NextViTConfig.HEAD_DIM, false, Init.TRUNC_NORMAL_02));
+        norm = register("norm", new BatchNorm(channels));
+        act = register("act", Activation.relu());
+        projection = register("projection", Conv2d.pointwise(channels, channels, false));
+    }
+
+    @Override
+    public NDArray forward(NDArray x) {
+        return projection.forward(act.forward(norm.forward(groupConv.forward(x))));
+    }
+}

@@ -1,0 +1,44 @@
+package dev.hybridvit.models.nextvit;
+
+import ai.djl.ndarray.NDArray;
+import dev.hybridvit.nn.Activation;
+import dev.hybridvit.nn.BatchNorm;
+import dev.hybridvit.nn.BatchNormFold;
+import dev.hybridvit.nn.ConvMlp;
+import dev.hybridvit.nn.DropPath;
+import dev.hybridvit.nn.Module;
+
+/** NCB (Next Convolution Block): patch embed, x + MHCA(x), x + MLP(BN(x)). */
+final class NextConvBlock extends Module {
+    private final PatchEmbed patchEmbed;
+    private final MHCA mhca;
+    private final DropPath attnDrop;
+    private final BatchNorm norm;
+    private final ConvMlp mlp;
+    private final DropPath mlpDrop;
+    private boolean merged;
+
+    NextConvBlock(int in, int out, int stride, double dropPath) {
+        patchEmbed = register("patch_embed", new PatchEmbed(in, out, stride));
+        mhca = register("mhca", new MHCA(out));
+        attnDrop = register("attention_path_dropout", new DropPath(dropPath));
+        norm = register("norm", new BatchNorm(out));
+        mlp = register("mlp", new ConvMlp(out, NextViTConfig.makeDivisible(out * NextViTConfig.NCB_MLP_RATIO, 32),
+                Activation.Kind.RELU));
+        mlpDrop = register("mlp_path_dropout", new DropPath(dropPath));
+    }
+
+    @Override
+    public NDArray forward(NDArray x) {
+        x = patchEmbed.forward(x);
+        x = x.add(attnDrop.forward(mhca.forward(x)));
+        NDArray normed = merged ? x : norm.forward(x);
+        return x.add(mlpDrop.forward(mlp.forward(normed)));
+    }
+
+    /** Deploy form: fold the pre-norm BN into {@code mlp.conv1}. */
+    void mergeBatchNorm() {
+        BatchNormFold.foldInto(mlp.conv1.weight(), mlp.conv1.bias(), norm.affine());
+        merged = true;
+    }
+}

@@ -1,0 +1,135 @@
+package dev.hybridvit.models.nextvit;
+
+import ai.djl.ndarray.NDArray;
+import dev.hybridvit.models.ModelOptions;
+import dev.hybridvit.models.ModelSpec;
+import dev.hybridvit.models.VisionModel;
+import dev.hybridvit.nn.AvgPool2d;
+import dev.hybridvit.nn.BatchNorm;
+import dev.hybridvit.nn.Linear;
+import dev.hybridvit.nn.Module;
+import dev.hybridvit.nn.Sequential;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Next-ViT (Li et al., arXiv 2207.05501): a 4-convolution stem, then NCB/NTB blocks laid out by
+ * the Next Hybrid Strategy, then BN → global average pool → linear head. State-dict keys follow
+ * the official code ({@code stem.i}, {@code features.k}, {@code norm}, {@code proj_head.0}).
+ */
+public final class NextViT extends VisionModel {
+    private final NextViTConfig config;
+    private final Sequential stem;
+    private final Sequential features;
+    private final BatchNorm norm;
+    private final Sequential projHead;
+    /** Index into {@code features} of the first block of each stage, plus the end. */
+    private final int[] stageStart = new int[5];
+    private boolean reparameterized;
+
+    public NextViT(ModelSpec spec, NextViTConfig config, ModelOptions options) {
+        super(spec, options);
+        this.config = config;
+        int[] stemCh = NextViTConfig.STEM_CHANNELS;
+        stem = register("stem", new Sequential(
+                new ConvBNReLU(3, stemCh[0], 2),
+                new ConvBNReLU(stemCh[0], stemCh[1], 1),
+                new ConvBNReLU(stemCh[1], stemCh[2], 1),
+                new ConvBNReLU(stemCh[2], stemCh[2], 2)));
+        features = register("features", new Sequential());
+        List<NextViTConfig.BlockSpec> blocks = config.blocks();
+        double rate = options.dropPath(config.pathDropout());
+        int in = stemCh[2];
+        int previousStage = -1;
+        for (int i = 0; i < blocks.size(); i++) {
+            NextViTConfig.BlockSpec b = blocks.get(i);
+            boolean first = b.stage() != previousStage;
+            if (first) stageStart[b.stage()] = i;
+            previousStage = b.stage();
+            int stride = first ? NextViTConfig.STAGE_STRIDES[b.stage()] : 1;
+            // torch.linspace(0, rate, depth)[i], evaluated in float32 as the official code does
+            double dp = blocks.size() == 1 ? 0 : (float) (rate * i / (blocks.size() - 1));
+            features.add(b.transformer()
+                    ? new NextTransformerBlock(in, b.outChannels(), stride, NextViTConfig.SR_RATIOS[b.stage()], dp)
+                    : new NextConvBlock(in, b.outChannels(), stride, dp));
+            in = b.outChannels();
+        }
+        stageStart[4] = blocks.size();
+        norm = register("norm", new BatchNorm(in));
+        projHead = register("proj_head", new Sequential(new Linear(in, options.numClasses(), true)));
+    }
+
+    public NextViTConfig config() { return config; }
+
+    @Override
+    protected NDArray stem(NDArray x) {
+        return stem.forward(x);
+    }
+
+    @Override
+    public int numStages() { return 4; }
+
+    @Override
+    protected NDArray stage(int i, NDArray x) {
+        for (int k = stageStart[i]; k < stageStart[i + 1]; k++) x = features.get(k).forward(x);
+        return x;
+    }
+
+    @Override
+    public NDArray forwardHead(NDArray features) {
+        NDArray pooled = AvgPool2d.global(norm.forward(features));
+        return projHead.forward(pooled);
+    }
+
+    @Override
+    public int[] stageChannels() { return new int[] {96, 256, 512, 1024}; }
+
+    @Override
+    public int[] stageStrides() { return new int[] {4, 8, 16, 32}; }
+
+    @Override
+    public void checkInputSize(int height, int width) {
+        // stem: two stride-2 3×3 convs with padding 1 → ceil(x/2) each; each later stage: ceil-mode 2×2 pool
+        int h = ceilHalf(ceilHalf(height)), w = ceilHalf(ceilHalf(width));
+        for (int s = 0; s < 4; s++) {
+            if (s > 0) { h = ceilHalf(h); w = ceilHalf(w); }
+            NextTransformerBlock ntb = features.get(stageStart[s + 1] - 1) instanceof NextTransformerBlock t ? t : null;
+            if (ntb != null && (long) h * w < ntb.mhsa.minTokens()) {
+                throw new IllegalArgumentException(String.format(
+                        "input %dx%d is too small for %s: stage %d has %dx%d tokens, fewer than one E-MHSA pooling window of %d",
+                        height, width, spec().name(), s + 1, h, w, ntb.mhsa.minTokens()));
+            }
+        }
+    }
+
+    private static int ceilHalf(int x) { return (x + 1) / 2; }
+
+    /**
+     * The deploy form (official {@code merge_bn}): folds every pre-norm BN into the linear op it
+     * feeds. Switches to eval mode; the BN slots stay, so the state dict keeps its keys.
+     */
+    @Override
+    public void reparameterize() {
+        if (reparameterized) throw new IllegalStateException(spec().name() + " is already reparameterized");
+        setTraining(false);
+        for (Module block : features.layers()) {
+            if (block instanceof NextConvBlock ncb) ncb.mergeBatchNorm();
+            else ((NextTransformerBlock) block).mergeBatchNorm();
+        }
+        reparameterized = true;
+    }
+
+    @Override
+    public boolean isReparameterized() { return reparameterized; }
+
+    /** Registry entries for the released variants (native resolution 224, crop 0.875). */
+    public static List<ModelSpec> specs() {
+        List<ModelSpec> out = new ArrayList<>();
+        for (NextViTConfig c : NextViTConfig.RELEASED) {
+            out.add(new ModelSpec(c.name(), "nextvit", "Next-ViT depths " + java.util.Arrays.toString(c.depths()), 224,
+                    224.0 / 256, (spec, opts) -> new NextViT(spec, c, opts)));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,51 @@
+package dev.hybridvit.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * Folds a per-channel affine map that runs <em>before</em> a linear op (a pre-norm BatchNorm) into
+ * that op — Next-ViT's {@code merge_pre_bn}: for y = W(s⊙x + t) + b it sets W' = W·diag(s) and
+ * b' = b + W·t, computed in float64 from the original W.
+ */
+public final class BatchNormFold {
+    private BatchNormFold() {}
+
+    /** The composition "first a, then b" of two per-channel affine maps {s, t}. */
+    public static double[][] compose(double[][] a, double[][] b) {
+        int n = a[0].length;
+        double[] s = new double[n], t = new double[n];
+        for (int i = 0; i < n; i++) {
+            s[i] = a[0][i] * b[0][i];
+            t[i] = b[0][i] * a[1][i] + b[1][i];
+        }
+        return new double[][] {s, t};
+    }
+
+    /** {@code weight} is O×I (Linear) or O×I×1×1 (pointwise conv); {@code bias} must exist. */
+    public static void foldInto(Parameter weight, Parameter bias, double[][] affine) {
+        Shape shape = weight.shape();
+        int out = (int) shape.get(0), in = (int) (shape.size() / out);
+        if (in != affine[0].length) {
+            throw new IllegalArgumentException("cannot fold " + affine[0].length + " channels into a weight of shape " + shape);
+        }
+        float[] w = weight.value().toFloatArray();
+        float[] b = bias.value().toFloatArray();
+        float[] w2 = new float[w.length];
+        for (int o = 0; o < out; o++) {
+            double acc = b[o];
+            for (int i = 0; i < in; i++) {
+                int at = o * in + i;
+                acc += (double) w[at] * affine[1][i];
+                w2[at] = (float) (w[at] * affine[0][i]);
+            }
+            b[o] = (float) acc;
+        }
+        NDArray nw = weight.value().getManager().create(w2, shape);
+        NDArray nb = bias.value().getManager().create(b, bias.shape());
+        weight.copyFrom(nw);
+        bias.copyFrom(nb);
+        nw.close();
+        nb.close();
+    }
+}

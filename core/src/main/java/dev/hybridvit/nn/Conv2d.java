@@ -1,0 +1,40 @@
+package dev.hybridvit.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+
+/** 2-D convolution ({@code nn.Conv2d}): square kernel, stride, zero padding, groups, optional bias. */
+public final class Conv2d extends Module {
+    public final int in, out, kernel, stride, padding, groups;
+    private final Parameter weight;
+    private final Parameter bias;
+
+    public Conv2d(int in, int out, int kernel, int stride, int padding, int groups, boolean bias, Init init) {
+        if (in % groups != 0 || out % groups != 0) {
+            throw new IllegalArgumentException("channels " + in + "->" + out + " not divisible by groups " + groups);
+        }
+        this.in = in; this.out = out; this.kernel = kernel; this.stride = stride; this.padding = padding; this.groups = groups;
+        this.weight = parameter("weight", new Shape(out, in / groups, kernel, kernel), init);
+        this.bias = bias ? parameter("bias", new Shape(out), Init.ZEROS) : null;
+    }
+
+    /** A 1×1 convolution with the default (trunc-normal .02) init. */
+    public static Conv2d pointwise(int in, int out, boolean bias) {
+        return new Conv2d(in, out, 1, 1, 0, 1, bias, Init.TRUNC_NORMAL_02);
+    }
+
+    public Parameter weight() { return weight; }
+    public Parameter bias() { return bias; }
+
+    @Override
+    public NDArray forward(NDArray x) {
+        if (x.getShape().dimension() != 4 || x.getShape().get(1) != in) {
+            throw new IllegalArgumentException("Conv2d expects N×" + in + "×H×W, got " + x.getShape());
+        }
+        NDArray y = ai.djl.nn.convolutional.Conv2d.conv2d(x, weight.value(), bias == null ? null : bias.value(),
+                new Shape(stride, stride), new Shape(padding, padding), new Shape(1, 1), groups).singletonOrThrow();
+        Shape s = y.getShape();
+        MacCounter.add(s.size() * (long) (in / groups) * kernel * kernel);
+        return y;
+    }
+}

@@ -1,0 +1,60 @@
+package dev.hybridvit.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * A named tensor slot of a {@link Module}: a trainable parameter or a buffer (running statistics,
+ * counters). Its value lives in the owning model's manager.
+ */
+public final class Parameter {
+    private final Shape shape;
+    private final DataType dtype;
+    private final boolean trainable;
+    private final Init init;
+    private NDArray value;
+
+    Parameter(Shape shape, DataType dtype, boolean trainable, Init init) {
+        this.shape = shape;
+        this.dtype = dtype;
+        this.trainable = trainable;
+        this.init = init;
+    }
+
+    public Shape shape() { return shape; }
+    public DataType dtype() { return dtype; }
+    /** False for buffers such as BatchNorm running statistics. */
+    public boolean isTrainable() { return trainable; }
+
+    public NDArray value() {
+        if (value == null) throw new IllegalStateException("parameter not materialised yet");
+        return value;
+    }
+
+    void materialize(NDManager manager) {
+        NDArray created = init.create(manager, shape, dtype);
+        replace(created);
+    }
+
+    /** Copies {@code source} (same shape; cast to this slot's dtype) into this slot, in the slot's manager. */
+    public void copyFrom(NDArray source) {
+        if (!source.getShape().equals(shape)) {
+            throw new IllegalArgumentException("shape " + source.getShape() + " does not fit " + shape);
+        }
+        NDManager owner = value().getManager();
+        NDArray copy = source.getDataType() == dtype ? source.duplicate() : source.toType(dtype, false);
+        copy.attach(owner);
+        replace(copy);
+    }
+
+    private void replace(NDArray next) {
+        boolean grad = value != null && value.hasGradient();
+        if (value != null) value.close();
+        value = next;
+        if (grad) value.setRequiresGradient(true);
+    }
+
+    public long numel() { return shape.size(); }
+}

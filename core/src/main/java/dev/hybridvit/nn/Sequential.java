@@ -1,0 +1,31 @@
+package dev.hybridvit.nn;
+
+import ai.djl.ndarray.NDArray;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Children named 0, 1, 2, … applied in order ({@code nn.Sequential}). */
+public final class Sequential extends Module {
+    private final List<Module> layers = new ArrayList<>();
+
+    public Sequential(Module... layers) {
+        for (Module m : layers) add(m);
+    }
+
+    public Sequential add(Module m) {
+        register(Integer.toString(layers.size()), m);
+        layers.add(m);
+        return this;
+    }
+
+    public Module get(int i) { return layers.get(i); }
+    public int size() { return layers.size(); }
+    public List<Module> layers() { return List.copyOf(layers); }
+
+    @Override
+    public NDArray forward(NDArray x) {
+        for (Module m : layers) x = m.forward(x);
+        return x;
+    }
+}

@@ -1,0 +1,72 @@
+package dev.hybridvit.tensor;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+import java.util.function.Function;
+
+/**
+ * The one seam to DJL's array engine: managers, scoping and host copies. Nothing model-specific.
+ *
+ * <p>Memory rule of the project: every array lives in an {@link NDManager}; a forward pass or a
+ * training step runs in a child manager that is closed when the step ends, so intermediate
+ * activations never outlive the step (see {@link #scoped}).
+ */
+public final class Tensors {
+    private Tensors() {}
+
+    /** A new root manager on the CPU with the PyTorch engine. */
+    public static NDManager newManager() {
+        return NDManager.newBaseManager(Device.cpu(), "PyTorch");
+    }
+
+    /** Seeds libtorch's generator (parameter initialisation, dropout, drop-path). */
+    public static void seed(long seed) {
+        Engine.getEngine("PyTorch").setRandomSeed((int) seed);
+    }
+
+    /**
+     * Runs {@code step} on {@code input} inside a child manager of the input's manager: every
+     * array the step creates is freed when it returns, except its result, which is moved to the
+     * input's manager.
+     */
+    public static NDArray scoped(NDArray input, Function<NDArray, NDArray> step) {
+        NDManager owner = input.getManager();
+        try (NDManager scope = owner.newSubManager()) {
+            input.tempAttach(scope);
+            NDArray out = step.apply(input);
+            out.attach(owner);
+            return out;
+        }
+    }
+
+    public static NDArray fromFloats(NDManager manager, float[] data, long... shape) {
+        Shape s = new Shape(shape);
+        if (s.size() != data.length) {
+            throw new IllegalArgumentException("data has " + data.length + " values but shape " + s + " needs " + s.size());
+        }
+        return manager.create(data, s);
+    }
+
+    public static float[] toFloats(NDArray a) {
+        return a.getDataType() == DataType.FLOAT32 ? a.toFloatArray() : a.toType(DataType.FLOAT32, false).toFloatArray();
+    }
+
+    /** Max |a-b| over all elements (host side; for checks and tests). */
+    public static double maxAbsDiff(float[] a, float[] b) {
+        if (a.length != b.length) throw new IllegalArgumentException("length " + a.length + " vs " + b.length);
+        double m = 0;
+        for (int i = 0; i < a.length; i++) m = Math.max(m, Math.abs((double) a[i] - b[i]));
+        return m;
+    }
+
+    public static double maxAbs(float[] a) {
+        double m = 0;
+        for (float v : a) m = Math.max(m, Math.abs(v));
+        return m;
+    }
+}
