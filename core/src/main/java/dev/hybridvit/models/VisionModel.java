@@ -48,6 +48,12 @@ public abstract class VisionModel extends Module implements AutoCloseable {
     /** Downsampling factor of each stage's output relative to the input. */
     public abstract int[] stageStrides();
 
+    /**
+     * Which part of the pipeline a state-dict key belongs to: {@code stem}, {@code stage1} …
+     * {@code stageN} or {@code head} (for per-stage parameter tables).
+     */
+    public abstract String partOf(String stateDictKey);
+
     /** Rejects input sizes the architecture cannot take, with a reason. */
     public abstract void checkInputSize(int height, int width);
 

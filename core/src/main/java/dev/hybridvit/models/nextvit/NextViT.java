@@ -83,6 +83,16 @@ public final class NextViT extends VisionModel {
     }
 
     @Override
+    public String partOf(String key) {
+        if (key.startsWith("stem.")) return "stem";
+        if (!key.startsWith("features.")) return "head";
+        int block = Integer.parseInt(key.split("\\.")[1]);
+        int stage = 0;
+        while (block >= stageStart[stage + 1]) stage++;
+        return "stage" + (stage + 1);
+    }
+
+    @Override
     public int[] stageChannels() { return new int[] {96, 256, 512, 1024}; }
 
     @Override

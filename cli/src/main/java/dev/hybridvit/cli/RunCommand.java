@@ -1,0 +1,62 @@
+package dev.hybridvit.cli;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import dev.hybridvit.models.ModelOptions;
+import dev.hybridvit.models.ModelRegistry;
+import dev.hybridvit.models.ModelSpec;
+import dev.hybridvit.models.VisionModel;
+import dev.hybridvit.tensor.Tensors;
+import dev.hybridvit.weights.Npy;
+import dev.hybridvit.weights.Weights;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code run MODEL --weights F --input X.npy --output Y.npy}: forward a raw NCHW float32 tensor
+ * and write the logits — the parity tool against a PyTorch run of the same weights.
+ */
+@Command(name = "run", description = "Forward a raw NCHW float32 .npy tensor and write the logits as .npy.")
+final class RunCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "MODEL") String model;
+    @Option(names = "--weights", required = true, description = "weights file (.safetensors) with the official key names") Path weights;
+    @Option(names = "--input", required = true, description = "input tensor, float32 N×3×H×W .npy") Path input;
+    @Option(names = "--output", required = true, description = "where to write the N×classes logits (.npy)") Path output;
+    @Option(names = "--img-size", description = "input resolution the model is built for (default: the input's height)") int imgSize;
+    @Option(names = "--num-classes", description = "classifier outputs (default: ${DEFAULT-VALUE})") int numClasses = 1000;
+    @Option(names = "--deploy", description = "run the reparameterised (BN-folded) deploy form") boolean deploy;
+
+    @Override
+    public Integer call() throws Exception {
+        ModelSpec spec = ModelRegistry.get(model);
+        Npy.Array x = Npy.read(input);
+        long[] s = x.shape();
+        if (s.length != 4 || s[1] != 3) {
+            throw new IllegalArgumentException(input + ": expected an N×3×H×W tensor, got shape " + Arrays.toString(s));
+        }
+        int size = imgSize > 0 ? imgSize : (int) s[2];
+        if (imgSize > 0 && (s[2] != imgSize || s[3] != imgSize)) {
+            throw new IllegalArgumentException(input + ": tensor is " + s[2] + "×" + s[3] + " but --img-size is " + imgSize);
+        }
+        ModelOptions options = ModelOptions.defaults().withNumClasses(numClasses).withImageSize(size);
+        try (VisionModel net = spec.create(options, 0)) {
+            net.checkInputSize((int) s[2], (int) s[3]);
+            NDManager manager = net.manager();
+            Map<String, NDArray> state = Weights.read(weights, manager);
+            net.loadStateDict(state);
+            state.values().forEach(NDArray::close);
+            if (deploy) net.reparameterize();
+            NDArray in = Tensors.fromFloats(manager, x.data(), s);
+            NDArray logits = net.predict(in);
+            Npy.write(output, logits.getShape().getShape(), Tensors.toFloats(logits));
+            System.err.printf("%s: wrote %s logits to %s%n", model, logits.getShape(), output);
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,110 @@
+package dev.hybridvit.models;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import dev.hybridvit.nn.Parameter;
+import dev.hybridvit.tensor.Tensors;
+import dev.hybridvit.weights.ReferenceFill;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Properties every registered model must have, at a small input size so the suite stays fast:
+ * output and feature shapes, finite gradients for every parameter, a working deploy form, and
+ * a useful error for an input it cannot take. A new registry entry is covered without new code.
+ */
+class AllModelsTest {
+    static final int SIZE = 64;
+
+    static List<String> models() {
+        return ModelRegistry.names();
+    }
+
+    /** Drop-path off: a randomly dropped branch would legitimately get a zero gradient. */
+    private static VisionModel build(String name, int classes) {
+        return ModelRegistry.get(name).create(ModelOptions.defaults().withImageSize(SIZE).withNumClasses(classes).withDropPath(0), 1);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("models")
+    void forwardAndStageShapes(String name) {
+        try (VisionModel model = build(name, 10)) {
+            NDArray x = model.manager().randomNormal(new Shape(2, 3, SIZE, SIZE));
+            assertThat(model.predict(x).getShape()).isEqualTo(new Shape(2, 10));
+            List<NDArray> stages = model.forwardStages(x);
+            assertThat(stages).hasSize(model.numStages());
+            for (int i = 0; i < stages.size(); i++) {
+                int side = (int) Math.ceil((double) SIZE / model.stageStrides()[i]);
+                assertThat(stages.get(i).getShape()).as("stage %d", i + 1)
+                        .isEqualTo(new Shape(2, model.stageChannels()[i], side, side));
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("models")
+    void trainingStepGivesFiniteGradientsForEveryParameter(String name) {
+        try (VisionModel model = build(name, 10)) {
+            model.setTraining(true);
+            model.requireGradients(true);
+            NDManager m = model.manager();
+            try (NDManager step = m.newSubManager()) {
+                NDArray x = step.randomNormal(new Shape(2, 3, SIZE, SIZE));
+                NDArray labels = step.create(new int[] {3, 7});
+                try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
+                    NDArray logits = model.forward(x);
+                    NDArray loss = logits.logSoftmax(1).mul(labels.oneHot(10)).sum().neg().div(2);
+                    gc.backward(loss);
+                }
+                List<String> bad = new ArrayList<>();
+                for (Map.Entry<String, Parameter> e : model.namedSlots().entrySet()) {
+                    if (!e.getValue().isTrainable()) continue;
+                    float[] g = e.getValue().value().getGradient().toFloatArray();
+                    boolean finite = true, nonZero = false;
+                    for (float v : g) { finite &= Float.isFinite(v); nonZero |= v != 0; }
+                    if (!finite || !nonZero) bad.add(e.getKey() + (finite ? " (all zero)" : " (not finite)"));
+                }
+                assertThat(bad).as("parameters without a finite, non-zero gradient").isEmpty();
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("models")
+    void deployFormMatchesEvalForm(String name) {
+        try (VisionModel model = build(name, 1000)) {
+            // the reference fill randomises BN statistics, so folding is not the identity
+            Map<String, NDArray> w = new ReferenceFill(11, 0.8, 2.0).stateDict(model.namedSlots(), model.manager());
+            model.loadStateDict(w);
+            NDArray x = model.manager().randomNormal(new Shape(2, 3, SIZE, SIZE));
+            float[] eval = Tensors.toFloats(model.predict(x));
+            try {
+                model.reparameterize();
+            } catch (UnsupportedOperationException none) {
+                return; // a family without a deploy form
+            }
+            float[] deploy = Tensors.toFloats(model.predict(x));
+            double rel = Tensors.maxAbsDiff(eval, deploy) / Math.max(1e-12, Tensors.maxAbs(eval));
+            assertThat(rel).as("deploy vs eval, relative").isLessThanOrEqualTo(1e-5);
+            assertThatThrownBy(model::reparameterize).isInstanceOf(IllegalStateException.class).hasMessageContaining("already");
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("models")
+    void rejectsTooSmallInputWithReason(String name) {
+        VisionModel model = ModelRegistry.get(name).architecture(ModelOptions.defaults());
+        assertThatThrownBy(() -> model.checkInputSize(8, 8)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(name);
+    }
+}
