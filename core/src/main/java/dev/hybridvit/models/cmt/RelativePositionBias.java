@@ -9,8 +9,9 @@ import dev.hybridvit.tensor.Tensors;
  * per head, per query position of the N = q×q token grid and per key position of the Nk = k×k
  * reduced key/value grid. The official model never resizes it (it is locked to its build
  * resolution); this is the project's extension, done the way timm resizes relative-position
- * tables: {@code F.interpolate(mode='bicubic', align_corners=False)} (libtorch's bicubic, Keys
- * kernel a = −0.75, edge-clamped, computed in float32), applied over the two grids in turn:
+ * tables: {@code F.interpolate(mode='bicubic', align_corners=False)} without antialiasing (Keys
+ * cubic kernel a = −0.75, taps clamped at the border; see {@link #bicubicMatrix}), applied over
+ * the two grids in turn:
  *
  * <ol>
  *   <li><b>query grid</b>: B → (heads, Nk, q, q), i.e. each (head, key) pair is one channel
@@ -19,14 +20,14 @@ import dev.hybridvit.tensor.Tensors;
  *       over key positions, resized to k'×k' → (heads, N', Nk').</li>
  * </ol>
  *
- * A step whose grid does not change is skipped, so resizing to the same size returns a
- * bit-identical copy. Both grids are square and raster-ordered (index = row·side + col), as the
- * model's tokens are.
+ * Each 2-D resize is the separable linear map W·X·Wᵀ with the 1-D interpolation matrix W (float32
+ * matmuls, so results agree with libtorch's kernel to float rounding, ~1e-7 relative). DJL's own
+ * {@code interpolation} is not used: its libtorch call enables antialiasing, which for bicubic
+ * switches to a = −0.5 with renormalised border weights — not what timm does. A step whose grid
+ * does not change is skipped, so resizing to the same size returns a bit-identical copy. Both
+ * grids are square and raster-ordered (index = row·side + col), as the model's tokens are.
  */
 public final class RelativePositionBias {
-    /** DJL's code for bicubic interpolation ({@code Image.Interpolation.BICUBIC}); libtorch uses align_corners=false. */
-    private static final int BICUBIC = 3;
-
     private RelativePositionBias() {}
 
     /** The bias shape for {@code heads} heads on a q×q query grid and a k×k key grid. */
@@ -68,9 +69,53 @@ public final class RelativePositionBias {
         });
     }
 
-    /** Bicubic resize of the last two axes of a 4-D array to side×side (libtorch, align_corners=false). */
+    /**
+     * Bicubic resize of the last two axes of {@code x} (…×n×n) to side×side, as the separable
+     * linear map Y = W·X·Wᵀ with W = {@link #bicubicMatrix}(n, side). Written with X as the first
+     * operand of each product: X·Wᵀ resizes the columns, then the same on the transposed result.
+     */
     static NDArray bicubic(NDArray x, int side) {
-        return x.getNDArrayInternal().interpolation(new long[] {side, side}, BICUBIC, false);
+        Shape s = x.getShape();
+        int n = (int) s.get(s.dimension() - 1);
+        if (s.get(s.dimension() - 2) != n) throw new IllegalArgumentException("grid must be square, got " + s);
+        int last = s.dimension() - 1;
+        NDArray wt = x.getManager().create(transpose(bicubicMatrix(n, side), side, n), new Shape(n, side));
+        NDArray cols = x.matMul(wt);                               // …×n(rows)×side(cols)
+        NDArray rows = cols.swapAxes(last - 1, last).matMul(wt);   // …×side(cols)×side(rows)
+        return rows.swapAxes(last - 1, last);
+    }
+
+    /**
+     * The m×n matrix (row-major) of PyTorch's {@code upsample_bicubic2d} along one axis with
+     * {@code align_corners=False} and no antialiasing — what {@code F.interpolate(mode='bicubic')}
+     * and timm use: output o samples the input at s = (n/m)·(o + ½) − ½; with i = ⌊s⌋ and t = s − i,
+     * taps i−1 … i+2 get the Keys cubic-convolution weights for a = −0.75, and taps outside
+     * [0, n−1] are clamped to the border (their weight adds to the edge sample). Computed in
+     * double, cast to float32 once.
+     */
+    static float[] bicubicMatrix(int n, int m) {
+        double a = -0.75, scale = (double) n / m;
+        float[] w = new float[m * n];
+        for (int o = 0; o < m; o++) {
+            double src = scale * (o + 0.5) - 0.5;
+            int i = (int) Math.floor(src);
+            double t = src - i;
+            double[] taps = {
+                ((a * (t + 1) - 5 * a) * (t + 1) + 8 * a) * (t + 1) - 4 * a,
+                ((a + 2) * t - (a + 3)) * t * t + 1,
+                ((a + 2) * (1 - t) - (a + 3)) * (1 - t) * (1 - t) + 1,
+                ((a * (2 - t) - 5 * a) * (2 - t) + 8 * a) * (2 - t) - 4 * a};
+            double[] row = new double[n];
+            for (int j = 0; j < 4; j++) row[Math.min(Math.max(i - 1 + j, 0), n - 1)] += taps[j];
+            for (int c = 0; c < n; c++) w[o * n + c] = (float) row[c];
+        }
+        return w;
+    }
+
+    private static float[] transpose(float[] a, int rows, int cols) {
+        float[] t = new float[a.length];
+        for (int r = 0; r < rows; r++) for (int c = 0; c < cols; c++) t[c * rows + r] = a[r * cols + c];
+        return t;
     }
 
     static int side(long n, String what) {
