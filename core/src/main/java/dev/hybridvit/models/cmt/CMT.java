@@ -177,6 +177,19 @@ public final class CMT extends VisionModel {
         return head.forward(drop.forward(AvgPool2d.global(x)));
     }
 
+    /** Stage s owns {@code relative_pos_x}, {@code patch_embed_x} and {@code blocks_x} (x = a…d). */
+    @Override
+    public String partOf(String key) {
+        if (key.startsWith("stem_")) return "stem";
+        for (int s = 0; s < 4; s++) {
+            char x = (char) ('a' + s);
+            if (key.startsWith("relative_pos_" + x) || key.startsWith("patch_embed_" + x + ".") || key.startsWith("blocks_" + x + ".")) {
+                return "stage" + (s + 1);
+            }
+        }
+        return "head";
+    }
+
     @Override
     public int[] stageChannels() { return config.dims(); }
 
