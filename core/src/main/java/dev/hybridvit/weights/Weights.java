@@ -105,7 +105,7 @@ public final class Weights {
             if (v instanceof Map<?, ?> m && !m.isEmpty()) {
                 Object bad = m.entrySet().stream().filter(e -> !(e.getValue() instanceof PickledTensor)).findFirst().orElseThrow();
                 throw new WeightsFormatException(file, "'" + key + "' is a dict but not a state dict: entry '"
-                        + ((Map.Entry<?, ?>) bad).getKey() + "' is a " + describe(((Map.Entry<?, ?>) bad).getValue()));
+                        + ((Map.Entry<?, ?>) bad).getKey() + "' is not a tensor (" + describe(((Map.Entry<?, ?>) bad).getValue()) + ")");
             }
         }
         List<String> keys = top.keySet().stream().map(String::valueOf).limit(20).toList();
@@ -124,6 +124,10 @@ public final class Weights {
         if (o instanceof Object[]) return "tuple";
         if (o instanceof PickledObject p) return p.className();
         if (o instanceof PickledTensor) return "tensor";
+        if (o instanceof Integer || o instanceof Long || o instanceof java.math.BigInteger) return "int";
+        if (o instanceof Double) return "float";
+        if (o instanceof String) return "str";
+        if (o instanceof Boolean) return "bool";
         return o.getClass().getSimpleName();
     }
 

@@ -117,7 +117,7 @@ public final class WeightsLoader {
         if (naming != null && !naming.family().equals(family)) {
             long known = tensors.keySet().stream().filter(slots::containsKey).count();
             if (known * 2 < tensors.size()) {
-                throw new WeightsFormatException(file, "looks like a " + naming.label() + " checkpoint (" + tensors.size()
+                throw new WeightsFormatException(file, "looks like a checkpoint with " + naming.label() + " names (" + tensors.size()
                         + " tensors, e.g. '" + firstMatching(tensors, naming) + "'), but " + model.spec().name() + " is a "
                         + family + " model");
             }
