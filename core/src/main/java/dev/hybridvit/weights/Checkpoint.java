@@ -44,10 +44,12 @@ public final class Checkpoint {
      * @param options    the options the model was built with (class count, image size, drop-path)
      * @param classNames class labels in logit order, empty if unknown
      * @param epoch      epochs completed, -1 if not from training
+     * @param reparameterized the weights are the deploy form (BN folded): load them into a reparameterized model
      * @param extra      free-form training state (learning-rate schedule position, optimizer
      *                   hyper-parameters, scalar optimizer state), kept as JSON
      */
-    public record Info(String model, ModelOptions options, List<String> classNames, long epoch, Map<String, Object> extra) {}
+    public record Info(String model, ModelOptions options, List<String> classNames, long epoch, boolean reparameterized,
+                       Map<String, Object> extra) {}
 
     /** A checkpoint read into memory; closing it frees all its arrays. */
     public record Contents(Info info, LinkedHashMap<String, NDArray> model, LinkedHashMap<String, NDArray> optimizer,
@@ -127,7 +129,8 @@ public final class Checkpoint {
             Map<String, Object> extra = JSON.readValue(meta.getOrDefault(META_EXTRA, "{}"), new TypeReference<>() {});
             String model = meta.get(META_MODEL);
             if (model == null) throw new WeightsFormatException(file, "checkpoint metadata has no model name");
-            return new Info(model, options, classes, Long.parseLong(meta.getOrDefault(META_EPOCH, "-1")), extra);
+            return new Info(model, options, classes, Long.parseLong(meta.getOrDefault(META_EPOCH, "-1")),
+                    c.path("reparameterized").asBoolean(false), extra);
         } catch (IOException | NumberFormatException e) {
             throw new WeightsFormatException(file, "checkpoint metadata is corrupt (" + e.getMessage() + ")", e);
         }

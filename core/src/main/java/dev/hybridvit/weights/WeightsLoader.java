@@ -213,8 +213,7 @@ public final class WeightsLoader {
                 "has no model name (not a hybridvit checkpoint): name the model to load it into"));
         VisionModel model = ModelRegistry.get(info.model()).create(info.options(), seed);
         try {
-            Map<String, String> meta = SafeTensors.metadata(file);
-            if (meta.getOrDefault(Checkpoint.META_CONFIG, "").contains("\"reparameterized\":true")) model.reparameterize();
+            if (info.reparameterized()) model.reparameterize();
             return new Loaded(model, load(model, file, Options.STRICT));
         } catch (IOException | RuntimeException e) {
             model.close();

@@ -74,6 +74,20 @@ class RoundTripTest {
                     }
                 }
             }
+
+            // a deploy-form checkpoint is rebuilt in deploy form
+            try {
+                a.reparameterize();
+            } catch (UnsupportedOperationException noDeployForm) {
+                return;
+            }
+            Path deploy = dir.resolve("deploy.safetensors");
+            Checkpoint.save(deploy, a);
+            LinkedHashMap<String, byte[]> folded = TestFiles.bytes(a.stateDict());
+            try (VisionModel d = WeightsLoader.createModel(deploy, 11).model()) {
+                assertThat(d.isReparameterized()).isTrue();
+                assertThat(TestFiles.firstDifference(d.stateDict(), folded, a.stateDict())).isNull();
+            }
         }
     }
 
