@@ -142,7 +142,7 @@ public final class Npy {
     private static Header header(DataInputStream in, Path file, String what) throws IOException {
         byte[] magic = in.readNBytes(6);
         if (!Arrays.equals(magic, MAGIC)) {
-            throw new WeightsFormatException(file, what + "not a .npy array (missing the \\x93NUMPY magic)");
+            throw new WeightsFormatException(file, what + "not a .npy file (missing the \\x93NUMPY magic)");
         }
         try {
             int major = in.readUnsignedByte();
