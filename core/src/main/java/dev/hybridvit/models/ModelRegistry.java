@@ -1,6 +1,7 @@
 package dev.hybridvit.models;
 
 import dev.hybridvit.models.nextvit.NextViT;
+import dev.hybridvit.models.trtvit.TRTViT;
 
 import java.nio.file.FileSystems;
 import java.nio.file.Path;
@@ -16,6 +17,7 @@ public final class ModelRegistry {
 
     static {
         NextViT.specs().forEach(ModelRegistry::add);
+        TRTViT.specs().forEach(ModelRegistry::add);
     }
 
     private ModelRegistry() {}
