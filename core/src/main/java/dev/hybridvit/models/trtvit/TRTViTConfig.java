@@ -154,8 +154,9 @@ public record TRTViTConfig(String name, String title, String pattern, int stemWi
 
     /** One-line summary used in the registry description. */
     public String summary() {
-        return String.format(Locale.ROOT, "%s (reconstruction): %s, depths %s, widths %s, R=%s", title, pattern,
-                Arrays.toString(depths), Arrays.toString(widths), r);
+        boolean mixed = Arrays.stream(kinds()).anyMatch(k -> k == Kind.MIX_A || k == Kind.MIX_B || k == Kind.MIX_C);
+        return String.format(Locale.ROOT, "%s (reconstruction): %s, depths %s, widths %s%s", title, pattern,
+                Arrays.toString(depths), Arrays.toString(widths), mixed ? ", R=" + r : "");
     }
 
     private static TRTViTConfig of(String name, String title, String pattern, int[] widths, int[] depths, double dropPath) {
