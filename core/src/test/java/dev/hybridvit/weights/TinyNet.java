@@ -49,5 +49,6 @@ final class TinyNet extends VisionModel {
     @Override public NDArray forwardHead(NDArray features) { return features; }
     @Override public int[] stageChannels() { return new int[] {8}; }
     @Override public int[] stageStrides() { return new int[] {1}; }
+    @Override public String partOf(String key) { return "stage1"; }
     @Override public void checkInputSize(int height, int width) {}
 }

@@ -1,6 +1,7 @@
 package dev.hybridvit.models.cmt;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.hybridvit.models.ModelOptions;
 import dev.hybridvit.models.ModelSpec;
@@ -16,6 +17,7 @@ import dev.hybridvit.nn.Linear;
 import dev.hybridvit.nn.Module;
 import dev.hybridvit.nn.Parameter;
 import dev.hybridvit.nn.Sequential;
+import dev.hybridvit.weights.StateDictAdapter;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -36,7 +38,7 @@ import java.util.Map;
  * biases bicubically ({@link RelativePositionBias}); {@link #adaptStateDict} does the same for a
  * checkpoint saved at another size.
  */
-public final class CMT extends VisionModel {
+public final class CMT extends VisionModel implements StateDictAdapter {
     private static final String[] STAGE_LETTERS = {"a", "b", "c", "d"};
     private final CMTConfig config;
     private final Parameter[] relativePos = new Parameter[4];
@@ -208,10 +210,21 @@ public final class CMT extends VisionModel {
         }
     }
 
-    /** CMT has no deploy form (no BN merging in the official code): returns with the model unchanged. */
+    /**
+     * Loader hook: a checkpoint saved at another resolution gets its {@code relative_pos_*}
+     * interpolated to this model's grids (see {@link #adaptStateDict(Map, Module)}).
+     */
     @Override
-    public void reparameterize() {
-        // nothing to fold
+    public void adaptStateDict(Map<String, NDArray> source, Map<String, Shape> target, NDManager manager, List<String> notes) {
+        Map<String, NDArray> adapted = adaptStateDict(source, this);
+        adapted.forEach((key, v) -> {
+            NDArray before = source.get(key);
+            if (v != before) {
+                notes.add(key + ": relative position bias interpolated (bicubic) from " + before.getShape() + " to " + v.getShape());
+                v.attach(manager);
+                source.put(key, v);
+            }
+        });
     }
 
     /** Registry entries: the released variants, then the project's compound-scaled ones. */
