@@ -1,5 +1,6 @@
 package dev.hybridvit.models;
 
+import dev.hybridvit.models.cmt.CMT;
 import dev.hybridvit.models.nextvit.NextViT;
 
 import java.nio.file.FileSystems;
@@ -16,6 +17,7 @@ public final class ModelRegistry {
 
     static {
         NextViT.specs().forEach(ModelRegistry::add);
+        CMT.specs().forEach(ModelRegistry::add);
     }
 
     private ModelRegistry() {}

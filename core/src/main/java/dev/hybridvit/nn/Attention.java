@@ -19,7 +19,11 @@ public final class Attention {
      * @return B×h×N×d
      */
     public static NDArray attend(NDArray q, NDArray k, NDArray v, double scale, NDArray bias) {
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale);
+        NDArray product = q.matMul(k.transpose(0, 1, 3, 2));
+        // The scale as a libtorch-allocated scalar (torch::full). DJL's mul(Number) wraps a Java
+        // direct buffer (from_blob) that becomes garbage-collectable when it closes right after the
+        // multiply, yet autograd reads it again in backward: after a GC the q/k gradients came out 0.
+        NDArray scores = product.mul(product.getManager().full(new ai.djl.ndarray.types.Shape(), (float) scale));
         if (bias != null) scores = scores.add(bias);
         NDArray out = scores.softmax(-1).matMul(v);
         var s = q.getShape();

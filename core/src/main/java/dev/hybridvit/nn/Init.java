@@ -23,12 +23,28 @@ public interface Init {
         return (m, s, t) -> m.randomNormal(0f, (float) std, s, t);
     }
 
-    /** {@code kaiming_normal_(mode='fan_out')} for ReLU-like gain √2: std = √(2 / (out·kh·kw / groups·groups)). */
+    /**
+     * PyTorch's {@code nn.init.kaiming_normal_(w, mode='fan_out')} with its default gain √2:
+     * N(0, 2 / fan_out) with fan_out = {@code size(0)} · kh · kw — as
+     * {@code torch.nn.init._calculate_fan_in_and_fan_out} computes it, <em>without</em> dividing by
+     * the groups of a grouped or depthwise convolution (a depthwise C×1×3×3 kernel has fan_out 9C).
+     * This is the CMT convolution init.
+     */
+    static Init kaimingNormalFanOut() {
+        return kaimingNormalFanOut(1);
+    }
+
+    /**
+     * The hand-written variant some official codes use instead of the library call:
+     * {@code fan_out = kh·kw·out_channels; fan_out //= groups; normal_(0, sqrt(2 / fan_out))}
+     * (integer division, as in Python). With {@code groups = 1} it equals {@link #kaimingNormalFanOut()}.
+     */
     static Init kaimingNormalFanOut(int groups) {
+        if (groups < 1) throw new IllegalArgumentException("groups must be at least 1, got " + groups);
         return (m, s, t) -> {
             long receptive = 1;
             for (int i = 2; i < s.dimension(); i++) receptive *= s.get(i);
-            double fanOut = (double) s.get(0) * receptive / groups;
+            long fanOut = s.get(0) * receptive / groups;
             return m.randomNormal(0f, (float) Math.sqrt(2.0 / fanOut), s, t);
         };
     }

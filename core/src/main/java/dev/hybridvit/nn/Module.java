@@ -58,6 +58,34 @@ public abstract class Module {
         return p;
     }
 
+    /**
+     * Replaces this module's own parameter {@code name} by a slot of {@code value}'s shape, at the
+     * same position in the state dict (used where a parameter's shape depends on the input size,
+     * e.g. CMT's relative position biases). The new slot takes ownership of {@code value} and
+     * moves it into the old value's manager; the old value is closed. On a model that is not
+     * materialised yet, pass the new shape via {@link #replaceParameter(String, Shape)} instead.
+     */
+    protected final Parameter replaceParameter(String name, NDArray value) {
+        Parameter old = parameters.get(name);
+        if (old == null) throw new IllegalArgumentException("no parameter " + name);
+        if (!old.isMaterialized()) throw new IllegalStateException("parameter " + name + " is not materialised yet");
+        Parameter next = old.withShape(value.getShape());
+        next.adopt(value, old.value().getManager(), old);
+        parameters.put(name, next);
+        old.release();
+        return next;
+    }
+
+    /** Replaces the shape of a parameter that is not materialised yet (architecture-only models). */
+    protected final Parameter replaceParameter(String name, Shape shape) {
+        Parameter old = parameters.get(name);
+        if (old == null) throw new IllegalArgumentException("no parameter " + name);
+        if (old.isMaterialized()) throw new IllegalStateException("parameter " + name + " is materialised; pass its new value");
+        Parameter next = old.withShape(shape);
+        parameters.put(name, next);
+        return next;
+    }
+
     public final Map<String, Module> children() {
         return Collections.unmodifiableMap(children);
     }

@@ -57,4 +57,31 @@ public final class Parameter {
     }
 
     public long numel() { return shape.size(); }
+
+    /** Whether a value has been allocated ({@link Module#materialize} or a replacement). */
+    public boolean isMaterialized() { return value != null; }
+
+    /** A new, empty slot of another shape with this slot's dtype, kind and init. */
+    Parameter withShape(Shape newShape) {
+        return new Parameter(newShape, dtype, trainable, init);
+    }
+
+    /**
+     * Takes {@code next} (of this slot's shape and dtype) as this slot's value, moving it into
+     * {@code owner}; keeps the gradient flag of {@code previous}, the slot this one replaces.
+     */
+    void adopt(NDArray next, NDManager owner, Parameter previous) {
+        if (!next.getShape().equals(shape) || next.getDataType() != dtype) {
+            throw new IllegalArgumentException(next.getShape() + " " + next.getDataType() + " does not fit " + shape + " " + dtype);
+        }
+        next.attach(owner);
+        value = next;
+        if (previous != null && previous.value != null && previous.value.hasGradient()) value.setRequiresGradient(true);
+    }
+
+    /** Frees the value (after this slot was replaced). */
+    void release() {
+        if (value != null) value.close();
+        value = null;
+    }
 }

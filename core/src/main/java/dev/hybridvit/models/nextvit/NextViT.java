@@ -34,7 +34,7 @@ public final class NextViT extends VisionModel {
     public NextViT(ModelSpec spec, NextViTConfig config, ModelOptions options) {
         super(spec, options);
         this.config = config;
-        int[] stemCh = NextViTConfig.STEM_CHANNELS;
+        int[] stemCh = config.stemChannels();
         stem = register("stem", new Sequential(
                 new ConvBNReLU(3, stemCh[0], 2),
                 new ConvBNReLU(stemCh[0], stemCh[1], 1),
@@ -118,7 +118,10 @@ public final class NextViT extends VisionModel {
     }
 
     @Override
-    public int[] stageChannels() { return new int[] {96, 256, 512, 1024}; }
+    public int[] stageChannels() {
+        int[] t = config.transformerWidths();
+        return new int[] {config.convWidths()[0], t[0], t[1], t[2]};
+    }
 
     @Override
     public int[] stageStrides() { return new int[] {4, 8, 16, 32}; }
@@ -158,13 +161,15 @@ public final class NextViT extends VisionModel {
     @Override
     public boolean isReparameterized() { return reparameterized; }
 
-    /** Registry entries for the released variants (native resolution 224, crop 0.875). */
+    /** Registry entries: the released variants (native resolution 224, crop 0.875), then the project's own. */
     public static List<ModelSpec> specs() {
         List<ModelSpec> out = new ArrayList<>();
         for (NextViTConfig c : NextViTConfig.RELEASED) {
             out.add(new ModelSpec(c.name(), "nextvit", "Next-ViT depths " + java.util.Arrays.toString(c.depths()), 224,
                     224.0 / 256, (spec, opts) -> new NextViT(spec, c, opts)));
         }
+        out.add(new ModelSpec(NextViTConfig.PICO.name(), "nextvit", "project's own compact Next-ViT for CPU training (not official)",
+                32, 1.0, (spec, opts) -> new NextViT(spec, NextViTConfig.PICO, opts)));
         return out;
     }
 }

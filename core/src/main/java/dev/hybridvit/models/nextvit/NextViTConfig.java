@@ -4,13 +4,18 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A Next-ViT variant as data (official {@code nextvit.py}, spec §1.1). Everything else — block
- * types, widths, strides, per-block drop-path — is derived here from the depths, following the
- * Next Hybrid Strategy: NCBs with one NTB at the end of stages 2 and 4, and (NCB×4 + NTB)
- * repeated in stage 3.
+ * A Next-ViT variant as data (official {@code nextvit.py}, spec §1.1): depths, the stem widths,
+ * the NCB width of each stage and the NTB width of stages 2–4. Block types, strides and per-block
+ * drop-path are derived here following the Next Hybrid Strategy: NCBs with one NTB at the end of
+ * stages 2 and 4, and (NCB×4 + NTB) repeated in stage 3. Widths must be multiples of the 32-wide
+ * heads, and an NTB must leave a non-empty MHCA branch (e.g. 128 → 96 + 32).
  */
-public record NextViTConfig(String name, int[] depths, double pathDropout) {
+public record NextViTConfig(String name, int[] depths, double pathDropout, int[] stemChannels, int[] convWidths,
+                            int[] transformerWidths) {
+    /** The official widths, shared by S, B and L. */
     public static final int[] STEM_CHANNELS = {64, 32, 64};
+    public static final int[] CONV_WIDTHS = {96, 192, 384, 768};
+    public static final int[] TRANSFORMER_WIDTHS = {256, 512, 1024};
     public static final int[] STAGE_STRIDES = {1, 2, 2, 2};
     public static final int[] SR_RATIOS = {8, 4, 2, 1};
     public static final int HEAD_DIM = 32;
@@ -18,14 +23,40 @@ public record NextViTConfig(String name, int[] depths, double pathDropout) {
     public static final int NCB_MLP_RATIO = 3;
     public static final int NTB_MLP_RATIO = 2;
 
-    public static final NextViTConfig SMALL = new NextViTConfig("nextvit_small", new int[] {3, 4, 10, 3}, 0.1);
-    public static final NextViTConfig BASE = new NextViTConfig("nextvit_base", new int[] {3, 4, 20, 3}, 0.2);
-    public static final NextViTConfig LARGE = new NextViTConfig("nextvit_large", new int[] {3, 4, 30, 3}, 0.2);
+    public static final NextViTConfig SMALL = official("nextvit_small", new int[] {3, 4, 10, 3}, 0.1);
+    public static final NextViTConfig BASE = official("nextvit_base", new int[] {3, 4, 20, 3}, 0.2);
+    public static final NextViTConfig LARGE = official("nextvit_large", new int[] {3, 4, 30, 3}, 0.2);
     public static final List<NextViTConfig> RELEASED = List.of(SMALL, BASE, LARGE);
+
+    /**
+     * The project's own compact Next-ViT for CPU training (not an official model): the same
+     * hybrid layout at a third of the width and depth, about 3 M parameters.
+     */
+    public static final NextViTConfig PICO = new NextViTConfig("nextvit_pico_hv", new int[] {1, 2, 5, 2}, 0.05,
+            new int[] {32, 16, 32}, new int[] {32, 64, 128, 256}, new int[] {128, 256, 512});
+    public static final List<NextViTConfig> PROJECT = List.of(PICO);
+
+    private static NextViTConfig official(String name, int[] depths, double pathDropout) {
+        return new NextViTConfig(name, depths, pathDropout, STEM_CHANNELS, CONV_WIDTHS, TRANSFORMER_WIDTHS);
+    }
 
     public NextViTConfig {
         if (depths.length != 4 || depths[2] % 5 != 0 || depths[1] < 1 || depths[3] < 1) {
-            throw new IllegalArgumentException("Next-ViT needs 4 stage depths with depths[2] a multiple of 5");
+            throw new IllegalArgumentException(name + ": Next-ViT needs 4 stage depths with depths[2] a multiple of 5, got "
+                    + java.util.Arrays.toString(depths));
+        }
+        if (stemChannels.length != 3 || convWidths.length != 4 || transformerWidths.length != 3) {
+            throw new IllegalArgumentException(name + ": need 3 stem widths, 4 NCB widths and 3 NTB widths");
+        }
+        for (int w : convWidths) {
+            if (w % HEAD_DIM != 0) throw new IllegalArgumentException(name + ": NCB width " + w + " is not a multiple of " + HEAD_DIM);
+        }
+        for (int w : transformerWidths) {
+            int attention = makeDivisible((int) (w * MIX_BLOCK_RATIO), HEAD_DIM);
+            if (w - attention <= 0 || (w - attention) % HEAD_DIM != 0) {
+                throw new IllegalArgumentException(name + ": NTB width " + w + " splits into " + attention + " + " + (w - attention)
+                        + "; the MHCA part must be a positive multiple of " + HEAD_DIM);
+            }
         }
     }
 
@@ -35,15 +66,15 @@ public record NextViTConfig(String name, int[] depths, double pathDropout) {
     /** The blocks in order (the official {@code stage_out_channels} / {@code stage_block_types}). */
     public List<BlockSpec> blocks() {
         List<BlockSpec> out = new ArrayList<>();
-        for (int i = 0; i < depths[0]; i++) out.add(new BlockSpec(0, false, 96));
-        for (int i = 0; i < depths[1] - 1; i++) out.add(new BlockSpec(1, false, 192));
-        out.add(new BlockSpec(1, true, 256));
+        for (int i = 0; i < depths[0]; i++) out.add(new BlockSpec(0, false, convWidths[0]));
+        for (int i = 0; i < depths[1] - 1; i++) out.add(new BlockSpec(1, false, convWidths[1]));
+        out.add(new BlockSpec(1, true, transformerWidths[0]));
         for (int r = 0; r < depths[2] / 5; r++) {
-            for (int i = 0; i < 4; i++) out.add(new BlockSpec(2, false, 384));
-            out.add(new BlockSpec(2, true, 512));
+            for (int i = 0; i < 4; i++) out.add(new BlockSpec(2, false, convWidths[2]));
+            out.add(new BlockSpec(2, true, transformerWidths[1]));
         }
-        for (int i = 0; i < depths[3] - 1; i++) out.add(new BlockSpec(3, false, 768));
-        out.add(new BlockSpec(3, true, 1024));
+        for (int i = 0; i < depths[3] - 1; i++) out.add(new BlockSpec(3, false, convWidths[3]));
+        out.add(new BlockSpec(3, true, transformerWidths[2]));
         return out;
     }
 

@@ -1,0 +1,92 @@
+package dev.hybridvit.data;
+
+/** The transforms used for training and evaluation, as small composable functions. */
+public final class Transforms {
+    private Transforms() {}
+
+    /** Grey → RGB by repeating the channel (no-op for 3-channel images). */
+    public static Transform toRgb() {
+        return (img, d, rng) -> {
+            if (d[0] == 3) return img;
+            int n = d[1] * d[2];
+            float[] out = new float[3 * n];
+            for (int c = 0; c < 3; c++) System.arraycopy(img, 0, out, c * n, n);
+            d[0] = 3;
+            return out;
+        };
+    }
+
+    /** Bilinear resize to size×size (align_corners=False, as torchvision on tensors). */
+    public static Transform resize(int size) {
+        return (img, d, rng) -> {
+            if (d[1] == size && d[2] == size) return img;
+            int c = d[0], h = d[1], w = d[2];
+            float[] out = new float[c * size * size];
+            double sy = (double) h / size, sx = (double) w / size;
+            for (int y = 0; y < size; y++) {
+                double fy = Math.max(0, (y + 0.5) * sy - 0.5);
+                int y0 = Math.min((int) fy, h - 1), y1 = Math.min(y0 + 1, h - 1);
+                double wy = fy - y0;
+                for (int x = 0; x < size; x++) {
+                    double fx = Math.max(0, (x + 0.5) * sx - 0.5);
+                    int x0 = Math.min((int) fx, w - 1), x1 = Math.min(x0 + 1, w - 1);
+                    double wx = fx - x0;
+                    for (int ch = 0; ch < c; ch++) {
+                        int base = ch * h * w;
+                        double top = img[base + y0 * w + x0] * (1 - wx) + img[base + y0 * w + x1] * wx;
+                        double bot = img[base + y1 * w + x0] * (1 - wx) + img[base + y1 * w + x1] * wx;
+                        out[ch * size * size + y * size + x] = (float) (top * (1 - wy) + bot * wy);
+                    }
+                }
+            }
+            d[1] = size;
+            d[2] = size;
+            return out;
+        };
+    }
+
+    /** Zero-pad by {@code pad} pixels, then crop back to the original size at a random offset. */
+    public static Transform randomCrop(int pad) {
+        return (img, d, rng) -> {
+            int c = d[0], h = d[1], w = d[2];
+            int dy = rng.nextInt(2 * pad + 1) - pad, dx = rng.nextInt(2 * pad + 1) - pad;
+            float[] out = new float[img.length];
+            for (int ch = 0; ch < c; ch++) {
+                for (int y = 0; y < h; y++) {
+                    int sy = y + dy;
+                    if (sy < 0 || sy >= h) continue;
+                    for (int x = 0; x < w; x++) {
+                        int sx = x + dx;
+                        if (sx >= 0 && sx < w) out[(ch * h + y) * w + x] = img[(ch * h + sy) * w + sx];
+                    }
+                }
+            }
+            return out;
+        };
+    }
+
+    /** Mirror left-right with probability 1/2. */
+    public static Transform horizontalFlip() {
+        return (img, d, rng) -> {
+            if (!rng.nextBoolean()) return img;
+            int c = d[0], h = d[1], w = d[2];
+            float[] out = new float[img.length];
+            for (int row = 0; row < c * h; row++) {
+                for (int x = 0; x < w; x++) out[row * w + x] = img[row * w + (w - 1 - x)];
+            }
+            return out;
+        };
+    }
+
+    /** (x − mean) / std per channel. */
+    public static Transform normalize(float[] mean, float[] std) {
+        return (img, d, rng) -> {
+            int n = d[1] * d[2];
+            float[] out = new float[img.length];
+            for (int c = 0; c < d[0]; c++) {
+                for (int i = 0; i < n; i++) out[c * n + i] = (img[c * n + i] - mean[c]) / std[c];
+            }
+            return out;
+        };
+    }
+}

@@ -1,0 +1,47 @@
+package dev.hybridvit.models.cmt;
+
+import ai.djl.ndarray.NDArray;
+import dev.hybridvit.nn.Conv2d;
+import dev.hybridvit.nn.DropPath;
+import dev.hybridvit.nn.Init;
+import dev.hybridvit.nn.LayerNorm;
+import dev.hybridvit.nn.Module;
+
+import java.util.function.Supplier;
+
+/**
+ * The CMT block (CMT §3.2): Local Perception Unit x ← DWConv3×3(x) + x (key {@code proj},
+ * registered last as in the official code but applied first), then x ← x + LMHSA(LN(x)) and
+ * x ← x + IRFFN(LN(x)), both LayerNorms with eps 1e-6 and one stochastic-depth module shared by
+ * the two residual branches. Takes and returns B×C×H×W; attention and norms run on the B×N×C
+ * raster-order tokens in between.
+ */
+final class CMTBlock extends Module {
+    static final double EPS = 1e-6;
+    private final LayerNorm norm1;
+    final LightweightAttention attn;
+    private final DropPath dropPath;
+    private final LayerNorm norm2;
+    private final InvertedResidualFFN mlp;
+    private final Conv2d lpu;
+
+    CMTBlock(int dim, int heads, double mlpRatio, int srRatio, double dropPath, Supplier<NDArray> relativePos) {
+        norm1 = register("norm1", new LayerNorm(dim, EPS));
+        attn = register("attn", new LightweightAttention(dim, heads, srRatio, relativePos));
+        this.dropPath = register("drop_path", new DropPath(dropPath));
+        norm2 = register("norm2", new LayerNorm(dim, EPS));
+        mlp = register("mlp", new InvertedResidualFFN(dim, (int) (dim * mlpRatio)));
+        lpu = register("proj", new Conv2d(dim, dim, 3, 1, 1, dim, true, Init.kaimingNormalFanOut()));
+    }
+
+    @Override
+    public NDArray forward(NDArray x) {
+        var s = x.getShape();
+        long b = s.get(0), c = s.get(1), h = s.get(2), w = s.get(3);
+        x = lpu.forward(x).add(x);
+        NDArray t = x.reshape(b, c, h * w).transpose(0, 2, 1);
+        t = t.add(dropPath.forward(attn.forward(norm1.forward(t), h, w)));
+        t = t.add(dropPath.forward(mlp.forward(norm2.forward(t), h, w)));
+        return t.transpose(0, 2, 1).reshape(b, c, h, w);
+    }
+}

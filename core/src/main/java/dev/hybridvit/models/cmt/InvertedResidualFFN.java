@@ -1,0 +1,53 @@
+package dev.hybridvit.models.cmt;
+
+import ai.djl.ndarray.NDArray;
+import dev.hybridvit.nn.Activation;
+import dev.hybridvit.nn.BatchNorm;
+import dev.hybridvit.nn.Conv2d;
+import dev.hybridvit.nn.Init;
+import dev.hybridvit.nn.Module;
+import dev.hybridvit.nn.Sequential;
+
+/**
+ * IRFFN (inverted residual feed-forward network, CMT §3.2): 1×1 expansion conv → GELU → BN
+ * ({@code conv1.0/.1/.2}), a 3×3 depthwise conv with its own skip ({@code proj}), GELU → BN
+ * ({@code proj_act}, {@code proj_bn}), 1×1 projection conv → BN ({@code conv2.0/.1}). Note the BN
+ * <em>after</em> each GELU, as in the official code. Its dropout is 0 in every CMT and omitted.
+ */
+final class InvertedResidualFFN extends Module {
+    private final Sequential conv1;
+    private final Conv2d proj;
+    private final Activation projAct;
+    private final BatchNorm projBn;
+    private final Sequential conv2;
+
+    InvertedResidualFFN(int dim, int hidden) {
+        conv1 = register("conv1", new Sequential(
+                new Conv2d(dim, hidden, 1, 1, 0, 1, true, Init.kaimingNormalFanOut()),
+                Activation.gelu(),
+                new BatchNorm(hidden)));
+        proj = register("proj", new Conv2d(hidden, hidden, 3, 1, 1, hidden, true, Init.kaimingNormalFanOut()));
+        projAct = register("proj_act", Activation.gelu());
+        projBn = register("proj_bn", new BatchNorm(hidden));
+        conv2 = register("conv2", new Sequential(
+                new Conv2d(hidden, dim, 1, 1, 0, 1, true, Init.kaimingNormalFanOut()),
+                new BatchNorm(dim)));
+    }
+
+    /** B×C×H×W → B×C×H×W. */
+    @Override
+    public NDArray forward(NDArray x) {
+        NDArray y = conv1.forward(x);
+        y = proj.forward(y).add(y);
+        y = projBn.forward(projAct.forward(y));
+        return conv2.forward(y);
+    }
+
+    /** Tokens B×N×C on an h×w grid → B×N×C. */
+    NDArray forward(NDArray tokens, long h, long w) {
+        var s = tokens.getShape();
+        long b = s.get(0), c = s.get(2);
+        NDArray y = forward(tokens.transpose(0, 2, 1).reshape(b, c, h, w));
+        return y.reshape(b, c, h * w).transpose(0, 2, 1);
+    }
+}

@@ -1,0 +1,68 @@
+package dev.hybridvit.models.cmt;
+
+import ai.djl.ndarray.NDArray;
+import dev.hybridvit.nn.Attention;
+import dev.hybridvit.nn.BatchNorm;
+import dev.hybridvit.nn.Conv2d;
+import dev.hybridvit.nn.Init;
+import dev.hybridvit.nn.Linear;
+import dev.hybridvit.nn.Module;
+import dev.hybridvit.nn.Sequential;
+
+import java.util.function.Supplier;
+
+/**
+ * LMHSA (lightweight multi-head self-attention, CMT §3.2): queries from every token; keys and
+ * values from the tokens reduced by a k×k stride-k depthwise convolution + BN (key {@code sr},
+ * only when k &gt; 1), applied to the same LayerNorm'd tokens the queries see;
+ * softmax(Q·Kᵀ·d^-0.5 + B) with the stage's relative position bias B (heads × N × N/k²) added
+ * after the scaling; then a linear projection. Keys {@code q, k, v, proj, sr.0, sr.1}.
+ */
+final class LightweightAttention extends Module {
+    private final Linear q, k, v, proj;
+    private final Sequential sr;
+    private final int heads, ratio;
+    private final double scale;
+    private final Supplier<NDArray> relativePos;
+
+    /** @param relativePos the stage's current bias (a root parameter shared by the stage's blocks) */
+    LightweightAttention(int dim, int heads, int ratio, Supplier<NDArray> relativePos) {
+        this.heads = heads;
+        this.ratio = ratio;
+        this.scale = Math.pow(dim / heads, -0.5);
+        this.relativePos = relativePos;
+        q = register("q", new Linear(dim, dim, true));
+        k = register("k", new Linear(dim, dim, true));
+        v = register("v", new Linear(dim, dim, true));
+        proj = register("proj", new Linear(dim, dim, true));
+        sr = ratio > 1 ? register("sr", new Sequential(
+                new Conv2d(dim, dim, ratio, ratio, 0, dim, true, Init.kaimingNormalFanOut()),
+                new BatchNorm(dim))) : null;
+    }
+
+    /** Tokens B×N×C on an h×w grid → B×N×C. */
+    NDArray forward(NDArray x, long h, long w) {
+        var s = x.getShape();
+        long b = s.get(0), c = s.get(2);
+        NDArray queries = Attention.splitHeads(q.forward(x), heads);
+        NDArray kv = x;
+        if (sr != null) {
+            NDArray reduced = sr.forward(x.transpose(0, 2, 1).reshape(b, c, h, w));
+            kv = reduced.reshape(b, c, -1).transpose(0, 2, 1);
+        }
+        NDArray out = Attention.attend(queries, Attention.splitHeads(k.forward(kv), heads),
+                Attention.splitHeads(v.forward(kv), heads), scale, relativePos.get());
+        return proj.forward(Attention.mergeHeads(out));
+    }
+
+    /** The module contract on a feature map: B×C×H×W → B×C×H×W (tokens in raster order). */
+    @Override
+    public NDArray forward(NDArray x) {
+        var s = x.getShape();
+        long b = s.get(0), c = s.get(1), h = s.get(2), w = s.get(3);
+        NDArray out = forward(x.reshape(b, c, h * w).transpose(0, 2, 1), h, w);
+        return out.transpose(0, 2, 1).reshape(b, c, h, w);
+    }
+
+    int ratio() { return ratio; }
+}

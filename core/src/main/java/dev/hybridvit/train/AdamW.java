@@ -1,0 +1,101 @@
+package dev.hybridvit.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import dev.hybridvit.nn.Module;
+import dev.hybridvit.nn.Parameter;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * AdamW (Loshchilov & Hutter): Adam moments with weight decay decoupled from the gradient,
+ * p ← p·(1 − lr·wd) − lr·m̂/(√v̂ + ε). As in timm, 1-D parameters (norm weights, biases) and
+ * relative position tables are exempt from decay. Optional global-norm gradient clipping.
+ */
+public final class AdamW {
+    private final double beta1, beta2, eps, weightDecay;
+    private final Map<String, Parameter> params = new LinkedHashMap<>();
+    private final Map<String, NDArray> m = new LinkedHashMap<>(), v = new LinkedHashMap<>();
+    private long step;
+
+    public AdamW(Module model, double weightDecay) {
+        this(model, 0.9, 0.999, 1e-8, weightDecay);
+    }
+
+    public AdamW(Module model, double beta1, double beta2, double eps, double weightDecay) {
+        this.beta1 = beta1; this.beta2 = beta2; this.eps = eps; this.weightDecay = weightDecay;
+        model.namedSlots().forEach((name, p) -> {
+            if (!p.isTrainable()) return;
+            params.put(name, p);
+            m.put(name, p.value().zerosLike());
+            v.put(name, p.value().zerosLike());
+        });
+    }
+
+    /** Whether {@code name} is decayed (timm's rule: not for 1-D tensors, biases or position tables). */
+    public static boolean decays(String name, Parameter p) {
+        return p.shape().dimension() > 1 && !name.endsWith(".bias") && !name.startsWith("relative_pos");
+    }
+
+    public long steps() { return step; }
+
+    /**
+     * One update with the gradients currently held by the parameters.
+     *
+     * @param clipNorm global gradient-norm limit, or ≤ 0 for none
+     * @return the global gradient norm before clipping
+     */
+    public double step(double lr, double clipNorm) {
+        step++;
+        double bc1 = 1 - Math.pow(beta1, step), bc2 = 1 - Math.pow(beta2, step);
+        List<NDArray> grads = new ArrayList<>();
+        NDManager owner = params.values().iterator().next().value().getManager();
+        // Everything below runs in a scope: gradients, moments and weights are attached to it
+        // temporarily so that every intermediate lands there and is freed at the end.
+        try (NDManager scope = owner.newSubManager()) {
+            double sq = 0;
+            for (Parameter p : params.values()) {
+                NDArray g = p.value().getGradient();
+                g.tempAttach(scope);
+                grads.add(g);
+                sq += g.square().sum().getFloat();
+            }
+            double norm = Math.sqrt(sq);
+            double gradScale = clipNorm > 0 && norm > clipNorm ? clipNorm / (norm + 1e-6) : 1.0;
+            int i = 0;
+            for (Map.Entry<String, Parameter> e : params.entrySet()) {
+                NDArray grad = grads.get(i++);
+                NDArray mi = m.get(e.getKey()), vi = v.get(e.getKey()), w = e.getValue().value();
+                mi.tempAttach(scope);
+                vi.tempAttach(scope);
+                w.tempAttach(scope);
+                NDArray g = gradScale != 1.0 ? grad.mul(gradScale) : grad;
+                mi.muli(beta1).addi(g.mul(1 - beta1));
+                vi.muli(beta2).addi(g.square().muli(1 - beta2));
+                if (weightDecay > 0 && decays(e.getKey(), e.getValue())) w.muli(1 - lr * weightDecay);
+                NDArray denom = vi.div(bc2).sqrt().addi(eps);
+                w.subi(mi.div(denom).muli(lr / bc1));
+                grad.muli(0); // libtorch accumulates gradients: clear them for the next step
+            }
+            return norm;
+        }
+    }
+
+    /** Optimizer state (moments under {@code m.<name>} / {@code v.<name>}) for checkpoints. */
+    public Map<String, NDArray> state() {
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        m.forEach((k, a) -> out.put("m." + k, a));
+        v.forEach((k, a) -> out.put("v." + k, a));
+        return out;
+    }
+
+    /** Restores moments and the step count written by {@link #state}. */
+    public void load(Map<String, NDArray> state, long steps) {
+        m.forEach((k, a) -> a.set(state.get("m." + k).toFloatArray()));
+        v.forEach((k, a) -> a.set(state.get("v." + k).toFloatArray()));
+        this.step = steps;
+    }
+}
