@@ -24,10 +24,13 @@ public final class OnnxForms {
         if (!g.foldBatchNorm()) return bn.toOnnx(g, conv.toOnnx(g, x));
         float[] b = conv.bias() == null ? null : conv.bias().value().toFloatArray();
         float[][] f = BatchNormFold.foldAfter(conv.weight().value().toFloatArray(), b, conv.out, bn.affine());
-        String scope = g.scopeOf(conv);
-        String w = g.initializer(scope + ".weight_bn_folded", f[0], conv.weight().shape().getShape());
-        String bias = g.initializer(scope + ".bias_bn_folded", f[1], conv.out);
-        return conv.onnxNode(g, x, w, bias);
+        return conv(g, conv, x, f[0], f[1], g.scopeOf(conv) + "_bn_folded");
+    }
+
+    /** {@code conv}'s node with replacement (folded) weight and bias arrays. */
+    public static String conv(OnnxGraph g, Conv2d conv, String x, float[] w, float[] b, String hint) {
+        String wn = g.initializer(hint + ".weight", w, conv.weight().shape().getShape());
+        return conv.onnxNode(g, x, wn, g.initializer(hint + ".bias", b, conv.out));
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.hybridvit.models.cmt;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
+import dev.hybridvit.deploy.onnx.OnnxGraph;
 import dev.hybridvit.models.ModelOptions;
 import dev.hybridvit.models.ModelSpec;
 import dev.hybridvit.models.VisionModel;
@@ -14,6 +15,7 @@ import dev.hybridvit.nn.Identity;
 import dev.hybridvit.nn.Init;
 import dev.hybridvit.nn.Linear;
 import dev.hybridvit.nn.Module;
+import dev.hybridvit.nn.OnnxForms;
 import dev.hybridvit.nn.Parameter;
 import dev.hybridvit.nn.Sequential;
 
@@ -175,6 +177,36 @@ public final class CMT extends VisionModel {
     public NDArray forwardHead(NDArray features) {
         NDArray x = swish.forward(fcNorm.forward(fc.forward(features)));
         return head.forward(drop.forward(AvgPool2d.global(x)));
+    }
+
+    @Override
+    protected String stemOnnx(OnnxGraph g, String x) {
+        return stem.toOnnx(g, x);
+    }
+
+    @Override
+    protected String stageOnnx(int i, OnnxGraph g, String x) {
+        return blocks[i].toOnnx(g, patchEmbeds[i].toOnnx(g, x));
+    }
+
+    /** 1×1 conv → BN (folded in the deploy form) → Swish → global pool → linear. */
+    @Override
+    protected String headOnnx(OnnxGraph g, String features) {
+        String x = swish.toOnnx(g, OnnxForms.convBn(g, fc, fcNorm, features));
+        return head.toOnnx(g, drop.toOnnx(g, AvgPool2d.global(g, "head/pool", x)));
+    }
+
+    /** {@code stem}, {@code stage1..4} (patch embedding, blocks and relative position bias of a stage) or {@code head}. */
+    @Override
+    public String partOf(String key) {
+        if (key.startsWith("stem_")) return "stem";
+        for (int s = 0; s < 4; s++) {
+            String l = STAGE_LETTERS[s];
+            if (key.startsWith("patch_embed_" + l + ".") || key.startsWith("blocks_" + l + ".") || key.equals(biasName(s))) {
+                return "stage" + (s + 1);
+            }
+        }
+        return "head";
     }
 
     @Override
