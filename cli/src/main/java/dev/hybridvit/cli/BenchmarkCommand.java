@@ -26,6 +26,10 @@ final class BenchmarkCommand implements Callable<Integer> {
     @Option(names = "--warmup", description = "untimed runs first (default: ${DEFAULT-VALUE})") int warmup = 5;
     @Option(names = "--json", paramLabel = "F", description = "write the records as JSON") Path json;
     @Option(names = "--chart", paramLabel = "F.png", description = "write latency vs parameters as a PNG chart") Path chart;
+    @Option(names = "--from-json", paramLabel = "F", description = "do not measure: re-render records from an earlier --json file")
+    Path fromJson;
+    @Option(names = "--readme", paramLabel = "README.md", description = "replace the generated benchmark table in this file")
+    Path readme;
     @Option(names = "--profile", paramLabel = "DIR", description = "also write ORT profiles there and print kernel time per op type") Path profile;
 
     @Override
@@ -41,11 +45,21 @@ final class BenchmarkCommand implements Callable<Integer> {
                 names.add(ModelRegistry.get(m).name());
             }
         }
-        Benchmark.Config config = new Benchmark.Config(names, runtimes, batches, imgSize, threads, runs, warmup, profile);
-        List<Benchmark.Record> records = Benchmark.run(config, System.out::println);
+        List<Benchmark.Record> records;
+        if (fromJson != null) {
+            records = Benchmark.readJson(fromJson);
+            records.forEach(r -> System.out.println(Benchmark.render(r)));
+        } else {
+            Benchmark.Config config = new Benchmark.Config(names, runtimes, batches, imgSize, threads, runs, warmup, profile);
+            records = Benchmark.run(config, System.out::println);
+        }
         if (json != null) {
             Benchmark.writeJson(records, json);
             System.err.println("wrote " + json);
+        }
+        if (readme != null) {
+            Benchmark.updateReadme(readme, records);
+            System.err.println("updated the benchmark table in " + readme);
         }
         if (chart != null) {
             BenchmarkChart.writePng(records, chart);
