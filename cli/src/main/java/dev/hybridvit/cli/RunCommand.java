@@ -9,14 +9,13 @@ import dev.hybridvit.models.VisionModel;
 import dev.hybridvit.deploy.OnnxRuntimeRun;
 import dev.hybridvit.tensor.Tensors;
 import dev.hybridvit.weights.Npy;
-import dev.hybridvit.weights.Weights;
+import dev.hybridvit.weights.WeightsLoader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -26,11 +25,14 @@ import java.util.concurrent.Callable;
 @Command(name = "run", description = "Forward a raw NCHW float32 .npy tensor and write the logits as .npy.")
 final class RunCommand implements Callable<Integer> {
     @Parameters(paramLabel = "MODEL") String model;
-    @Option(names = "--weights", required = true, description = "weights file (.safetensors) with the official key names") Path weights;
+    @Option(names = "--weights", required = true,
+            description = "weights: .pth/.pt/.bin (official or timm checkpoints), .safetensors, .npz, or a hybridvit checkpoint") Path weights;
     @Option(names = "--input", required = true, description = "input tensor, float32 N×3×H×W .npy") Path input;
     @Option(names = "--output", required = true, description = "where to write the N×classes logits (.npy)") Path output;
     @Option(names = "--img-size", description = "input resolution the model is built for (default: the input's height)") int imgSize;
-    @Option(names = "--num-classes", description = "classifier outputs (default: ${DEFAULT-VALUE})") int numClasses = 1000;
+    @Option(names = "--num-classes", description = "classifier outputs; a checkpoint classifier of another size is then re-initialised (default: 1000)")
+    Integer numClasses;
+    @Option(names = "--lenient", description = "load what fits and report the rest instead of failing") boolean lenient;
     @Option(names = "--deploy", description = "run the reparameterised (BN-folded) deploy form") boolean deploy;
     @Option(names = "--runtime", description = "torch (eager libtorch) or onnx (export, then ONNX Runtime) (default: ${DEFAULT-VALUE})")
     String runtime = "torch";
@@ -51,13 +53,14 @@ final class RunCommand implements Callable<Integer> {
         if (imgSize > 0 && (s[2] != imgSize || s[3] != imgSize)) {
             throw new IllegalArgumentException(input + ": tensor is " + s[2] + "×" + s[3] + " but --img-size is " + imgSize);
         }
-        ModelOptions options = ModelOptions.defaults().withNumClasses(numClasses).withImageSize(size);
+        ModelOptions options = ModelOptions.defaults().withNumClasses(numClasses == null ? 1000 : numClasses).withImageSize(size);
         try (VisionModel net = spec.create(options, 0)) {
             net.checkInputSize((int) s[2], (int) s[3]);
             NDManager manager = net.manager();
-            Map<String, NDArray> state = Weights.read(weights, manager);
-            net.loadStateDict(state);
-            state.values().forEach(NDArray::close);
+            WeightsLoader.Options how = (lenient ? WeightsLoader.Options.LENIENT : WeightsLoader.Options.STRICT)
+                    .withResetClassifier(numClasses != null);
+            WeightsLoader.Result loaded = WeightsLoader.load(net, weights, how);
+            System.err.println(loaded.describe());
             if (runtime.equals("onnx")) {
                 float[][] rows = OnnxRuntimeRun.logits(net, deploy, threads, x.data(), s);
                 float[] flat = new float[rows.length * rows[0].length];

@@ -190,6 +190,18 @@ class CliTest {
         assertThat(Files.exists(tmp.resolve("b.onnx"))).isFalse();
     }
 
+    /** Issue 5's bar: the real PyTorch checkpoint of the reference case loads by one flag and matches. */
+    @Test
+    void runLoadsTheOfficialCmtCheckpoint() throws IOException {
+        ReferenceCase ref = ReferenceCase.named("cmt_ti_160_s2024");
+        Path input = tmp.resolve("x.npy"), output = tmp.resolve("y.npy");
+        Npy.write(input, new long[] {ref.batch(), 3, ref.imageSize(), ref.imageSize()}, ref.input());
+        Result r = cli("run", "cmt_ti", "--weights", ReferenceCase.directory().resolve("cmt_ti_160_s2024.pth").toString(),
+                "--input", input.toString(), "--output", output.toString());
+        assertThat(r.code).as(r.err).isZero();
+        assertThat(ReferenceCase.relativeError(Npy.read(output).data(), ref.logits())).isLessThanOrEqualTo(ReferenceCase.TOLERANCE);
+    }
+
     @Test
     void runRejectsBadInputsWithSpecificErrorsAndWritesNothing() throws IOException {
         Path weights = tmp.resolve("w.safetensors"), output = tmp.resolve("y.npy");

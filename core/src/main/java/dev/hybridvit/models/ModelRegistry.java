@@ -2,6 +2,7 @@ package dev.hybridvit.models;
 
 import dev.hybridvit.models.cmt.CMT;
 import dev.hybridvit.models.nextvit.NextViT;
+import dev.hybridvit.models.trtvit.TRTViT;
 
 import java.nio.file.FileSystems;
 import java.nio.file.Path;
@@ -18,6 +19,7 @@ public final class ModelRegistry {
     static {
         NextViT.specs().forEach(ModelRegistry::add);
         CMT.specs().forEach(ModelRegistry::add);
+        TRTViT.specs().forEach(ModelRegistry::add);
     }
 
     private ModelRegistry() {}

@@ -128,11 +128,12 @@ public abstract class VisionModel extends Module implements AutoCloseable {
     }
 
     /**
-     * The deploy form (folds what the family folds for inference). Families without one return
-     * normally and leave the model unchanged; a second call is refused.
+     * The deploy form (folds what the family folds for inference). Families without one (CMT,
+     * TRT-ViT) return normally and leave the model unchanged, {@link #isReparameterized} staying
+     * false; families with one refuse a second call.
      */
     public void reparameterize() {
-        throw new UnsupportedOperationException(spec.name() + " has no deploy form");
+        // no deploy form
     }
 
     public boolean isReparameterized() { return false; }

@@ -11,15 +11,15 @@ public record LoadReport(List<String> missing, List<String> unexpected, List<Str
     /** One line per problem kind, naming the first offender and how many there are. */
     public String describe() {
         StringBuilder sb = new StringBuilder();
-        append(sb, "missing key", missing);
-        append(sb, "unexpected key", unexpected);
-        append(sb, "shape mismatch", mismatched);
+        append(sb, "missing key", "missing keys", missing);
+        append(sb, "unexpected key", "unexpected keys", unexpected);
+        append(sb, "shape mismatch", "shape mismatches", mismatched);
         return sb.length() == 0 ? "all keys matched" : sb.toString().trim();
     }
 
-    private static void append(StringBuilder sb, String what, List<String> items) {
+    private static void append(StringBuilder sb, String one, String many, List<String> items) {
         if (items.isEmpty()) return;
-        sb.append(items.size()).append(' ').append(what).append(items.size() > 1 ? "s" : "")
+        sb.append(items.size()).append(' ').append(items.size() > 1 ? many : one)
                 .append(" (first: ").append(items.get(0)).append(")\n");
     }
 }

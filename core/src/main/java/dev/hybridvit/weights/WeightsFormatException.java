@@ -7,4 +7,9 @@ public class WeightsFormatException extends RuntimeException {
     public WeightsFormatException(Path file, String problem) {
         super(file + ": " + problem);
     }
+
+    /** Keeps the low-level parser error as the cause (for debugging); the message stands on its own. */
+    public WeightsFormatException(Path file, String problem, Throwable cause) {
+        super(file + ": " + problem, cause);
+    }
 }

@@ -20,7 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class MemoryScopeTest {
     @Test
     void scopedForwardsDoNotLeak() throws IOException {
-        try (VisionModel model = ModelRegistry.get("nextvit_small").create(ModelOptions.defaults().withImageSize(64), 0)) {
+        try (VisionModel model = ModelRegistry.get("nextvit_pico_hv").create(ModelOptions.defaults().withImageSize(64), 0)) {
             NDArray x = model.manager().randomNormal(new Shape(1, 3, 64, 64));
             // warm-up: libtorch's allocator caches, oneDNN primitives and the Java heap settle within a few hundred steps
             for (int i = 0; i < 500; i++) model.predict(x).close();

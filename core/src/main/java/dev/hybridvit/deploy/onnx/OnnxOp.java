@@ -30,6 +30,7 @@ public enum OnnxOp {
     SOFTMAX("Softmax", 1, 1, 1, "axis"),
     CONCAT("Concat", 1, Integer.MAX_VALUE, 1, "axis"),
     SPLIT("Split", 2, 2, -1, "axis"),
+    MAX_POOL("MaxPool", 1, 1, 1, "kernel_shape", "strides", "pads", "ceil_mode", "dilations"),
     AVERAGE_POOL("AveragePool", 1, 1, 1, "kernel_shape", "strides", "pads", "ceil_mode", "count_include_pad"),
     GLOBAL_AVERAGE_POOL("GlobalAveragePool", 1, 1, 1),
     FLATTEN("Flatten", 1, 1, 1, "axis"),
@@ -77,13 +78,14 @@ public enum OnnxOp {
                 for (int i = 0; i < 2; i++) out[2 + i] = (x[2 + i] + p[i] + p[i + 2] - k[i]) / s[i] + 1;
                 yield new long[][] {out};
             }
-            case AVERAGE_POOL -> {
+            case AVERAGE_POOL, MAX_POOL -> {
                 long[] k = OnnxAttr.ints(attrs, "kernel_shape", null);
                 long[] s = OnnxAttr.ints(attrs, "strides", k);
+                long[] p = OnnxAttr.ints(attrs, "pads", new long[2 * k.length]);
                 boolean ceil = OnnxAttr.integer(attrs, "ceil_mode", 0) == 1;
                 long[] out = x.clone();
                 for (int i = 0; i < k.length; i++) {
-                    long span = x[2 + i] - k[i];
+                    long span = x[2 + i] + p[i] + p[i + k.length] - k[i];
                     out[2 + i] = (ceil ? Math.floorDiv(span + s[i] - 1, s[i]) : Math.floorDiv(span, s[i])) + 1;
                 }
                 yield new long[][] {out};

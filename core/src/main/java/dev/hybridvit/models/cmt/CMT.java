@@ -1,6 +1,7 @@
 package dev.hybridvit.models.cmt;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.hybridvit.deploy.onnx.OnnxGraph;
 import dev.hybridvit.models.ModelOptions;
@@ -18,6 +19,7 @@ import dev.hybridvit.nn.Module;
 import dev.hybridvit.nn.OnnxForms;
 import dev.hybridvit.nn.Parameter;
 import dev.hybridvit.nn.Sequential;
+import dev.hybridvit.weights.StateDictAdapter;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -38,7 +40,7 @@ import java.util.Map;
  * biases bicubically ({@link RelativePositionBias}); {@link #adaptStateDict} does the same for a
  * checkpoint saved at another size.
  */
-public final class CMT extends VisionModel {
+public final class CMT extends VisionModel implements StateDictAdapter {
     private static final String[] STAGE_LETTERS = {"a", "b", "c", "d"};
     private final CMTConfig config;
     private final Parameter[] relativePos = new Parameter[4];
@@ -179,6 +181,19 @@ public final class CMT extends VisionModel {
         return head.forward(drop.forward(AvgPool2d.global(x)));
     }
 
+    /** Stage s owns {@code relative_pos_x}, {@code patch_embed_x} and {@code blocks_x} (x = a…d). */
+    @Override
+    public String partOf(String key) {
+        if (key.startsWith("stem_")) return "stem";
+        for (int s = 0; s < 4; s++) {
+            char x = (char) ('a' + s);
+            if (key.startsWith("relative_pos_" + x) || key.startsWith("patch_embed_" + x + ".") || key.startsWith("blocks_" + x + ".")) {
+                return "stage" + (s + 1);
+            }
+        }
+        return "head";
+    }
+
     @Override
     protected String stemOnnx(OnnxGraph g, String x) {
         return stem.toOnnx(g, x);
@@ -194,19 +209,6 @@ public final class CMT extends VisionModel {
     protected String headOnnx(OnnxGraph g, String features) {
         String x = swish.toOnnx(g, OnnxForms.convBn(g, fc, fcNorm, features));
         return head.toOnnx(g, drop.toOnnx(g, AvgPool2d.global(g, "head/pool", x)));
-    }
-
-    /** {@code stem}, {@code stage1..4} (patch embedding, blocks and relative position bias of a stage) or {@code head}. */
-    @Override
-    public String partOf(String key) {
-        if (key.startsWith("stem_")) return "stem";
-        for (int s = 0; s < 4; s++) {
-            String l = STAGE_LETTERS[s];
-            if (key.startsWith("patch_embed_" + l + ".") || key.startsWith("blocks_" + l + ".") || key.equals(biasName(s))) {
-                return "stage" + (s + 1);
-            }
-        }
-        return "head";
     }
 
     @Override
@@ -227,10 +229,21 @@ public final class CMT extends VisionModel {
         }
     }
 
-    /** CMT has no deploy form (no BN merging in the official code): returns with the model unchanged. */
+    /**
+     * Loader hook: a checkpoint saved at another resolution gets its {@code relative_pos_*}
+     * interpolated to this model's grids (see {@link #adaptStateDict(Map, Module)}).
+     */
     @Override
-    public void reparameterize() {
-        // nothing to fold
+    public void adaptStateDict(Map<String, NDArray> source, Map<String, Shape> target, NDManager manager, List<String> notes) {
+        Map<String, NDArray> adapted = adaptStateDict(source, this);
+        adapted.forEach((key, v) -> {
+            NDArray before = source.get(key);
+            if (v != before) {
+                notes.add(key + ": relative position bias interpolated (bicubic) from " + before.getShape() + " to " + v.getShape());
+                v.attach(manager);
+                source.put(key, v);
+            }
+        });
     }
 
     /** Registry entries: the released variants, then the project's compound-scaled ones. */

@@ -1,0 +1,253 @@
+package dev.hybridvit.weights;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Enumeration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipException;
+import java.util.zip.ZipFile;
+
+/**
+ * A PyTorch checkpoint in the {@code torch.save} zip format (PyTorch ≥ 1.6): {@code <archive>/data.pkl}
+ * holds the object tree as a pickle, {@code <archive>/data/<key>} the raw little-endian storages.
+ * The pickle is read by {@link SafeUnpickler} (an allow-list of globals; nothing is executed);
+ * tensors stay descriptions ({@link PickledTensor}) until {@link #tensor} reads them, honouring
+ * shape, stride and storage offset.
+ *
+ * <p>The object tree uses plain Java types: {@code Map} (dicts, OrderedDicts; insertion-ordered),
+ * {@code List}, {@code Object[]} (tuples), {@code String}, {@code Integer}/{@code Long},
+ * {@code Double}, {@code Boolean}, {@code null}, {@link PickledTensor} and {@link PickledObject}.
+ */
+public final class TorchCheckpoint implements AutoCloseable {
+    /** data.pkl larger than this is refused (real checkpoints hold a few MB of pickle at most). */
+    private static final long MAX_PICKLE_BYTES = 1L << 30;
+
+    private final Path file;
+    private final ZipFile zip;
+    private final String prefix;
+    private final Object root;
+    /** Storage bytes kept while more than one tensor still needs them. */
+    private final Map<String, byte[]> storageCache = new HashMap<>();
+    private final Map<String, Integer> storageUses = new HashMap<>();
+
+    private TorchCheckpoint(Path file, ZipFile zip, String prefix, Object root) {
+        this.file = file;
+        this.zip = zip;
+        this.prefix = prefix;
+        this.root = root;
+    }
+
+    /** Opens {@code file} and reads its pickle; storages are read on demand. Close it when done. */
+    public static TorchCheckpoint open(Path file) throws IOException {
+        ZipFile zip = openZip(file);
+        try {
+            ZipEntry pkl = findPickle(file, zip);
+            String prefix = pkl.getName().substring(0, pkl.getName().length() - "data.pkl".length());
+            if (pkl.getSize() > MAX_PICKLE_BYTES) {
+                throw new WeightsFormatException(file, pkl.getName() + " is " + pkl.getSize() + " bytes, too large for a checkpoint pickle");
+            }
+            byte[] data = readEntry(file, zip, pkl);
+            Object root = SafeUnpickler.load(file, pkl.getName(), data);
+            return new TorchCheckpoint(file, zip, prefix, root);
+        } catch (RuntimeException e) {
+            zip.close();
+            throw e;
+        }
+    }
+
+    static ZipFile openZip(Path file) throws IOException {
+        try {
+            return new ZipFile(file.toFile());
+        } catch (ZipException e) {
+            String kind = FileKinds.describe(file);
+            if (kind.startsWith("a ZIP archive")) {
+                throw new WeightsFormatException(file, "the ZIP archive is truncated or corrupt (" + e.getMessage()
+                        + "): re-download or re-save it", e);
+            }
+            throw new WeightsFormatException(file, "not a PyTorch checkpoint (torch.save zip format): the file is " + kind, e);
+        }
+    }
+
+    private static ZipEntry findPickle(Path file, ZipFile zip) {
+        ZipEntry best = null;
+        boolean torchScript = false, npy = false;
+        for (Enumeration<? extends ZipEntry> en = zip.entries(); en.hasMoreElements(); ) {
+            ZipEntry e = en.nextElement();
+            String n = e.getName();
+            if ((n.endsWith("/data.pkl") || n.equals("data.pkl"))
+                    && (best == null || n.chars().filter(c -> c == '/').count() < best.getName().chars().filter(c -> c == '/').count())) {
+                best = e;
+            }
+            if (n.endsWith("/constants.pkl") || n.contains("/code/")) torchScript = true;
+            if (n.endsWith(".npy")) npy = true;
+        }
+        if (best == null) {
+            String what = npy ? "a NumPy .npz archive (read it with the .npz extension)"
+                    : torchScript ? "a TorchScript archive without data.pkl" : "a ZIP archive without a data.pkl record";
+            throw new WeightsFormatException(file, "not a PyTorch checkpoint: the file is " + what);
+        }
+        return best;
+    }
+
+    private static byte[] readEntry(Path file, ZipFile zip, ZipEntry entry) {
+        try (InputStream in = zip.getInputStream(entry)) {
+            return in.readAllBytes();
+        } catch (IOException | RuntimeException e) {
+            throw new WeightsFormatException(file, "record " + entry.getName() + " cannot be read (" + e.getMessage()
+                    + "): the archive is corrupt", e);
+        }
+    }
+
+    public Path file() { return file; }
+
+    /** The unpickled object (usually a dict). */
+    public Object root() { return root; }
+
+    /** The archive's top folder name ({@code archive} for files written by recent PyTorch). */
+    public String archiveName() {
+        return prefix.isEmpty() ? "" : prefix.substring(0, prefix.length() - 1);
+    }
+
+    /** Every tensor-valued entry of {@code dict} as an array in {@code manager}, in the dict's order. */
+    public LinkedHashMap<String, NDArray> tensors(Map<?, ?> dict, NDManager manager) {
+        List<PickledTensor> refs = new ArrayList<>();
+        dict.values().forEach(v -> { if (v instanceof PickledTensor t) refs.add(t); });
+        refs.forEach(t -> storageUses.merge(t.storage().key(), 1, Integer::sum));
+        LinkedHashMap<String, NDArray> out = new LinkedHashMap<>();
+        try {
+            for (Map.Entry<?, ?> e : dict.entrySet()) {
+                if (e.getValue() instanceof PickledTensor t) out.put(String.valueOf(e.getKey()), tensor(t, String.valueOf(e.getKey()), manager));
+            }
+        } catch (RuntimeException e) {
+            out.values().forEach(NDArray::close);
+            throw e;
+        } finally {
+            storageUses.clear();
+            storageCache.clear();
+        }
+        return out;
+    }
+
+    /** Reads one tensor (float types → float32, integer types → int64); {@code name} is for messages. */
+    public NDArray tensor(PickledTensor t, String name, NDManager manager) {
+        PickledTensor.StorageRef s = t.storage();
+        TorchDType type = s.type();
+        long numel = t.numel();
+        if (numel > 0) {
+            long last = t.offset();
+            for (int i = 0; i < t.shape().length; i++) last += (t.shape()[i] - 1) * t.stride()[i];
+            if (last >= s.numel()) {
+                throw new WeightsFormatException(file, "tensor '" + name + "' (shape " + new Shape(t.shape()) + ", offset "
+                        + t.offset() + ") reaches element " + last + " of storage " + s.key() + ", which has only " + s.numel());
+            }
+        }
+        if (numel * type.width > Integer.MAX_VALUE) {
+            throw new WeightsFormatException(file, "tensor '" + name + "' has " + numel + " elements, more than one Java array holds");
+        }
+        byte[] storage = numel == 0 ? new byte[0] : storageBytes(s, name);
+        ByteBuffer buf = ByteBuffer.allocateDirect((int) (numel * type.width)).order(ByteOrder.LITTLE_ENDIAN);
+        gather(t, storage, buf);
+        buf.flip();
+        Shape shape = new Shape(t.shape());
+        switch (type) {
+            case FLOAT: return manager.create(buf, shape, DataType.FLOAT32);
+            case LONG: return manager.create(buf, shape, DataType.INT64);
+            default: break;
+        }
+        if (type.readAs == DataType.FLOAT32) {
+            float[] f = new float[(int) numel];
+            for (int i = 0; i < f.length; i++) {
+                f[i] = switch (type) {
+                    case DOUBLE -> (float) buf.getDouble();
+                    case HALF -> HalfFloats.halfToFloat(buf.getShort());
+                    case BFLOAT16 -> Float.intBitsToFloat((buf.getShort() & 0xffff) << 16);
+                    default -> throw new IllegalStateException(type.name());
+                };
+            }
+            return manager.create(f, shape);
+        }
+        long[] l = new long[(int) numel];
+        for (int i = 0; i < l.length; i++) {
+            l[i] = switch (type) {
+                case INT -> buf.getInt();
+                case SHORT -> buf.getShort();
+                case CHAR -> buf.get();
+                case BYTE, BOOL -> buf.get() & 0xff;
+                default -> throw new IllegalStateException(type.name());
+            };
+        }
+        return manager.create(l, shape);
+    }
+
+    /** Copies the view's elements in row-major order into {@code out}. */
+    private static void gather(PickledTensor t, byte[] storage, ByteBuffer out) {
+        int w = t.type().width;
+        long numel = t.numel();
+        if (numel == 0) return;
+        if (t.isContiguous()) {
+            out.put(storage, (int) (t.offset() * w), (int) (numel * w));
+            return;
+        }
+        long[] shape = t.shape(), stride = t.stride();
+        int nd = shape.length;
+        long[] idx = new long[nd];
+        long src = t.offset();
+        for (long n = 0; n < numel; n++) {
+            out.put(storage, (int) (src * w), w);
+            for (int d = nd - 1; d >= 0; d--) {
+                if (++idx[d] < shape[d]) { src += stride[d]; break; }
+                src -= (shape[d] - 1) * stride[d];
+                idx[d] = 0;
+            }
+        }
+    }
+
+    private byte[] storageBytes(PickledTensor.StorageRef s, String tensorName) {
+        byte[] cached = storageCache.get(s.key());
+        if (cached == null) {
+            String entryName = prefix + "data/" + s.key();
+            ZipEntry entry = zip.getEntry(entryName);
+            if (entry == null) {
+                throw new WeightsFormatException(file, "tensor '" + tensorName + "' needs storage record " + entryName
+                        + ", which the archive does not contain");
+            }
+            long need = s.numel() * s.type().width;
+            if (entry.getSize() >= 0 && entry.getSize() < need) {
+                throw new WeightsFormatException(file, "storage record " + entryName + " of tensor '" + tensorName + "' has "
+                        + entry.getSize() + " bytes, but " + s.numel() + " " + s.type().pythonName + " elements need " + need);
+            }
+            cached = readEntry(file, zip, entry);
+            if (cached.length < need) {
+                throw new WeightsFormatException(file, "storage record " + entryName + " is truncated (" + cached.length
+                        + " of " + need + " bytes)");
+            }
+        }
+        int left = storageUses.getOrDefault(s.key(), 1) - 1;
+        if (left > 0) {
+            storageUses.put(s.key(), left);
+            storageCache.put(s.key(), cached);
+        } else {
+            storageUses.remove(s.key());
+            storageCache.remove(s.key());
+        }
+        return cached;
+    }
+
+    @Override
+    public void close() throws IOException {
+        zip.close();
+    }
+}
