@@ -106,7 +106,7 @@ public final class Benchmark {
                 for (int batch : c.batches()) {
                     float[] input = randomInput(batch, size);
                     for (String runtime : c.runtimes()) {
-                        resetPeakRss();
+                        boolean reset = resetPeakRss();
                         double[] ms = runtime.equals("torch") ? timeTorch(model, input, batch, size, c)
                                 : timeOnnx(model, input, batch, size, threads, c, log);
                         Arrays.sort(ms);
@@ -114,7 +114,8 @@ public final class Benchmark {
                         double gflops = 2.0 * macs * batch / (median / 1e3) / 1e9;
                         Record r = new Record(name, spec.family(), runtime, batch, size, model.parameterCount(), macs,
                                 median, p90, ms[0], batch / (median / 1e3), gflops, peak, gflops / peak, peakRssMb(),
-                                "process RSS high-water mark (VmHWM) during this measurement", threads, "float32", true,
+                                reset ? "process RSS high-water mark (VmHWM), reset before this measurement"
+                                        : "process RSS high-water mark (VmHWM) since JVM start (reset not permitted here)", threads, "float32", true,
                                 ms.length, c.warmup(), machine, runtime.equals("torch") ? torchVersion : ortVersion);
                         out.add(r);
                         log.accept(render(r));
@@ -253,11 +254,13 @@ public final class Benchmark {
     }
 
     /** Resets VmHWM to the current RSS (Linux ≥ 4.0); silently does nothing elsewhere. */
-    static void resetPeakRss() {
+    static boolean resetPeakRss() {
         try {
+            double before = peakRssMb();
             Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+            return peakRssMb() <= before;
         } catch (IOException | RuntimeException ignored) {
-            // not permitted or not Linux: VmHWM then is the high-water mark since start
+            return false; // not permitted or not Linux: VmHWM then is the high-water mark since start
         }
     }
 
