@@ -6,6 +6,7 @@ import dev.hybridvit.models.ModelOptions;
 import dev.hybridvit.models.ModelRegistry;
 import dev.hybridvit.models.ModelSpec;
 import dev.hybridvit.models.VisionModel;
+import dev.hybridvit.deploy.OnnxRuntimeRun;
 import dev.hybridvit.tensor.Tensors;
 import dev.hybridvit.weights.Npy;
 import dev.hybridvit.weights.WeightsLoader;
@@ -33,10 +34,16 @@ final class RunCommand implements Callable<Integer> {
     Integer numClasses;
     @Option(names = "--lenient", description = "load what fits and report the rest instead of failing") boolean lenient;
     @Option(names = "--deploy", description = "run the reparameterised (BN-folded) deploy form") boolean deploy;
+    @Option(names = "--runtime", description = "torch (eager libtorch) or onnx (export, then ONNX Runtime) (default: ${DEFAULT-VALUE})")
+    String runtime = "torch";
+    @Option(names = "--threads", description = "intra-op threads for ONNX Runtime (default: all cores)") int threads;
 
     @Override
     public Integer call() throws Exception {
         ModelSpec spec = ModelRegistry.get(model);
+        if (!runtime.equals("torch") && !runtime.equals("onnx")) {
+            throw new IllegalArgumentException("--runtime must be torch or onnx, got '" + runtime + "'");
+        }
         Npy.Array x = Npy.read(input);
         long[] s = x.shape();
         if (s.length != 4 || s[1] != 3) {
@@ -54,6 +61,15 @@ final class RunCommand implements Callable<Integer> {
                     .withResetClassifier(numClasses != null);
             WeightsLoader.Result loaded = WeightsLoader.load(net, weights, how);
             System.err.println(loaded.describe());
+            if (runtime.equals("onnx")) {
+                float[][] rows = OnnxRuntimeRun.logits(net, deploy, threads, x.data(), s);
+                float[] flat = new float[rows.length * rows[0].length];
+                for (int i = 0; i < rows.length; i++) System.arraycopy(rows[i], 0, flat, i * rows[i].length, rows[i].length);
+                Npy.write(output, new long[] {rows.length, rows[0].length}, flat);
+                System.err.printf("%s: wrote (%d, %d) logits to %s (ONNX Runtime%s)%n", model, rows.length, rows[0].length, output,
+                        deploy ? ", deploy form" : "");
+                return 0;
+            }
             if (deploy) net.reparameterize();
             NDArray in = Tensors.fromFloats(manager, x.data(), s);
             NDArray logits = net.predict(in);

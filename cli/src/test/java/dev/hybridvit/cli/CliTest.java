@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hybridvit.deploy.OnnxPredictor;
 import dev.hybridvit.models.ModelOptions;
 import dev.hybridvit.models.ModelRegistry;
 import dev.hybridvit.models.VisionModel;
@@ -115,6 +116,78 @@ class CliTest {
             float[] want = extra.length == 0 ? ref.logits() : ref.deployLogits();
             assertThat(ReferenceCase.relativeError(Npy.read(output).data(), want)).isLessThanOrEqualTo(ReferenceCase.TOLERANCE);
         }
+    }
+
+    /** {@code run --runtime onnx} on every registered model equals the eager forward. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("models")
+    void runOnOnnxRuntimeMatchesEager(String name) throws IOException {
+        int size = 64;
+        Path weights = tmp.resolve(name + ".safetensors"), input = tmp.resolve("x.npy"), output = tmp.resolve("y.npy");
+        float[] expected;
+        try (VisionModel model = ModelRegistry.get(name).create(ModelOptions.defaults().withImageSize(size), 5)) {
+            SafeTensors.write(weights, model.stateDict(), Map.of());
+            NDArray x = model.manager().randomNormal(new ai.djl.ndarray.types.Shape(3, 3, size, size));
+            Npy.write(input, x.getShape().getShape(), x.toFloatArray());
+            expected = Tensors.toFloats(model.predict(x));
+        }
+        for (String[] extra : new String[][] {{}, {"--deploy"}}) {
+            Result r = cli(concat(new String[] {"run", name, "--runtime", "onnx", "--weights", weights.toString(), "--input",
+                    input.toString(), "--output", output.toString()}, extra));
+            assertThat(r.code).as(r.err).isZero();
+            assertThat(r.err).contains("ONNX Runtime");
+            Npy.Array y = Npy.read(output);
+            assertThat(y.shape()).containsExactly(3, 1000);
+            assertThat(Tensors.maxAbsDiff(y.data(), expected) / Tensors.maxAbs(expected)).isLessThanOrEqualTo(1e-4);
+        }
+    }
+
+    /** The reference parity of the model issues, through the exported graph in ONNX Runtime. */
+    @Test
+    void runOnOnnxRuntimeReproducesOfficialLogits() throws IOException {
+        ReferenceCase ref = ReferenceCase.named("nextvit_small_224_s2024");
+        Path weights = tmp.resolve("w.safetensors"), input = tmp.resolve("x.npy"), output = tmp.resolve("y.npy");
+        writeReferenceWeights(ref, weights);
+        Npy.write(input, new long[] {ref.batch(), 3, ref.imageSize(), ref.imageSize()}, ref.input());
+        for (String[] extra : new String[][] {{}, {"--deploy"}}) {
+            Result r = cli(concat(new String[] {"run", ref.model(), "--runtime", "onnx", "--weights", weights.toString(),
+                    "--input", input.toString(), "--output", output.toString()}, extra));
+            assertThat(r.code).as(r.err).isZero();
+            float[] want = extra.length == 0 ? ref.logits() : ref.deployLogits();
+            assertThat(ReferenceCase.relativeError(Npy.read(output).data(), want)).isLessThanOrEqualTo(ReferenceCase.TOLERANCE);
+        }
+    }
+
+    @Test
+    void exportWritesAModelThatOnnxRuntimeRuns() throws IOException {
+        int size = 64;
+        Path weights = tmp.resolve("w.safetensors"), onnx = tmp.resolve("out/m.onnx");
+        float[] input;
+        float[] expected;
+        try (VisionModel model = ModelRegistry.get("nextvit_small").create(ModelOptions.defaults().withImageSize(size), 5)) {
+            SafeTensors.write(weights, model.stateDict(), Map.of());
+            NDArray x = model.manager().randomNormal(new ai.djl.ndarray.types.Shape(2, 3, size, size));
+            input = x.toFloatArray();
+            expected = Tensors.toFloats(model.predict(x));
+        }
+        Result r = cli("export", "nextvit_small", "--weights", weights.toString(), "--onnx", onnx.toString(), "--deploy",
+                "--batch", "dynamic", "--img-size", Integer.toString(size), "--opset", "18");
+        assertThat(r.code).as(r.err).isZero();
+        assertThat(r.err).contains("wrote", "nodes", "deploy form");
+        try (OnnxPredictor p = OnnxPredictor.open(onnx)) {
+            assertThat(p.exportedBatch()).isZero();
+            assertThat(p.metadata()).containsEntry("model", "nextvit_small").containsEntry("image_size", "64");
+            float[][] rows = p.predict(input, 2, 3, size, size);
+            float[] flat = new float[2000];
+            System.arraycopy(rows[0], 0, flat, 0, 1000);
+            System.arraycopy(rows[1], 0, flat, 1000, 1000);
+            assertThat(Tensors.maxAbsDiff(flat, expected) / Tensors.maxAbs(expected)).isLessThanOrEqualTo(1e-4);
+        }
+        assertError(cli("export", "nextvit_small", "--weights", weights.toString(), "--onnx", tmp.resolve("b.onnx").toString(),
+                "--batch", "zero"), "--batch must be a positive integer or 'dynamic'");
+        assertError(cli("export", "nextvit_small", "--weights", weights.toString(), "--onnx", tmp.resolve("b.onnx").toString(),
+                "--opset", "7"), "opset 7 is not supported");
+        assertThat(Files.exists(tmp.resolve("b.onnx"))).isFalse();
     }
 
     /** Issue 5's bar: the real PyTorch checkpoint of the reference case loads by one flag and matches. */

@@ -2,6 +2,7 @@ package dev.hybridvit.models;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.hybridvit.deploy.onnx.OnnxGraph;
 import dev.hybridvit.nn.Module;
 import dev.hybridvit.tensor.Tensors;
 
@@ -85,6 +86,32 @@ public abstract class VisionModel extends Module implements AutoCloseable {
     /** Forward in a scoped child manager: only the logits survive (use this in loops). */
     public NDArray predict(NDArray x) {
         return Tensors.scoped(x, this::forward);
+    }
+
+    /**
+     * The whole network as ONNX nodes (stem → stages → head), mirroring {@link #forward} in eval
+     * mode; see {@code deploy.Exporter} for the complete model file.
+     */
+    @Override
+    public String toOnnx(OnnxGraph g, String x) {
+        x = stemOnnx(g, x);
+        for (int i = 0; i < numStages(); i++) x = stageOnnx(i, g, x);
+        return headOnnx(g, x);
+    }
+
+    /** ONNX form of the stem. */
+    protected String stemOnnx(OnnxGraph g, String x) {
+        throw new UnsupportedOperationException("no ONNX form for the stem of " + spec.name());
+    }
+
+    /** ONNX form of stage {@code i}. */
+    protected String stageOnnx(int i, OnnxGraph g, String x) {
+        throw new UnsupportedOperationException("no ONNX form for the stages of " + spec.name());
+    }
+
+    /** ONNX form of the head. */
+    protected String headOnnx(OnnxGraph g, String features) {
+        throw new UnsupportedOperationException("no ONNX form for the head of " + spec.name());
     }
 
     /** Runs the stem alone; then {@link #runStage}: used by per-stage profiling. */

@@ -1,6 +1,11 @@
 package dev.hybridvit.nn;
 
 import ai.djl.ndarray.NDArray;
+import dev.hybridvit.deploy.onnx.OnnxAttr;
+import dev.hybridvit.deploy.onnx.OnnxGraph;
+import dev.hybridvit.deploy.onnx.OnnxOp;
+
+import java.util.List;
 
 /** Scaled dot-product attention written out as the papers do: softmax(q·kᵀ·scale [+ bias])·v. */
 public final class Attention {
@@ -25,6 +30,32 @@ public final class Attention {
         long nk = k.getShape().get(2);
         MacCounter.add(2L * s.get(0) * s.get(1) * s.get(2) * nk * s.get(3));
         return out;
+    }
+
+    /**
+     * ONNX form of {@link #attend}: MatMul(q, kᵀ) [· scale] [+ bias] → Softmax → MatMul(·, v).
+     * Pass {@code scale = 1} when the scale is already folded into the q projection, and a null
+     * bias name for none.
+     */
+    public static String attendOnnx(OnnxGraph g, String hint, String q, String k, String v, double scale, String bias) {
+        String kt = g.transpose(k, hint + "/k_t", 0, 1, 3, 2);
+        String scores = g.add(OnnxOp.MATMUL, hint + "/scores", List.of(q, kt));
+        if (scale != 1.0) scores = g.add(OnnxOp.MUL, hint + "/scaled", List.of(scores, g.scalar((float) scale)));
+        if (bias != null) scores = g.add(OnnxOp.ADD, hint + "/biased", List.of(scores, bias));
+        String attn = g.add(OnnxOp.SOFTMAX, hint + "/softmax", List.of(scores), OnnxAttr.i("axis", -1));
+        return g.add(OnnxOp.MATMUL, hint + "/context", List.of(attn, v));
+    }
+
+    /** ONNX form of {@link #splitHeads}. */
+    public static String splitHeadsOnnx(OnnxGraph g, String hint, String x, int heads) {
+        long[] s = g.shape(x);
+        return g.transpose(g.reshape(x, hint + "/heads", 0, s[1], heads, s[2] / heads), hint + "/heads_t", 0, 2, 1, 3);
+    }
+
+    /** ONNX form of {@link #mergeHeads}. */
+    public static String mergeHeadsOnnx(OnnxGraph g, String hint, String x) {
+        long[] s = g.shape(x);
+        return g.reshape(g.transpose(x, hint + "/merge_t", 0, 2, 1, 3), hint + "/merged", 0, s[2], s[1] * s[3]);
     }
 
     /** B×N×C tokens → B×heads×N×(C/heads). */

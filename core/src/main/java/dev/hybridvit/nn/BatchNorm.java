@@ -3,6 +3,11 @@ package dev.hybridvit.nn;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.hybridvit.deploy.onnx.OnnxAttr;
+import dev.hybridvit.deploy.onnx.OnnxGraph;
+import dev.hybridvit.deploy.onnx.OnnxOp;
+
+import java.util.List;
 
 /**
  * Batch normalisation over axis 1 ({@code nn.BatchNorm2d} on N×C×H×W, {@code nn.BatchNorm1d} on
@@ -32,6 +37,13 @@ public final class BatchNorm extends Module {
         // DJL's momentum is the weight of the old running value: 1 - PyTorch's 0.1.
         return ai.djl.nn.norm.BatchNorm.batchNorm(x, runningMean.value(), runningVar.value(), weight.value(), bias.value(),
                 1, 0.9f, (float) EPS, isTraining()).singletonOrThrow();
+    }
+
+    /** Eval-mode BatchNormalization node (axis 1, any rank ≥ 2). */
+    @Override
+    public String toOnnx(OnnxGraph g, String x) {
+        return g.add(OnnxOp.BATCH_NORM, g.scopeOf(this), List.of(x, OnnxForms.param(g, weight), OnnxForms.param(g, bias),
+                OnnxForms.param(g, runningMean), OnnxForms.param(g, runningVar)), OnnxAttr.f("epsilon", EPS));
     }
 
     /**

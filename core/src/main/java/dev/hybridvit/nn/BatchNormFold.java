@@ -22,6 +22,46 @@ public final class BatchNormFold {
         return new double[][] {s, t};
     }
 
+    /**
+     * Pre-norm fold on host arrays, leaving the inputs untouched: {@code w} is O×I row-major,
+     * {@code b} may be null (zero); returns {new W, new b}.
+     */
+    public static float[][] foldBefore(float[] w, float[] b, int out, double[][] affine) {
+        int in = w.length / out;
+        if (in != affine[0].length) {
+            throw new IllegalArgumentException("cannot fold " + affine[0].length + " channels into a weight of " + out + "×" + in);
+        }
+        float[] w2 = new float[w.length], b2 = new float[out];
+        for (int o = 0; o < out; o++) {
+            double acc = b == null ? 0 : b[o];
+            for (int i = 0; i < in; i++) {
+                int at = o * in + i;
+                acc += (double) w[at] * affine[1][i];
+                w2[at] = (float) (w[at] * affine[0][i]);
+            }
+            b2[o] = (float) acc;
+        }
+        return new float[][] {w2, b2};
+    }
+
+    /**
+     * Post-norm fold (conv → BN, the usual Conv+BN merge) on host arrays: for y = s⊙(W x + b) + t
+     * returns W' = diag(s)·W and b' = s⊙b + t; {@code b} may be null.
+     */
+    public static float[][] foldAfter(float[] w, float[] b, int out, double[][] affine) {
+        int per = w.length / out;
+        if (affine[0].length != out) {
+            throw new IllegalArgumentException("cannot fold " + affine[0].length + " channels after " + out + " outputs");
+        }
+        float[] w2 = new float[w.length], b2 = new float[out];
+        for (int o = 0; o < out; o++) {
+            double s = affine[0][o];
+            for (int i = 0; i < per; i++) w2[o * per + i] = (float) (w[o * per + i] * s);
+            b2[o] = (float) (s * (b == null ? 0 : b[o]) + affine[1][o]);
+        }
+        return new float[][] {w2, b2};
+    }
+
     /** {@code weight} is O×I (Linear) or O×I×1×1 (pointwise conv); {@code bias} must exist. */
     public static void foldInto(Parameter weight, Parameter bias, double[][] affine) {
         Shape shape = weight.shape();

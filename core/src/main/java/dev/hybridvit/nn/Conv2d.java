@@ -2,6 +2,11 @@ package dev.hybridvit.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
+import dev.hybridvit.deploy.onnx.OnnxAttr;
+import dev.hybridvit.deploy.onnx.OnnxGraph;
+import dev.hybridvit.deploy.onnx.OnnxOp;
+
+import java.util.List;
 
 /** 2-D convolution ({@code nn.Conv2d}): square kernel, stride, zero padding, groups, optional bias. */
 public final class Conv2d extends Module {
@@ -36,5 +41,19 @@ public final class Conv2d extends Module {
         Shape s = y.getShape();
         MacCounter.add(s.size() * (long) (in / groups) * kernel * kernel);
         return y;
+    }
+
+    @Override
+    public String toOnnx(OnnxGraph g, String x) {
+        String w = OnnxForms.param(g, weight);
+        return onnxNode(g, x, w, bias == null ? null : OnnxForms.param(g, bias));
+    }
+
+    /** This convolution's node with the given weight/bias initializers (used by BN folding). */
+    String onnxNode(OnnxGraph g, String x, String w, String b) {
+        List<String> inputs = b == null ? List.of(x, w) : List.of(x, w, b);
+        return g.add(OnnxOp.CONV, g.scopeOf(this), inputs, OnnxAttr.ints("kernel_shape", kernel, kernel),
+                OnnxAttr.ints("strides", stride, stride), OnnxAttr.ints("pads", padding, padding, padding, padding),
+                OnnxAttr.ints("dilations", 1, 1), OnnxAttr.i("group", groups));
     }
 }

@@ -1,6 +1,7 @@
 package dev.hybridvit.nn;
 
 import ai.djl.ndarray.NDArray;
+import dev.hybridvit.deploy.onnx.OnnxGraph;
 
 /**
  * The convolutional MLP of Next-ViT blocks: 1×1 conv → activation → 1×1 conv, both with bias,
@@ -19,5 +20,10 @@ public final class ConvMlp extends Module {
     @Override
     public NDArray forward(NDArray x) {
         return conv2.forward(act.forward(conv1.forward(x)));
+    }
+
+    @Override
+    public String toOnnx(OnnxGraph g, String x) {
+        return conv2.toOnnx(g, act.toOnnx(g, conv1.toOnnx(g, x)));
     }
 }

@@ -2,6 +2,7 @@ package dev.hybridvit.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
+import dev.hybridvit.deploy.onnx.OnnxGraph;
 
 /**
  * Stochastic depth: in training, zeroes a residual branch for a random subset of samples and
@@ -25,4 +26,8 @@ public final class DropPath extends Module {
         NDArray mask = x.getManager().randomUniform(0f, 1f, new Shape(maskShape)).add(keep).floor().div(keep);
         return x.mul(mask);
     }
+
+    /** Identity: exported graphs are inference graphs. */
+    @Override
+    public String toOnnx(OnnxGraph g, String x) { return x; }
 }

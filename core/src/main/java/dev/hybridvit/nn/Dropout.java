@@ -19,4 +19,8 @@ public final class Dropout extends Module {
         if (!isTraining() || rate == 0) return x;
         return ai.djl.nn.norm.Dropout.dropout(x, (float) rate, true).singletonOrThrow();
     }
+
+    /** Identity: exported graphs are inference graphs. */
+    @Override
+    public String toOnnx(dev.hybridvit.deploy.onnx.OnnxGraph g, String x) { return x; }
 }

@@ -2,6 +2,7 @@ package dev.hybridvit.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
+import dev.hybridvit.deploy.onnx.OnnxGraph;
 
 /** Fully connected layer ({@code nn.Linear}) over the last axis; weight is out×in. */
 public final class Linear extends Module {
@@ -23,5 +24,21 @@ public final class Linear extends Module {
         NDArray y = ai.djl.nn.core.Linear.linear(x, weight.value(), bias == null ? null : bias.value()).singletonOrThrow();
         MacCounter.add(y.getShape().size() * in);
         return y;
+    }
+
+    @Override
+    public String toOnnx(OnnxGraph g, String x) {
+        return toOnnx(g, x, 1.0);
+    }
+
+    /**
+     * ONNX form with the output multiplied by a constant {@code scale} folded into weight and bias
+     * (e.g. attention's d^-½ folded into q): Gemm on a 2-D input, MatMul + Add otherwise (what ORT
+     * fuses best), with the transposed weight stored as the initializer.
+     */
+    public String toOnnx(OnnxGraph g, String x, double scale) {
+        float[] w = weight.value().toFloatArray();
+        float[] b = bias == null ? null : bias.value().toFloatArray();
+        return OnnxForms.linear(g, g.scopeOf(this), x, w, b, out, in, scale);
     }
 }

@@ -1,6 +1,7 @@
 package dev.hybridvit.nn;
 
 import ai.djl.ndarray.NDArray;
+import dev.hybridvit.deploy.onnx.OnnxGraph;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -26,6 +27,12 @@ public final class Sequential extends Module {
     @Override
     public NDArray forward(NDArray x) {
         for (Module m : layers) x = m.forward(x);
+        return x;
+    }
+
+    @Override
+    public String toOnnx(OnnxGraph g, String x) {
+        for (Module m : layers) x = m.toOnnx(g, x);
         return x;
     }
 }

@@ -44,6 +44,22 @@ public final class Tensors {
         }
     }
 
+    /** Intra-op threads of libtorch (eager kernels). */
+    public static void setThreads(int threads) {
+        Engine.getEngine("PyTorch");
+        ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
+    }
+
+    public static int threads() {
+        Engine.getEngine("PyTorch");
+        return ai.djl.pytorch.jni.JniUtils.getNumThreads();
+    }
+
+    /** "DJL x / libtorch y". */
+    public static String engineVersion() {
+        return "DJL " + Engine.getDjlVersion() + " / libtorch " + Engine.getEngine("PyTorch").getVersion();
+    }
+
     public static NDArray fromFloats(NDManager manager, float[] data, long... shape) {
         Shape s = new Shape(shape);
         if (s.size() != data.length) {

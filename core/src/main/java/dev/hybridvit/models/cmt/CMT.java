@@ -3,6 +3,7 @@ package dev.hybridvit.models.cmt;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.hybridvit.deploy.onnx.OnnxGraph;
 import dev.hybridvit.models.ModelOptions;
 import dev.hybridvit.models.ModelSpec;
 import dev.hybridvit.models.VisionModel;
@@ -15,6 +16,7 @@ import dev.hybridvit.nn.Identity;
 import dev.hybridvit.nn.Init;
 import dev.hybridvit.nn.Linear;
 import dev.hybridvit.nn.Module;
+import dev.hybridvit.nn.OnnxForms;
 import dev.hybridvit.nn.Parameter;
 import dev.hybridvit.nn.Sequential;
 import dev.hybridvit.weights.StateDictAdapter;
@@ -190,6 +192,23 @@ public final class CMT extends VisionModel implements StateDictAdapter {
             }
         }
         return "head";
+    }
+
+    @Override
+    protected String stemOnnx(OnnxGraph g, String x) {
+        return stem.toOnnx(g, x);
+    }
+
+    @Override
+    protected String stageOnnx(int i, OnnxGraph g, String x) {
+        return blocks[i].toOnnx(g, patchEmbeds[i].toOnnx(g, x));
+    }
+
+    /** 1×1 conv → BN (folded in the deploy form) → Swish → global pool → linear. */
+    @Override
+    protected String headOnnx(OnnxGraph g, String features) {
+        String x = swish.toOnnx(g, OnnxForms.convBn(g, fc, fcNorm, features));
+        return head.toOnnx(g, drop.toOnnx(g, AvgPool2d.global(g, "head/pool", x)));
     }
 
     @Override

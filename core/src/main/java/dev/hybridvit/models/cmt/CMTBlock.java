@@ -1,12 +1,15 @@
 package dev.hybridvit.models.cmt;
 
 import ai.djl.ndarray.NDArray;
+import dev.hybridvit.deploy.onnx.OnnxGraph;
+import dev.hybridvit.deploy.onnx.OnnxOp;
 import dev.hybridvit.nn.Conv2d;
 import dev.hybridvit.nn.DropPath;
 import dev.hybridvit.nn.Init;
 import dev.hybridvit.nn.LayerNorm;
 import dev.hybridvit.nn.Module;
 
+import java.util.List;
 import java.util.function.Supplier;
 
 /**
@@ -43,5 +46,28 @@ final class CMTBlock extends Module {
         t = t.add(dropPath.forward(attn.forward(norm1.forward(t), h, w)));
         t = t.add(dropPath.forward(mlp.forward(norm2.forward(t), h, w)));
         return t.transpose(0, 2, 1).reshape(b, c, h, w);
+    }
+
+    @Override
+    public String toOnnx(OnnxGraph g, String x) {
+        String s = g.scopeOf(this);
+        long[] shape = g.shape(x);
+        long c = shape[1], h = shape[2], w = shape[3];
+        x = g.add(OnnxOp.ADD, s + "/lpu_residual", List.of(lpu.toOnnx(g, x), x));
+        String t = tokensOnnx(g, s, x);
+        t = g.add(OnnxOp.ADD, s + "/attn_residual", List.of(t, dropPath.toOnnx(g, attn.toOnnx(g, norm1.toOnnx(g, t), h, w))));
+        t = g.add(OnnxOp.ADD, s + "/mlp_residual", List.of(t, dropPath.toOnnx(g, mlp.toOnnx(g, norm2.toOnnx(g, t), h, w))));
+        return mapOnnx(g, s, t, c, h, w);
+    }
+
+    /** B×C×H×W → B×(H·W)×C raster-order tokens. */
+    static String tokensOnnx(OnnxGraph g, String scope, String x) {
+        long[] s = g.shape(x);
+        return g.transpose(g.reshape(x, scope + "/flatten", 0, s[1], s[2] * s[3]), scope + "/tokens", 0, 2, 1);
+    }
+
+    /** B×N×C tokens → B×C×h×w. */
+    static String mapOnnx(OnnxGraph g, String scope, String tokens, long c, long h, long w) {
+        return g.reshape(g.transpose(tokens, scope + "/untokens", 0, 2, 1), scope + "/unflatten", 0, c, h, w);
     }
 }

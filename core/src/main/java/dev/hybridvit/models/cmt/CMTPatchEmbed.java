@@ -1,6 +1,7 @@
 package dev.hybridvit.models.cmt;
 
 import ai.djl.ndarray.NDArray;
+import dev.hybridvit.deploy.onnx.OnnxGraph;
 import dev.hybridvit.nn.Conv2d;
 import dev.hybridvit.nn.Init;
 import dev.hybridvit.nn.LayerNorm;
@@ -28,5 +29,14 @@ final class CMTPatchEmbed extends Module {
         long b = s.get(0), c = s.get(1), h = s.get(2), w = s.get(3);
         NDArray tokens = norm.forward(y.reshape(b, c, h * w).transpose(0, 2, 1));
         return tokens.transpose(0, 2, 1).reshape(b, c, h, w);
+    }
+
+    @Override
+    public String toOnnx(OnnxGraph g, String x) {
+        String s = g.scopeOf(this);
+        String y = proj.toOnnx(g, x);
+        long[] shape = g.shape(y);
+        String tokens = norm.toOnnx(g, CMTBlock.tokensOnnx(g, s, y));
+        return CMTBlock.mapOnnx(g, s, tokens, shape[1], shape[2], shape[3]);
     }
 }

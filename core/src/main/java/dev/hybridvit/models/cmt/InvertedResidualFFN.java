@@ -1,12 +1,18 @@
 package dev.hybridvit.models.cmt;
 
 import ai.djl.ndarray.NDArray;
+import dev.hybridvit.deploy.onnx.OnnxGraph;
+import dev.hybridvit.deploy.onnx.OnnxOp;
 import dev.hybridvit.nn.Activation;
 import dev.hybridvit.nn.BatchNorm;
+import dev.hybridvit.nn.BatchNormFold;
+import dev.hybridvit.nn.OnnxForms;
 import dev.hybridvit.nn.Conv2d;
 import dev.hybridvit.nn.Init;
 import dev.hybridvit.nn.Module;
 import dev.hybridvit.nn.Sequential;
+
+import java.util.List;
 
 /**
  * IRFFN (inverted residual feed-forward network, CMT §3.2): 1×1 expansion conv → GELU → BN
@@ -41,6 +47,34 @@ final class InvertedResidualFFN extends Module {
         y = proj.forward(y).add(y);
         y = projBn.forward(projAct.forward(y));
         return conv2.forward(y);
+    }
+
+    /**
+     * ONNX form. In the deploy form the BN after the depthwise stage's GELU ({@code proj_bn}) is
+     * folded into the following 1×1 conv (exact: a 1×1 conv has no padding), and that conv's own BN
+     * ({@code conv2.1}) into it as well; the BNs after the other GELUs stay (the depthwise 3×3 conv
+     * they feed zero-pads, so a fold would change the border).
+     */
+    @Override
+    public String toOnnx(OnnxGraph g, String x) {
+        String s = g.scopeOf(this);
+        String y = conv1.toOnnx(g, x);
+        y = g.add(OnnxOp.ADD, s + "/dw_residual", List.of(proj.toOnnx(g, y), y));
+        y = projAct.toOnnx(g, y);
+        Conv2d pw = (Conv2d) conv2.get(0);
+        BatchNorm bn = (BatchNorm) conv2.get(1);
+        if (!g.foldBatchNorm()) return bn.toOnnx(g, pw.toOnnx(g, projBn.toOnnx(g, y)));
+        float[] b = pw.bias() == null ? null : pw.bias().value().toFloatArray();
+        float[][] pre = BatchNormFold.foldBefore(pw.weight().value().toFloatArray(), b, pw.out, projBn.affine());
+        float[][] both = BatchNormFold.foldAfter(pre[0], pre[1], pw.out, bn.affine());
+        return OnnxForms.conv(g, pw, y, both[0], both[1], g.scopeOf(pw) + "_bn_folded");
+    }
+
+    /** ONNX form on tokens B×N×C of an h×w grid (NCHW inside, as {@link #forward(NDArray, long, long)}). */
+    String toOnnx(OnnxGraph g, String tokens, long h, long w) {
+        String s = g.scopeOf(this);
+        long c = g.shape(tokens)[2];
+        return CMTBlock.tokensOnnx(g, s + "/out", toOnnx(g, CMTBlock.mapOnnx(g, s + "/in", tokens, c, h, w)));
     }
 
     /** Tokens B×N×C on an h×w grid → B×N×C. */

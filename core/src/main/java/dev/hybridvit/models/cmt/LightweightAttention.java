@@ -1,12 +1,14 @@
 package dev.hybridvit.models.cmt;
 
 import ai.djl.ndarray.NDArray;
+import dev.hybridvit.deploy.onnx.OnnxGraph;
 import dev.hybridvit.nn.Attention;
 import dev.hybridvit.nn.BatchNorm;
 import dev.hybridvit.nn.Conv2d;
 import dev.hybridvit.nn.Init;
 import dev.hybridvit.nn.Linear;
 import dev.hybridvit.nn.Module;
+import dev.hybridvit.nn.OnnxForms;
 import dev.hybridvit.nn.Sequential;
 
 import java.util.function.Supplier;
@@ -53,6 +55,36 @@ final class LightweightAttention extends Module {
         NDArray out = Attention.attend(queries, Attention.splitHeads(k.forward(kv), heads),
                 Attention.splitHeads(v.forward(kv), heads), scale, relativePos.get());
         return proj.forward(Attention.mergeHeads(out));
+    }
+
+    /**
+     * ONNX form on tokens: d^-½ folded into the q projection (so the bias is added to exactly the
+     * scaled scores, as in the official order), the key/value reduction as a stride-k depthwise
+     * Conv (+ its BN, folded in the deploy form), the stage's relative position bias as one shared
+     * initializer.
+     */
+    String toOnnx(OnnxGraph g, String x, long h, long w) {
+        String s = g.scopeOf(this);
+        long c = g.shape(x)[2];
+        String queries = Attention.splitHeadsOnnx(g, s + "/q", q.toOnnx(g, x, scale), heads);
+        String kv = x;
+        if (sr != null) {
+            String map = CMTBlock.mapOnnx(g, s + "/sr_in", x, c, h, w);
+            kv = CMTBlock.tokensOnnx(g, s + "/sr_out", OnnxForms.convBn(g, (Conv2d) sr.get(0), (BatchNorm) sr.get(1), map));
+        }
+        NDArray bias = relativePos.get();
+        String biasName = g.initializer(bias, "relative_pos", bias::toFloatArray, bias.getShape().getShape());
+        String out = Attention.attendOnnx(g, s + "/attn", queries, Attention.splitHeadsOnnx(g, s + "/k", k.toOnnx(g, kv), heads),
+                Attention.splitHeadsOnnx(g, s + "/v", v.toOnnx(g, kv), heads), 1.0, biasName);
+        return proj.toOnnx(g, Attention.mergeHeadsOnnx(g, s, out));
+    }
+
+    @Override
+    public String toOnnx(OnnxGraph g, String x) {
+        long[] shape = g.shape(x);
+        String s = g.scopeOf(this);
+        String out = toOnnx(g, CMTBlock.tokensOnnx(g, s + "/in", x), shape[2], shape[3]);
+        return CMTBlock.mapOnnx(g, s + "/out", out, shape[1], shape[2], shape[3]);
     }
 
     /** The module contract on a feature map: B×C×H×W → B×C×H×W (tokens in raster order). */

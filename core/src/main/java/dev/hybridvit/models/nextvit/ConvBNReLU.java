@@ -1,6 +1,8 @@
 package dev.hybridvit.models.nextvit;
 
 import ai.djl.ndarray.NDArray;
+import dev.hybridvit.deploy.onnx.OnnxGraph;
+import dev.hybridvit.nn.OnnxForms;
 import dev.hybridvit.nn.Activation;
 import dev.hybridvit.nn.BatchNorm;
 import dev.hybridvit.nn.Conv2d;
@@ -22,5 +24,10 @@ final class ConvBNReLU extends Module {
     @Override
     public NDArray forward(NDArray x) {
         return act.forward(norm.forward(conv.forward(x)));
+    }
+
+    @Override
+    public String toOnnx(OnnxGraph g, String x) {
+        return act.toOnnx(g, OnnxForms.convBn(g, conv, norm, x));
     }
 }

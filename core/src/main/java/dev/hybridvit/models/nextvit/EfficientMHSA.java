@@ -3,11 +3,16 @@ package dev.hybridvit.models.nextvit;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.pooling.Pool;
+import dev.hybridvit.deploy.onnx.OnnxAttr;
+import dev.hybridvit.deploy.onnx.OnnxGraph;
+import dev.hybridvit.deploy.onnx.OnnxOp;
 import dev.hybridvit.nn.Attention;
 import dev.hybridvit.nn.BatchNorm;
 import dev.hybridvit.nn.BatchNormFold;
 import dev.hybridvit.nn.Linear;
 import dev.hybridvit.nn.Module;
+
+import java.util.List;
 
 /**
  * E-MHSA: multi-head self-attention whose keys and values come from tokens average-pooled by
@@ -46,6 +51,30 @@ final class EfficientMHSA extends Module {
         NDArray out = Attention.attend(queries, Attention.splitHeads(k.forward(kv), heads),
                 Attention.splitHeads(v.forward(kv), heads), scale, null);
         return proj.forward(Attention.mergeHeads(out));
+    }
+
+    /**
+     * ONNX form. The scale d^-½ is folded into the q projection (one rounding of W·scale instead of
+     * a Mul on every score); the token pool is a 1-D AveragePool (floor mode drops the trailing
+     * tokens exactly as the official {@code AvgPool1d}) on the B×C×N view.
+     */
+    @Override
+    public String toOnnx(OnnxGraph g, String x) {
+        String s = g.scopeOf(this);
+        String queries = Attention.splitHeadsOnnx(g, s + "/q", q.toOnnx(g, x, scale), heads);
+        String kv = x;
+        if (sr > 1) {
+            int window = sr * sr;
+            String channelsFirst = g.transpose(x, s + "/pool_in", 0, 2, 1);
+            String pooled = g.add(OnnxOp.AVERAGE_POOL, s + "/pool", List.of(channelsFirst),
+                    OnnxAttr.ints("kernel_shape", window), OnnxAttr.ints("strides", window), OnnxAttr.ints("pads", 0, 0),
+                    OnnxAttr.i("ceil_mode", 0), OnnxAttr.i("count_include_pad", 0));
+            if (!merged) pooled = norm.toOnnx(g, pooled);
+            kv = g.transpose(pooled, s + "/pooled_tokens", 0, 2, 1);
+        }
+        String out = Attention.attendOnnx(g, s + "/attn", queries, Attention.splitHeadsOnnx(g, s + "/k", k.toOnnx(g, kv), heads),
+                Attention.splitHeadsOnnx(g, s + "/v", v.toOnnx(g, kv), heads), 1.0, null);
+        return proj.toOnnx(g, Attention.mergeHeadsOnnx(g, s, out));
     }
 
     /** Minimum token count (one full pooling window). */

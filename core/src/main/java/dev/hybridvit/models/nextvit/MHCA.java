@@ -1,6 +1,8 @@
 package dev.hybridvit.models.nextvit;
 
 import ai.djl.ndarray.NDArray;
+import dev.hybridvit.deploy.onnx.OnnxGraph;
+import dev.hybridvit.nn.OnnxForms;
 import dev.hybridvit.nn.Activation;
 import dev.hybridvit.nn.BatchNorm;
 import dev.hybridvit.nn.Conv2d;
@@ -28,5 +30,10 @@ final class MHCA extends Module {
     @Override
     public NDArray forward(NDArray x) {
         return projection.forward(act.forward(norm.forward(groupConv.forward(x))));
+    }
+
+    @Override
+    public String toOnnx(OnnxGraph g, String x) {
+        return projection.toOnnx(g, act.toOnnx(g, OnnxForms.convBn(g, groupConv, norm, x)));
     }
 }

@@ -1,12 +1,16 @@
 package dev.hybridvit.models.nextvit;
 
 import ai.djl.ndarray.NDArray;
+import dev.hybridvit.deploy.onnx.OnnxGraph;
+import dev.hybridvit.deploy.onnx.OnnxOp;
 import dev.hybridvit.nn.Activation;
 import dev.hybridvit.nn.BatchNorm;
 import dev.hybridvit.nn.BatchNormFold;
 import dev.hybridvit.nn.ConvMlp;
 import dev.hybridvit.nn.DropPath;
 import dev.hybridvit.nn.Module;
+
+import java.util.List;
 
 /** NCB (Next Convolution Block): patch embed, x + MHCA(x), x + MLP(BN(x)). */
 final class NextConvBlock extends Module {
@@ -34,6 +38,15 @@ final class NextConvBlock extends Module {
         x = x.add(attnDrop.forward(mhca.forward(x)));
         NDArray normed = merged ? x : norm.forward(x);
         return x.add(mlpDrop.forward(mlp.forward(normed)));
+    }
+
+    @Override
+    public String toOnnx(OnnxGraph g, String x) {
+        String s = g.scopeOf(this);
+        x = patchEmbed.toOnnx(g, x);
+        x = g.add(OnnxOp.ADD, s + "/mhca_residual", List.of(x, attnDrop.toOnnx(g, mhca.toOnnx(g, x))));
+        String normed = merged ? x : norm.toOnnx(g, x);
+        return g.add(OnnxOp.ADD, s + "/mlp_residual", List.of(x, mlpDrop.toOnnx(g, mlp.toOnnx(g, normed))));
     }
 
     /** Deploy form: fold the pre-norm BN into {@code mlp.conv1}. */

@@ -1,12 +1,17 @@
 package dev.hybridvit.models.nextvit;
 
 import ai.djl.ndarray.NDArray;
+import dev.hybridvit.deploy.onnx.OnnxAttr;
+import dev.hybridvit.deploy.onnx.OnnxGraph;
+import dev.hybridvit.deploy.onnx.OnnxOp;
 import dev.hybridvit.nn.Activation;
 import dev.hybridvit.nn.BatchNorm;
 import dev.hybridvit.nn.BatchNormFold;
 import dev.hybridvit.nn.ConvMlp;
 import dev.hybridvit.nn.DropPath;
 import dev.hybridvit.nn.Module;
+
+import java.util.List;
 
 /**
  * NTB (Next Transformer Block): a global E-MHSA branch on Cm = 0.75·C channels, a local MHCA
@@ -55,6 +60,24 @@ final class NextTransformerBlock extends Module {
         x = x.concat(local, 1);
         NDArray normed = merged ? x : norm2.forward(x);
         return x.add(mlpDrop.forward(mlp.forward(normed)));
+    }
+
+    @Override
+    public String toOnnx(OnnxGraph g, String x) {
+        String s = g.scopeOf(this);
+        x = patchEmbed.toOnnx(g, x);
+        long[] shape = g.shape(x);
+        long c = shape[1], h = shape[2], w = shape[3];
+        String flat = g.reshape(merged ? x : norm1.toOnnx(g, x), s + "/flatten", 0, c, h * w);
+        String tokens = g.transpose(flat, s + "/tokens", 0, 2, 1);
+        String attended = mhsaDrop.toOnnx(g, mhsa.toOnnx(g, tokens));
+        String back = g.reshape(g.transpose(attended, s + "/untokens", 0, 2, 1), s + "/unflatten", 0, c, h, w);
+        x = g.add(OnnxOp.ADD, s + "/mhsa_residual", List.of(x, back));
+        String local = projection.toOnnx(g, x);
+        local = g.add(OnnxOp.ADD, s + "/mhca_residual", List.of(local, mhcaDrop.toOnnx(g, mhca.toOnnx(g, local))));
+        x = g.add(OnnxOp.CONCAT, s + "/concat", List.of(x, local), OnnxAttr.i("axis", 1));
+        String normed = merged ? x : norm2.toOnnx(g, x);
+        return g.add(OnnxOp.ADD, s + "/mlp_residual", List.of(x, mlpDrop.toOnnx(g, mlp.toOnnx(g, normed))));
     }
 
     /** Deploy form: fold norm1 (and the E-MHSA BN1d) into q/k/v and norm2 into {@code mlp.conv1}. */

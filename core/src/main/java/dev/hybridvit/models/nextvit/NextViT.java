@@ -1,11 +1,14 @@
 package dev.hybridvit.models.nextvit;
 
 import ai.djl.ndarray.NDArray;
+import dev.hybridvit.deploy.onnx.OnnxGraph;
 import dev.hybridvit.models.ModelOptions;
 import dev.hybridvit.models.ModelSpec;
 import dev.hybridvit.models.VisionModel;
 import dev.hybridvit.nn.AvgPool2d;
 import dev.hybridvit.nn.BatchNorm;
+import dev.hybridvit.nn.BatchNormFold;
+import dev.hybridvit.nn.OnnxForms;
 import dev.hybridvit.nn.Linear;
 import dev.hybridvit.nn.Module;
 import dev.hybridvit.nn.Sequential;
@@ -80,6 +83,28 @@ public final class NextViT extends VisionModel {
     public NDArray forwardHead(NDArray features) {
         NDArray pooled = AvgPool2d.global(norm.forward(features));
         return projHead.forward(pooled);
+    }
+
+    @Override
+    protected String stemOnnx(OnnxGraph g, String x) {
+        return stem.toOnnx(g, x);
+    }
+
+    @Override
+    protected String stageOnnx(int i, OnnxGraph g, String x) {
+        for (int k = stageStart[i]; k < stageStart[i + 1]; k++) x = features.get(k).toOnnx(g, x);
+        return x;
+    }
+
+    /** BN → global pool → linear; in the folded form the BN (per-channel, so it commutes with the pool) goes into the linear. */
+    @Override
+    protected String headOnnx(OnnxGraph g, String features) {
+        Linear head = (Linear) projHead.get(0);
+        if (!g.foldBatchNorm()) return projHead.toOnnx(g, AvgPool2d.global(g, "head/pool", norm.toOnnx(g, features)));
+        float[] b = head.bias() == null ? null : head.bias().value().toFloatArray();
+        float[][] f = BatchNormFold.foldBefore(head.weight().value().toFloatArray(), b, head.out, norm.affine());
+        return OnnxForms.linear(g, g.scopeOf(head) + "_bn_folded", AvgPool2d.global(g, "head/pool", features), f[0], f[1],
+                head.out, head.in, 1.0);
     }
 
     @Override

@@ -1,5 +1,11 @@
 package dev.hybridvit.models.trtvit;
 
+import dev.hybridvit.deploy.onnx.OnnxAttr;
+import dev.hybridvit.deploy.onnx.OnnxGraph;
+import dev.hybridvit.deploy.onnx.OnnxOp;
+import dev.hybridvit.nn.OnnxForms;
+import java.util.List;
+
 import ai.djl.ndarray.NDArray;
 import dev.hybridvit.nn.Activation;
 import dev.hybridvit.nn.BatchNorm;
@@ -65,5 +71,16 @@ public final class BottleNeck extends Module {
         y = dropPath.forward(bn3.forward(conv3.forward(y)));
         NDArray shortcut = downsample == null ? x : downsample.forward(x);
         return act.forward(y.add(shortcut));
+    }
+
+    @Override
+    public String toOnnx(OnnxGraph g, String x) {
+        String s = g.scopeOf(this);
+        String y = act.toOnnx(g, OnnxForms.convBn(g, conv1, bn1, x));
+        y = act.toOnnx(g, OnnxForms.convBn(g, conv2, bn2, y));
+        y = dropPath.toOnnx(g, OnnxForms.convBn(g, conv3, bn3, y));
+        String shortcut = downsample == null ? x
+                : OnnxForms.convBn(g, (Conv2d) downsample.get(0), (BatchNorm) downsample.get(1), x);
+        return act.toOnnx(g, g.add(OnnxOp.ADD, s + "/residual", List.of(y, shortcut)));
     }
 }

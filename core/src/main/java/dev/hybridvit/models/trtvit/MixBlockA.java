@@ -1,5 +1,10 @@
 package dev.hybridvit.models.trtvit;
 
+import dev.hybridvit.deploy.onnx.OnnxAttr;
+import dev.hybridvit.deploy.onnx.OnnxGraph;
+import dev.hybridvit.deploy.onnx.OnnxOp;
+import java.util.List;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import dev.hybridvit.nn.Module;
@@ -50,5 +55,14 @@ public final class MixBlockA extends Module {
         if (patchEmbed != null) x = patchEmbed.forward(x);
         NDList parts = x.split(new long[] {transformerWidth}, 1);
         return transformer.forward(parts.get(0)).concat(bottleneck.forward(parts.get(1)), 1);
+    }
+
+    @Override
+    public String toOnnx(OnnxGraph g, String x) {
+        String s = g.scopeOf(this);
+        if (patchEmbed != null) x = patchEmbed.toOnnx(g, x);
+        String[] parts = g.split(x, s + "/split", 1, transformerWidth, g.shape(x)[1] - transformerWidth);
+        return g.add(OnnxOp.CONCAT, s + "/concat", List.of(transformer.toOnnx(g, parts[0]), bottleneck.toOnnx(g, parts[1])),
+                OnnxAttr.i("axis", 1));
     }
 }

@@ -1,5 +1,10 @@
 package dev.hybridvit.models.trtvit;
 
+import dev.hybridvit.deploy.onnx.OnnxAttr;
+import dev.hybridvit.deploy.onnx.OnnxGraph;
+import dev.hybridvit.deploy.onnx.OnnxOp;
+import java.util.List;
+
 import ai.djl.ndarray.NDArray;
 import dev.hybridvit.nn.Module;
 
@@ -44,5 +49,12 @@ public final class MixBlockB extends Module {
         if (patchEmbed != null) x = patchEmbed.forward(x);
         NDArray local = bottleneck.forward(x);
         return local.concat(transformer.forward(local), 1);
+    }
+
+    @Override
+    public String toOnnx(OnnxGraph g, String x) {
+        if (patchEmbed != null) x = patchEmbed.toOnnx(g, x);
+        String local = bottleneck.toOnnx(g, x);
+        return g.add(OnnxOp.CONCAT, g.scopeOf(this) + "/concat", List.of(local, transformer.toOnnx(g, local)), OnnxAttr.i("axis", 1));
     }
 }

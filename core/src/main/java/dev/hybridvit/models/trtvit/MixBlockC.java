@@ -1,5 +1,10 @@
 package dev.hybridvit.models.trtvit;
 
+import dev.hybridvit.deploy.onnx.OnnxAttr;
+import dev.hybridvit.deploy.onnx.OnnxGraph;
+import dev.hybridvit.deploy.onnx.OnnxOp;
+import java.util.List;
+
 import ai.djl.ndarray.NDArray;
 import dev.hybridvit.nn.Module;
 
@@ -44,5 +49,12 @@ public final class MixBlockC extends Module {
         if (patchEmbed != null) x = patchEmbed.forward(x);
         NDArray global = transformer.forward(x);
         return global.concat(bottleneck.forward(global), 1);
+    }
+
+    @Override
+    public String toOnnx(OnnxGraph g, String x) {
+        if (patchEmbed != null) x = patchEmbed.toOnnx(g, x);
+        String global = transformer.toOnnx(g, x);
+        return g.add(OnnxOp.CONCAT, g.scopeOf(this) + "/concat", List.of(global, bottleneck.toOnnx(g, global)), OnnxAttr.i("axis", 1));
     }
 }

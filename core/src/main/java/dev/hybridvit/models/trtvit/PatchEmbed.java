@@ -1,5 +1,8 @@
 package dev.hybridvit.models.trtvit;
 
+import dev.hybridvit.deploy.onnx.OnnxGraph;
+import dev.hybridvit.nn.OnnxForms;
+
 import ai.djl.ndarray.NDArray;
 import dev.hybridvit.nn.AvgPool2d;
 import dev.hybridvit.nn.BatchNorm;
@@ -38,5 +41,11 @@ final class PatchEmbed extends Module {
     public NDArray forward(NDArray x) {
         if (avgpool != null) x = avgpool.forward(x);
         return conv == null ? x : norm.forward(conv.forward(x));
+    }
+
+    @Override
+    public String toOnnx(OnnxGraph g, String x) {
+        if (avgpool != null) x = avgpool.toOnnx(g, x);
+        return conv == null ? x : OnnxForms.convBn(g, conv, norm, x);
     }
 }

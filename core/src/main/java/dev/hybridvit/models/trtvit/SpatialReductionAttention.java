@@ -1,5 +1,7 @@
 package dev.hybridvit.models.trtvit;
 
+import dev.hybridvit.deploy.onnx.OnnxGraph;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import dev.hybridvit.nn.Attention;
@@ -39,6 +41,24 @@ final class SpatialReductionAttention extends Module {
     @Override
     public NDArray forward(NDArray x) {
         throw new UnsupportedOperationException("attention needs the map size: call forward(tokens, height, width)");
+    }
+
+    /** ONNX form on tokens of an h×w map: d^-½ folded into q, K/V from one MatMul split in two. */
+    String toOnnx(OnnxGraph g, String x, long h, long w) {
+        String s = g.scopeOf(this);
+        long c = g.shape(x)[2];
+        String queries = Attention.splitHeadsOnnx(g, s + "/q", q.toOnnx(g, x, scale), heads);
+        String source = x;
+        if (srConv != null) {
+            String map = g.reshape(g.transpose(x, s + "/sr_in", 0, 2, 1), s + "/sr_map", 0, c, h, w);
+            String reduced = srConv.toOnnx(g, map);
+            long[] rs = g.shape(reduced);
+            source = norm.toOnnx(g, g.transpose(g.reshape(reduced, s + "/sr_flat", 0, c, rs[2] * rs[3]), s + "/sr_tokens", 0, 2, 1));
+        }
+        String[] keyValue = g.split(kv.toOnnx(g, source), s + "/kv_split", 2, c, c);
+        String out = Attention.attendOnnx(g, s + "/attn", queries, Attention.splitHeadsOnnx(g, s + "/k", keyValue[0], heads),
+                Attention.splitHeadsOnnx(g, s + "/v", keyValue[1], heads), 1.0, null);
+        return proj.toOnnx(g, Attention.mergeHeadsOnnx(g, s, out));
     }
 
     /** Tokens B×N×C (N = h·w, raster order) → B×N×C. */

@@ -1,5 +1,7 @@
 package dev.hybridvit.models.trtvit;
 
+import dev.hybridvit.deploy.onnx.OnnxGraph;
+
 import ai.djl.ndarray.NDArray;
 import dev.hybridvit.nn.Module;
 import dev.hybridvit.nn.Sequential;
@@ -17,5 +19,10 @@ final class Stage extends Module {
     @Override
     public NDArray forward(NDArray x) {
         return blocks.forward(x);
+    }
+
+    @Override
+    public String toOnnx(OnnxGraph g, String x) {
+        return blocks.toOnnx(g, x);
     }
 }

@@ -1,5 +1,9 @@
 package dev.hybridvit.models.trtvit;
 
+import dev.hybridvit.deploy.onnx.OnnxGraph;
+import dev.hybridvit.nn.BatchNormFold;
+import dev.hybridvit.nn.OnnxForms;
+
 import ai.djl.ndarray.NDArray;
 import dev.hybridvit.models.ModelOptions;
 import dev.hybridvit.models.ModelSpec;
@@ -64,6 +68,19 @@ public final class TRTViT extends VisionModel {
             if (norm != null) x = norm.forward(x);
             return fc.forward(AvgPool2d.global(x));
         }
+
+        /** Deploy form: the BN (per channel, so it commutes with the pool) folded into the classifier. */
+        @Override
+        public String toOnnx(OnnxGraph g, String x) {
+            if (norm == null || !g.foldBatchNorm()) {
+                if (norm != null) x = norm.toOnnx(g, x);
+                return fc.toOnnx(g, AvgPool2d.global(g, g.scopeOf(this) + "/pool", x));
+            }
+            float[] b = fc.bias() == null ? null : fc.bias().value().toFloatArray();
+            float[][] f = BatchNormFold.foldBefore(fc.weight().value().toFloatArray(), b, fc.out, norm.affine());
+            return OnnxForms.linear(g, g.scopeOf(fc) + "_bn_folded", AvgPool2d.global(g, g.scopeOf(this) + "/pool", x),
+                    f[0], f[1], fc.out, fc.in, 1.0);
+        }
     }
 
     public TRTViT(ModelSpec spec, TRTViTConfig config, ModelOptions options) {
@@ -106,6 +123,11 @@ public final class TRTViT extends VisionModel {
         public NDArray forward(NDArray x) {
             return pool.forward(act.forward(bn.forward(conv.forward(x))));
         }
+
+        @Override
+        public String toOnnx(OnnxGraph g, String x) {
+            return pool.toOnnx(g, act.toOnnx(g, OnnxForms.convBn(g, conv, bn, x)));
+        }
     }
 
     static Module block(TRTViTConfig.Kind kind, int in, int width, int stride, double r, int sr, double dropPath) {
@@ -124,6 +146,15 @@ public final class TRTViT extends VisionModel {
     protected NDArray stem(NDArray x) {
         return stem.forward(x);
     }
+
+    @Override
+    protected String stemOnnx(OnnxGraph g, String x) { return stem.toOnnx(g, x); }
+
+    @Override
+    protected String stageOnnx(int i, OnnxGraph g, String x) { return stages[i].toOnnx(g, x); }
+
+    @Override
+    protected String headOnnx(OnnxGraph g, String features) { return head.toOnnx(g, features); }
 
     @Override
     public int numStages() { return 4; }

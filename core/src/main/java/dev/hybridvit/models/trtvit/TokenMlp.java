@@ -1,5 +1,7 @@
 package dev.hybridvit.models.trtvit;
 
+import dev.hybridvit.deploy.onnx.OnnxGraph;
+
 import ai.djl.ndarray.NDArray;
 import dev.hybridvit.nn.Activation;
 import dev.hybridvit.nn.Linear;
@@ -19,5 +21,10 @@ final class TokenMlp extends Module {
     @Override
     public NDArray forward(NDArray x) {
         return fc2.forward(act.forward(fc1.forward(x)));
+    }
+
+    @Override
+    public String toOnnx(OnnxGraph g, String x) {
+        return fc2.toOnnx(g, act.toOnnx(g, fc1.toOnnx(g, x)));
     }
 }

@@ -1,5 +1,9 @@
 package dev.hybridvit.models.trtvit;
 
+import dev.hybridvit.deploy.onnx.OnnxGraph;
+import dev.hybridvit.deploy.onnx.OnnxOp;
+import java.util.List;
+
 import ai.djl.ndarray.NDArray;
 import dev.hybridvit.nn.DropPath;
 import dev.hybridvit.nn.LayerNorm;
@@ -71,5 +75,17 @@ public final class TransformerBlock extends Module {
         t = t.add(dropPath.forward(attn.forward(norm1.forward(t), h, w)));
         t = t.add(dropPath.forward(mlp.forward(norm2.forward(t))));
         return t.transpose(0, 2, 1).reshape(b, c, h, w);
+    }
+
+    @Override
+    public String toOnnx(OnnxGraph g, String x) {
+        String s = g.scopeOf(this);
+        if (patchEmbed != null) x = patchEmbed.toOnnx(g, x);
+        long[] shape = g.shape(x);
+        long c = shape[1], h = shape[2], w = shape[3];
+        String t = g.transpose(g.reshape(x, s + "/flatten", 0, c, h * w), s + "/tokens", 0, 2, 1);
+        t = g.add(OnnxOp.ADD, s + "/attn_residual", List.of(t, dropPath.toOnnx(g, attn.toOnnx(g, norm1.toOnnx(g, t), h, w))));
+        t = g.add(OnnxOp.ADD, s + "/mlp_residual", List.of(t, dropPath.toOnnx(g, mlp.toOnnx(g, norm2.toOnnx(g, t)))));
+        return g.reshape(g.transpose(t, s + "/untokens", 0, 2, 1), s + "/unflatten", 0, c, h, w);
     }
 }

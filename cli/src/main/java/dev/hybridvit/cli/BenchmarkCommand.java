@@ -1,0 +1,70 @@
+package dev.hybridvit.cli;
+
+import dev.hybridvit.models.ModelRegistry;
+import dev.hybridvit.profile.Benchmark;
+import dev.hybridvit.profile.BenchmarkChart;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code benchmark [MODEL...]}: latency, throughput, achieved GFLOP/s and fraction of the measured peak. */
+@Command(name = "benchmark", description = "Latency (median, p90), throughput, GFLOP/s and fraction of this machine's "
+        + "measured MatMul peak, eager libtorch vs the ONNX export in ONNX Runtime.")
+final class BenchmarkCommand implements Callable<Integer> {
+    @Parameters(arity = "0..*", paramLabel = "MODEL", description = "models or globs (default: every registered model)")
+    List<String> models = new ArrayList<>();
+    @Option(names = "--runtime", split = ",", description = "torch, onnx (default: both)") List<String> runtimes = List.of("torch", "onnx");
+    @Option(names = "--batch", split = ",", description = "batch sizes (default: 1)") List<Integer> batches = List.of(1);
+    @Option(names = "--img-size", description = "input resolution (default: each model's native size)") int imgSize;
+    @Option(names = "--threads", description = "intra-op threads for both runtimes and the peak probe (default: all cores)") int threads;
+    @Option(names = "--runs", description = "timed runs per measurement (default: ${DEFAULT-VALUE})") int runs = 30;
+    @Option(names = "--warmup", description = "untimed runs first (default: ${DEFAULT-VALUE})") int warmup = 5;
+    @Option(names = "--json", paramLabel = "F", description = "write the records as JSON") Path json;
+    @Option(names = "--chart", paramLabel = "F.png", description = "write latency vs parameters as a PNG chart") Path chart;
+    @Option(names = "--from-json", paramLabel = "F", description = "do not measure: re-render records from an earlier --json file")
+    Path fromJson;
+    @Option(names = "--readme", paramLabel = "README.md", description = "replace the generated benchmark table in this file")
+    Path readme;
+    @Option(names = "--profile", paramLabel = "DIR", description = "also write ORT profiles there and print kernel time per op type") Path profile;
+
+    @Override
+    public Integer call() throws Exception {
+        List<String> names = new ArrayList<>();
+        if (models.isEmpty()) names.addAll(ModelRegistry.names());
+        for (String m : models) {
+            if (m.contains("*") || m.contains("?")) {
+                List<String> hit = ModelRegistry.names(m);
+                if (hit.isEmpty()) throw new IllegalArgumentException("no model matches '" + m + "'");
+                names.addAll(hit);
+            } else {
+                names.add(ModelRegistry.get(m).name());
+            }
+        }
+        List<Benchmark.Record> records;
+        if (fromJson != null) {
+            records = Benchmark.readJson(fromJson);
+            records.forEach(r -> System.out.println(Benchmark.render(r)));
+        } else {
+            Benchmark.Config config = new Benchmark.Config(names, runtimes, batches, imgSize, threads, runs, warmup, profile);
+            records = Benchmark.run(config, System.out::println);
+        }
+        if (json != null) {
+            Benchmark.writeJson(records, json);
+            System.err.println("wrote " + json);
+        }
+        if (readme != null) {
+            Benchmark.updateReadme(readme, records);
+            System.err.println("updated the benchmark table in " + readme);
+        }
+        if (chart != null) {
+            BenchmarkChart.writePng(records, chart);
+            System.err.println("wrote " + chart);
+        }
+        return 0;
+    }
+}

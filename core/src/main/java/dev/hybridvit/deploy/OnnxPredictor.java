@@ -1,0 +1,195 @@
+package dev.hybridvit.deploy;
+
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+
+import java.nio.FloatBuffer;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Map;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * Inference on an exported model in ONNX Runtime — the deployment path. The session is built
+ * once (graph optimisation level ALL, {@code intraOpThreads} threads, default one per core) and
+ * shared: {@link #predict} may be called from several threads at once. Inputs are validated
+ * against the model's N×3×H×W signature; a batch larger than a fixed exported batch is split,
+ * a smaller or ragged one is zero-padded (the padding rows are dropped from the result).
+ *
+ * <p>NaN policy: inputs containing NaN or ±Inf are rejected with an {@link IllegalArgumentException}
+ * naming the first offending position (a non-finite pixel would silently poison the logits of
+ * the whole image). Close the predictor to free the native session.
+ */
+public final class OnnxPredictor implements AutoCloseable {
+    private final OrtEnvironment env;
+    private final OrtSession session;
+    private final String inputName, outputName;
+    private final long[] inputShape;
+    private final int classes;
+    private final int threads;
+    private final ReadWriteLock lock = new ReentrantReadWriteLock();
+    private boolean closed;
+
+    /**
+     * Session settings.
+     *
+     * @param intraOpThreads threads per inference, 0 = one per available core
+     * @param profilePrefix  file prefix for ORT's JSON profile (null = profiling off)
+     */
+    public record Options(int intraOpThreads, String profilePrefix) {
+        public static Options defaults() { return new Options(0, null); }
+        public Options withThreads(int n) { return new Options(n, profilePrefix); }
+        public Options withProfiling(String prefix) { return new Options(intraOpThreads, prefix); }
+    }
+
+    private OnnxPredictor(OrtSession session, OrtEnvironment env, int threads) throws OrtException {
+        this.env = env;
+        this.session = session;
+        this.threads = threads;
+        if (session.getNumInputs() != 1 || session.getNumOutputs() != 1) {
+            throw new IllegalArgumentException("expected a model with one input and one output, got "
+                    + session.getInputNames() + " → " + session.getOutputNames());
+        }
+        this.inputName = session.getInputNames().iterator().next();
+        this.outputName = session.getOutputNames().iterator().next();
+        NodeInfo in = session.getInputInfo().get(inputName);
+        this.inputShape = ((TensorInfo) in.getInfo()).getShape();
+        if (inputShape.length != 4 || inputShape[1] != 3) {
+            throw new IllegalArgumentException("expected an N×3×H×W model input, got " + Arrays.toString(inputShape));
+        }
+        long[] out = ((TensorInfo) session.getOutputInfo().get(outputName).getInfo()).getShape();
+        this.classes = (int) out[out.length - 1];
+    }
+
+    /** Opens an exported model file with default options. */
+    public static OnnxPredictor open(Path model) {
+        return open(model, Options.defaults());
+    }
+
+    public static OnnxPredictor open(Path model, Options options) {
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        int threads = options.intraOpThreads() > 0 ? options.intraOpThreads() : Runtime.getRuntime().availableProcessors();
+        try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
+            so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            so.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+            so.setIntraOpNumThreads(threads);
+            so.setInterOpNumThreads(1);
+            if (options.profilePrefix() != null) so.enableProfiling(options.profilePrefix());
+            return new OnnxPredictor(env.createSession(model.toString(), so), env, threads);
+        } catch (OrtException e) {
+            throw new IllegalArgumentException("cannot load ONNX model " + model + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Fixed batch size of the model's input, or 0 when the batch axis is dynamic. */
+    public int exportedBatch() { return inputShape[0] < 0 ? 0 : (int) inputShape[0]; }
+    public int height() { return (int) inputShape[2]; }
+    public int width() { return (int) inputShape[3]; }
+    public int numClasses() { return classes; }
+    public int threads() { return threads; }
+
+    /** The model's metadata ({@code model}, {@code image_size}, {@code mean}, {@code std}, ...). */
+    public Map<String, String> metadata() {
+        try {
+            return Collections.unmodifiableMap(session.getMetadata().getCustomMetadata());
+        } catch (OrtException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Logits for a batch of images.
+     *
+     * @param nchw  row-major float32 data of shape {@code shape}
+     * @param shape N×3×H×W with H×W equal to the exported size
+     * @return N rows of {@link #numClasses()} logits
+     */
+    public float[][] predict(float[] nchw, long... shape) {
+        validate(nchw, shape);
+        int n = (int) shape[0];
+        int per = nchw.length / n;
+        int chunk = exportedBatch() == 0 ? n : exportedBatch();
+        float[][] out = new float[n][];
+        lock.readLock().lock();
+        try {
+            if (closed) throw new IllegalStateException("predictor is closed");
+            for (int start = 0; start < n; start += chunk) {
+                int rows = Math.min(chunk, n - start);
+                float[] part;
+                if (rows == chunk && chunk == n) {
+                    part = nchw;
+                } else {
+                    part = new float[chunk * per]; // zero padding beyond `rows`
+                    System.arraycopy(nchw, start * per, part, 0, rows * per);
+                }
+                float[] logits = run(part, new long[] {chunk, 3, shape[2], shape[3]});
+                for (int r = 0; r < rows; r++) out[start + r] = Arrays.copyOfRange(logits, r * classes, (r + 1) * classes);
+            }
+        } finally {
+            lock.readLock().unlock();
+        }
+        return out;
+    }
+
+    /** One session run on exactly the exported signature; returns the flat output. */
+    private float[] run(float[] data, long[] shape) {
+        try (OnnxTensor t = OnnxTensor.createTensor(env, FloatBuffer.wrap(data), shape);
+             OrtSession.Result r = session.run(Map.of(inputName, t))) {
+            FloatBuffer fb = ((OnnxTensor) r.get(0)).getFloatBuffer();
+            float[] out = new float[fb.remaining()];
+            fb.get(out);
+            return out;
+        } catch (OrtException e) {
+            throw new IllegalStateException("ONNX Runtime failed: " + e.getMessage(), e);
+        }
+    }
+
+    private void validate(float[] data, long[] shape) {
+        String expected = (exportedBatch() == 0 ? "N" : "N (any; split into batches of " + exportedBatch() + ")")
+                + "×3×" + height() + "×" + width();
+        if (shape.length != 4 || shape[0] < 1 || shape[1] != 3 || shape[2] != height() || shape[3] != width()) {
+            throw new IllegalArgumentException("input shape " + Arrays.toString(shape) + " does not match the model: expected " + expected);
+        }
+        long size = shape[0] * shape[1] * shape[2] * shape[3];
+        if (data.length != size) {
+            throw new IllegalArgumentException("input has " + data.length + " values but shape " + Arrays.toString(shape) + " needs " + size);
+        }
+        for (int i = 0; i < data.length; i++) {
+            if (!Float.isFinite(data[i])) {
+                long hw = shape[2] * shape[3], chw = 3 * hw;
+                throw new IllegalArgumentException(String.format("input contains %s at [%d, %d, %d, %d]; NaN and infinite "
+                        + "values are rejected", data[i], i / chw, (i % chw) / hw, (i % hw) / shape[3], i % shape[3]));
+            }
+        }
+    }
+
+    /** Ends ORT profiling (when enabled) and returns the profile file's name. */
+    public String endProfiling() {
+        try {
+            return session.endProfiling();
+        } catch (OrtException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Frees the native session; waits for running predictions. */
+    @Override
+    public void close() {
+        lock.writeLock().lock();
+        try {
+            if (closed) return;
+            closed = true;
+            session.close();
+        } catch (OrtException e) {
+            throw new IllegalStateException(e);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+}

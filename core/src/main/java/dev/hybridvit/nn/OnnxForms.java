@@ -1,0 +1,64 @@
+package dev.hybridvit.nn;
+
+import dev.hybridvit.deploy.onnx.OnnxGraph;
+import dev.hybridvit.deploy.onnx.OnnxOp;
+
+import java.util.List;
+
+/**
+ * Shared pieces of the modules' ONNX forms: parameters as initializers, the linear layer as
+ * MatMul/Gemm, and the deploy-time Conv+BN merge (a BatchNorm that directly follows a conv is
+ * folded into the conv's weight and bias when the graph asks for it, and exported as its own
+ * BatchNormalization node otherwise).
+ */
+public final class OnnxForms {
+    private OnnxForms() {}
+
+    /** The initializer of a parameter (named by its state-dict key), added once per graph. */
+    public static String param(OnnxGraph g, Parameter p) {
+        return g.initializer(p, g.scopeOf(p), () -> p.value().toFloatArray(), p.shape().getShape());
+    }
+
+    /** conv → BN, folded into one Conv when {@link OnnxGraph#foldBatchNorm()} is set. */
+    public static String convBn(OnnxGraph g, Conv2d conv, BatchNorm bn, String x) {
+        if (!g.foldBatchNorm()) return bn.toOnnx(g, conv.toOnnx(g, x));
+        float[] b = conv.bias() == null ? null : conv.bias().value().toFloatArray();
+        float[][] f = BatchNormFold.foldAfter(conv.weight().value().toFloatArray(), b, conv.out, bn.affine());
+        return conv(g, conv, x, f[0], f[1], g.scopeOf(conv) + "_bn_folded");
+    }
+
+    /** {@code conv}'s node with replacement (folded) weight and bias arrays. */
+    public static String conv(OnnxGraph g, Conv2d conv, String x, float[] w, float[] b, String hint) {
+        String wn = g.initializer(hint + ".weight", w, conv.weight().shape().getShape());
+        return conv.onnxNode(g, x, wn, g.initializer(hint + ".bias", b, conv.out));
+    }
+
+    /**
+     * y = scale·(x·Wᵀ + b) for an out×in row-major {@code w}: Gemm for a 2-D input, otherwise
+     * MatMul with the transposed weight plus Add. {@code b} may be null.
+     */
+    public static String linear(OnnxGraph g, String scope, String x, float[] w, float[] b, int out, int in, double scale) {
+        int rank = g.shape(x).length;
+        float[] bias = null;
+        if (b != null) {
+            bias = new float[out];
+            for (int o = 0; o < out; o++) bias[o] = (float) (b[o] * scale);
+        }
+        if (rank == 2) {
+            float[] ws = w;
+            if (scale != 1.0) {
+                ws = new float[w.length];
+                for (int i = 0; i < w.length; i++) ws[i] = (float) (w[i] * scale);
+            }
+            String wn = g.initializer(scope + ".weight", ws, out, in);
+            List<String> inputs = bias == null ? List.of(x, wn) : List.of(x, wn, g.initializer(scope + ".bias", bias, out));
+            return g.add(OnnxOp.GEMM, scope, inputs, dev.hybridvit.deploy.onnx.OnnxAttr.i("transB", 1));
+        }
+        float[] wt = new float[w.length];
+        for (int o = 0; o < out; o++) {
+            for (int i = 0; i < in; i++) wt[i * out + o] = (float) (w[o * in + i] * scale);
+        }
+        String y = g.add(OnnxOp.MATMUL, scope + "/matmul", List.of(x, g.initializer(scope + ".weight_t", wt, in, out)));
+        return bias == null ? y : g.add(OnnxOp.ADD, scope, List.of(y, g.initializer(scope + ".bias", bias, out)));
+    }
+}

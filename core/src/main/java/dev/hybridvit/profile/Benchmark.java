@@ -1,0 +1,277 @@
+package dev.hybridvit.profile;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import ai.onnxruntime.OrtEnvironment;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.hybridvit.deploy.ExportOptions;
+import dev.hybridvit.deploy.Exporter;
+import dev.hybridvit.deploy.OnnxPredictor;
+import dev.hybridvit.models.ModelOptions;
+import dev.hybridvit.models.ModelRegistry;
+import dev.hybridvit.models.ModelSpec;
+import dev.hybridvit.models.VisionModel;
+import dev.hybridvit.nn.MacCounter;
+import dev.hybridvit.tensor.Tensors;
+import dev.hybridvit.weights.AtomicFiles;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+
+/**
+ * The deployment benchmark: per model, runtime ({@code torch} = eager libtorch through DJL,
+ * {@code onnx} = our deploy-form export in ONNX Runtime) and batch size, the median and p90
+ * latency after warm-up, throughput, achieved GFLOP/s (2 × MACs per image / time) and its
+ * fraction of the machine's peak, measured in the same run by {@link PeakProbe} with the same
+ * thread count. Peak memory is the process's resident-set high-water mark (VmHWM), reset before
+ * each measurement where the kernel allows it.
+ */
+public final class Benchmark {
+    private Benchmark() {}
+
+    /** What to measure. {@code imageSize} 0 = each model's native size; {@code threads} 0 = all cores. */
+    public record Config(List<String> models, List<String> runtimes, List<Integer> batches, int imageSize, int threads,
+                         int runs, int warmup, Path profileDir) {
+        public Config {
+            for (String r : runtimes) {
+                if (!r.equals("torch") && !r.equals("onnx")) throw new IllegalArgumentException("unknown runtime '" + r + "' (torch, onnx)");
+            }
+            for (String m : models) ModelRegistry.get(m);
+            for (int b : batches) if (b < 1) throw new IllegalArgumentException("batch must be at least 1, got " + b);
+            if (runs < 1) throw new IllegalArgumentException("runs must be at least 1, got " + runs);
+            if (threads < 0) throw new IllegalArgumentException("threads must be positive, got " + threads);
+        }
+
+        public int effectiveThreads() { return threads > 0 ? threads : Runtime.getRuntime().availableProcessors(); }
+    }
+
+    /** The machine a figure was measured on. */
+    public record Machine(String cpu, int cores, String os, String java) {
+        public static Machine current() {
+            String cpu = "unknown";
+            try {
+                for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                    if (line.startsWith("model name")) { cpu = line.substring(line.indexOf(':') + 1).trim(); break; }
+                }
+            } catch (IOException | RuntimeException ignored) {
+                // not Linux
+            }
+            return new Machine(cpu, Runtime.getRuntime().availableProcessors(),
+                    System.getProperty("os.name") + " " + System.getProperty("os.arch"), System.getProperty("java.version"));
+        }
+    }
+
+    /** One line of the JSON report (snake_case keys). */
+    public record Record(String model, String family, String runtime, int batch, int imgSize, long params, long macsPerImage,
+                         double latencyMsMedian, double latencyMsP90, double latencyMsMin, double imagesPerS,
+                         double gflopsAchieved, double peakGflops, double fractionOfPeak, double peakRssMb, String memoryNote,
+                         int threads, String precision, boolean deploy, int runs, int warmup, Machine machine,
+                         String runtimeVersion) {}
+
+    /** Runs the whole matrix; progress and results go to {@code log}. */
+    public static List<Record> run(Config c, Consumer<String> log) throws IOException {
+        int threads = c.effectiveThreads();
+        Machine machine = Machine.current();
+        String ortVersion = "onnxruntime " + OrtEnvironment.getEnvironment().getVersion();
+        String torchVersion = Tensors.engineVersion();
+        if (c.runtimes().contains("torch")) Tensors.setThreads(threads);
+        log.accept(String.format(Locale.ROOT, "machine: %s, %d cores; %s; %s; float32; %d threads",
+                machine.cpu(), machine.cores(), ortVersion, torchVersion, threads));
+        double peak = PeakProbe.gflops(threads, 10);
+        log.accept(String.format(Locale.ROOT, "peak: %.1f GFLOP/s (ORT MatMul %d³ float32, %d threads, median of 10)",
+                peak, PeakProbe.N, threads));
+        List<Record> out = new ArrayList<>();
+        for (String name : c.models()) {
+            ModelSpec spec = ModelRegistry.get(name);
+            ModelOptions opts = ModelOptions.defaults().withImageSize(c.imageSize());
+            try (VisionModel model = spec.create(opts, 0)) {
+                int size = model.imageSize();
+                NDArray probe = model.manager().zeros(new Shape(1, 3, size, size));
+                long macs = MacCounter.count(1, () -> { model.predict(probe).close(); return null; });
+                probe.close();
+                try {
+                    model.reparameterize();
+                } catch (UnsupportedOperationException none) {
+                    // no deploy form
+                }
+                for (int batch : c.batches()) {
+                    float[] input = randomInput(batch, size);
+                    for (String runtime : c.runtimes()) {
+                        boolean reset = resetPeakRss();
+                        double[] ms = runtime.equals("torch") ? timeTorch(model, input, batch, size, c)
+                                : timeOnnx(model, input, batch, size, threads, c, log);
+                        Arrays.sort(ms);
+                        double median = percentile(ms, 0.5), p90 = percentile(ms, 0.9);
+                        double gflops = 2.0 * macs * batch / (median / 1e3) / 1e9;
+                        Record r = new Record(name, spec.family(), runtime, batch, size, model.parameterCount(), macs,
+                                median, p90, ms[0], batch / (median / 1e3), gflops, peak, gflops / peak, peakRssMb(),
+                                reset ? "process RSS high-water mark (VmHWM), reset before this measurement"
+                                        : "process RSS high-water mark (VmHWM) since JVM start (reset not permitted here)", threads, "float32", true,
+                                ms.length, c.warmup(), machine, runtime.equals("torch") ? torchVersion : ortVersion);
+                        out.add(r);
+                        log.accept(render(r));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    private static double[] timeTorch(VisionModel model, float[] input, int batch, int size, Config c) {
+        NDArray x = Tensors.fromFloats(model.manager(), input, batch, 3, size, size);
+        try {
+            for (int i = 0; i < c.warmup(); i++) model.predict(x).close();
+            double[] ms = new double[c.runs()];
+            for (int i = 0; i < ms.length; i++) {
+                long t0 = System.nanoTime();
+                NDArray y = model.predict(x);
+                y.toFloatArray();
+                ms[i] = (System.nanoTime() - t0) / 1e6;
+                y.close();
+            }
+            return ms;
+        } finally {
+            x.close();
+        }
+    }
+
+    private static double[] timeOnnx(VisionModel model, float[] input, int batch, int size, int threads, Config c,
+                                     Consumer<String> log) throws IOException {
+        Path file = Files.createTempFile("hybridvit-bench-", ".onnx");
+        try {
+            Exporter.export(model, file, ExportOptions.defaults().withDeploy(true).withBatch(batch));
+            OnnxPredictor.Options po = OnnxPredictor.Options.defaults().withThreads(threads);
+            double[] ms = new double[c.runs()];
+            try (OnnxPredictor p = OnnxPredictor.open(file, po)) {
+                for (int i = 0; i < c.warmup(); i++) p.predict(input, batch, 3, size, size);
+                for (int i = 0; i < ms.length; i++) {
+                    long t0 = System.nanoTime();
+                    p.predict(input, batch, 3, size, size);
+                    ms[i] = (System.nanoTime() - t0) / 1e6;
+                }
+            }
+            if (c.profileDir() != null) profile(file, input, batch, size, threads, c, model.spec().name(), log);
+            return ms;
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    /** A separate, profiled session (profiling perturbs timing): per-op-type kernel time. */
+    private static void profile(Path file, float[] input, int batch, int size, int threads, Config c, String name,
+                                Consumer<String> log) throws IOException {
+        Files.createDirectories(c.profileDir());
+        String prefix = c.profileDir().resolve(name + "_b" + batch).toString();
+        String profile;
+        try (OnnxPredictor p = OnnxPredictor.open(file, OnnxPredictor.Options.defaults().withThreads(threads).withProfiling(prefix))) {
+            for (int i = 0; i < Math.max(3, Math.min(c.runs(), 10)); i++) p.predict(input, batch, 3, size, size);
+            profile = p.endProfiling();
+        }
+        log.accept("ORT profile " + profile + " — kernel time by op type:\n" + OrtProfile.render(OrtProfile.byOpType(Path.of(profile)), 8));
+    }
+
+    static float[] randomInput(int batch, int size) {
+        SplittableRandom rnd = new SplittableRandom(42);
+        float[] x = new float[batch * 3 * size * size];
+        for (int i = 0; i < x.length; i++) x[i] = (float) (rnd.nextDouble() * 4 - 2);
+        return x;
+    }
+
+    static double percentile(double[] sorted, double q) {
+        double pos = q * (sorted.length - 1);
+        int lo = (int) Math.floor(pos), hi = (int) Math.ceil(pos);
+        return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+    }
+
+    /** One line per record, with its conditions. */
+    public static String render(Record r) {
+        return String.format(Locale.ROOT,
+                "%-14s %-5s b%-2d %3dpx  median %8.2f ms  p90 %8.2f ms  %8.1f img/s  %7.1f GFLOP/s = %5.1f%% of peak %.0f  "
+                        + "peak RSS %6.0f MB  [%s, %d threads, %s]",
+                r.model(), r.runtime(), r.batch(), r.imgSize(), r.latencyMsMedian(), r.latencyMsP90(), r.imagesPerS(),
+                r.gflopsAchieved(), 100 * r.fractionOfPeak(), r.peakGflops(), r.peakRssMb(), r.precision(), r.threads(),
+                r.runtimeVersion());
+    }
+
+    /** Markers around the generated table in a README. */
+    public static final String BEGIN = "<!-- benchmark:begin (generated by ./hybridvit benchmark --readme; do not edit) -->",
+            END = "<!-- benchmark:end -->";
+
+    /**
+     * A markdown table of the records: one row per model with each runtime's median latency,
+     * plus the conditions (machine, versions, threads, precision, peak) they were measured under.
+     */
+    public static String markdown(List<Record> records) {
+        if (records.isEmpty()) return "(no benchmark records)\n";
+        Record first = records.get(0);
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "Measured on %s (%d cores), float32, %d threads; peak %.0f GFLOP/s "
+                        + "(ORT MatMul %d³); medians of %d runs after %d warm-up runs.%n%n",
+                first.machine().cpu(), first.machine().cores(), first.threads(), first.peakGflops(), PeakProbe.N, first.runs(),
+                first.warmup()));
+        sb.append("| model | input | batch | params | GMACs | runtime | median ms | p90 ms | images/s | GFLOP/s | of peak | peak RSS MB |\n");
+        sb.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        for (Record r : records) {
+            sb.append(String.format(Locale.ROOT, "| `%s` | %d | %d | %.2f M | %.3f | %s | %.1f | %.1f | %.1f | %.1f | %.0f%% | %.0f |%n",
+                    r.model(), r.imgSize(), r.batch(), r.params() / 1e6, r.macsPerImage() / 1e9,
+                    r.runtime().equals("onnx") ? "ONNX Runtime" : "libtorch eager", r.latencyMsMedian(), r.latencyMsP90(),
+                    r.imagesPerS(), r.gflopsAchieved(), 100 * r.fractionOfPeak(), r.peakRssMb()));
+        }
+        sb.append(String.format(Locale.ROOT, "%nRuntimes: %s. Peak RSS: %s.%n",
+                String.join(", ", records.stream().map(Record::runtimeVersion).distinct().toList()), first.memoryNote()));
+        return sb.toString();
+    }
+
+    /** Replaces the text between {@link #BEGIN} and {@link #END} in {@code readme} with {@link #markdown}. */
+    public static void updateReadme(Path readme, List<Record> records) throws IOException {
+        String text = Files.readString(readme);
+        int b = text.indexOf(BEGIN), e = text.indexOf(END);
+        if (b < 0 || e < b) throw new IllegalArgumentException(readme + " has no " + BEGIN + " … " + END + " block");
+        String updated = text.substring(0, b + BEGIN.length()) + "\n" + markdown(records) + text.substring(e);
+        AtomicFiles.write(readme, out -> out.write(updated.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
+    public static ObjectMapper json() {
+        return new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+                .enable(SerializationFeature.INDENT_OUTPUT);
+    }
+
+    public static void writeJson(List<Record> records, Path file) throws IOException {
+        AtomicFiles.write(file, out -> json().writeValue(out, records));
+    }
+
+    public static List<Record> readJson(Path file) throws IOException {
+        return Arrays.asList(json().readValue(file.toFile(), Record[].class));
+    }
+
+    /** Resets VmHWM to the current RSS (Linux ≥ 4.0); silently does nothing elsewhere. */
+    static boolean resetPeakRss() {
+        try {
+            double before = peakRssMb();
+            Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+            return peakRssMb() <= before;
+        } catch (IOException | RuntimeException ignored) {
+            return false; // not permitted or not Linux: VmHWM then is the high-water mark since start
+        }
+    }
+
+    static double peakRssMb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // not Linux
+        }
+        return Double.NaN;
+    }
+}

@@ -1,0 +1,54 @@
+package dev.hybridvit.profile;
+
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The benchmark's picture: median latency against parameter count, one line per family and runtime (headless PNG). */
+public final class BenchmarkChart {
+    private BenchmarkChart() {}
+
+    public static void writePng(List<Benchmark.Record> records, Path file) throws IOException {
+        System.setProperty("java.awt.headless", "true");
+        if (records.isEmpty()) throw new IllegalArgumentException("nothing to plot");
+        int batch = records.stream().mapToInt(Benchmark.Record::batch).min().orElse(1);
+        Benchmark.Record first = records.get(0);
+        XYChart chart = new XYChartBuilder().width(900).height(600)
+                .title(String.format("Latency vs parameters, batch %d, float32, %d threads — %s", batch, first.threads(), first.machine().cpu()))
+                .xAxisTitle("parameters (M)").yAxisTitle("median latency (ms)").build();
+        chart.getStyler().setYAxisLogarithmic(true);
+        chart.getStyler().setMarkerSize(8);
+        Map<String, List<Benchmark.Record>> series = new LinkedHashMap<>();
+        for (Benchmark.Record r : records) {
+            if (r.batch() == batch) series.computeIfAbsent(r.family() + " / " + r.runtime(), k -> new ArrayList<>()).add(r);
+        }
+        for (Map.Entry<String, List<Benchmark.Record>> e : series.entrySet()) {
+            List<Benchmark.Record> rs = new ArrayList<>(e.getValue());
+            rs.sort(Comparator.comparingLong(Benchmark.Record::params));
+            double[] x = rs.stream().mapToDouble(r -> r.params() / 1e6).toArray();
+            double[] y = rs.stream().mapToDouble(Benchmark.Record::latencyMsMedian).toArray();
+            XYSeries s = chart.addSeries(e.getKey(), x, y);
+            s.setMarker(e.getKey().endsWith("onnx") ? SeriesMarkers.CIRCLE : SeriesMarkers.SQUARE);
+        }
+        Path abs = file.toAbsolutePath();
+        if (abs.getParent() != null) Files.createDirectories(abs.getParent());
+        Path tmp = Files.createTempFile(abs.getParent(), ".chart", ".png");
+        try {
+            BitmapEncoder.saveBitmap(chart, tmp.toString(), BitmapEncoder.BitmapFormat.PNG);
+            Files.move(tmp, abs, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+}

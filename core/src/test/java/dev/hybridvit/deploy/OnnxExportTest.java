@@ -1,0 +1,205 @@
+package dev.hybridvit.deploy;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import dev.hybridvit.models.ModelOptions;
+import dev.hybridvit.models.ModelRegistry;
+import dev.hybridvit.models.VisionModel;
+import dev.hybridvit.tensor.Tensors;
+import dev.hybridvit.testing.ReferenceCase;
+import dev.hybridvit.weights.ReferenceFill;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The export bar for every registered model (small sizes): the exported file loads in ONNX
+ * Runtime (the structural check) and its logits match the eager model within 1e-4 relative, in
+ * the plain and the deploy form, with a fixed and a dynamic batch; plus the official logits of a
+ * Next-ViT reference case through ORT and the predictor's input validation.
+ */
+class OnnxExportTest {
+    static final int SIZE = 64;
+    static final double TOLERANCE = 1e-4;
+    @TempDir Path tmp;
+
+    static List<String> models() {
+        return ModelRegistry.names();
+    }
+
+    /** A model whose BN statistics are randomised (so folding is not the identity). */
+    static VisionModel filled(String name, int size) {
+        VisionModel model = ModelRegistry.get(name).create(ModelOptions.defaults().withImageSize(size), 1);
+        Map<String, NDArray> w = new ReferenceFill(11, 0.8, 2.0).stateDict(model.namedSlots(), model.manager());
+        model.loadStateDict(w);
+        w.values().forEach(NDArray::close);
+        return model;
+    }
+
+    static double relative(float[] ours, float[] ref) {
+        return Tensors.maxAbsDiff(ours, ref) / Math.max(1e-12, Tensors.maxAbs(ref));
+    }
+
+    static float[] flat(float[][] rows) {
+        float[] out = new float[rows.length * rows[0].length];
+        for (int i = 0; i < rows.length; i++) System.arraycopy(rows[i], 0, out, i * rows[i].length, rows[i].length);
+        return out;
+    }
+
+    private void checkParity(String name, int size, boolean deploy) throws IOException {
+        try (VisionModel model = filled(name, size)) {
+            NDArray x = model.manager().randomNormal(new Shape(2, 3, size, size));
+            float[] input = x.toFloatArray();
+            float[] eager = Tensors.toFloats(model.predict(x));
+            Path file = tmp.resolve(name + (deploy ? "-deploy" : "") + ".onnx");
+            Exporter.Result r = Exporter.export(model, file, ExportOptions.defaults().withDeploy(deploy).withBatch(2));
+            assertThat(r.bytes()).isPositive();
+            try (OnnxPredictor p = OnnxPredictor.open(file, OnnxPredictor.Options.defaults().withThreads(1))) {
+                float[] ort = flat(p.predict(input, 2, 3, size, size));
+                double rel = relative(ort, eager);
+                System.out.printf("%s %d %s: ORT vs eager relative %.2e (%d nodes)%n", name, size, deploy ? "deploy" : "plain", rel, r.nodes());
+                assertThat(rel).as("ORT vs eager, relative").isLessThanOrEqualTo(TOLERANCE);
+                assertThat(p.metadata()).containsEntry("model", name).containsEntry("image_size", Integer.toString(size))
+                        .containsKeys("mean", "std");
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("models")
+    void exportMatchesEager(String name) throws IOException {
+        checkParity(name, SIZE, false);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("models")
+    void deployExportMatchesEager(String name) throws IOException {
+        checkParity(name, SIZE, true);
+    }
+
+    /** Odd sizes: ceil-mode pools with partial windows and E-MHSA token counts not divisible by sr². */
+    @Test
+    void oddSizeMatchesEager() throws IOException {
+        checkParity("nextvit_small", 72, true);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("models")
+    void dynamicBatchTakesOneAndThree(String name) throws IOException {
+        try (VisionModel model = filled(name, SIZE)) {
+            NDArray x = model.manager().randomNormal(new Shape(3, 3, SIZE, SIZE));
+            float[] input = x.toFloatArray();
+            float[] eager = Tensors.toFloats(model.predict(x));
+            Path file = tmp.resolve("dyn.onnx");
+            Exporter.export(model, file, ExportOptions.defaults().withDeploy(true).withDynamicBatch());
+            try (OnnxPredictor p = OnnxPredictor.open(file)) {
+                assertThat(p.exportedBatch()).isZero();
+                float[] three = flat(p.predict(input, 3, 3, SIZE, SIZE));
+                assertThat(relative(three, eager)).isLessThanOrEqualTo(TOLERANCE);
+                float[] one = flat(p.predict(java.util.Arrays.copyOf(input, 3 * SIZE * SIZE), 1, 3, SIZE, SIZE));
+                assertThat(relative(one, java.util.Arrays.copyOf(eager, one.length))).isLessThanOrEqualTo(TOLERANCE);
+            }
+        }
+    }
+
+    /** A fixed-batch export splits a larger batch and pads a ragged tail. */
+    @Test
+    void fixedBatchSplitsAndPads() throws IOException {
+        try (VisionModel model = filled("nextvit_small", SIZE)) {
+            NDArray x = model.manager().randomNormal(new Shape(5, 3, SIZE, SIZE));
+            float[] eager = Tensors.toFloats(model.predict(x));
+            Path file = tmp.resolve("b2.onnx");
+            Exporter.export(model, file, ExportOptions.defaults().withBatch(2));
+            try (OnnxPredictor p = OnnxPredictor.open(file)) {
+                assertThat(p.exportedBatch()).isEqualTo(2);
+                float[][] out = p.predict(x.toFloatArray(), 5, 3, SIZE, SIZE);
+                assertThat(out).hasNumberOfRows(5);
+                assertThat(relative(flat(out), eager)).isLessThanOrEqualTo(TOLERANCE);
+            }
+        }
+    }
+
+    @Test
+    void predictorRejectsWrongShapesAndNonFiniteInput() throws IOException {
+        Path file = tmp.resolve("v.onnx");
+        try (VisionModel model = ModelRegistry.get("nextvit_small").create(ModelOptions.defaults().withImageSize(SIZE), 1)) {
+            Exporter.export(model, file, ExportOptions.defaults().withDynamicBatch());
+        }
+        try (OnnxPredictor p = OnnxPredictor.open(file)) {
+            assertThatThrownBy(() -> p.predict(new float[3 * 32 * 32], 1, 3, 32, 32))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[1, 3, 32, 32]").hasMessageContaining("3×64×64");
+            assertThatThrownBy(() -> p.predict(new float[SIZE * SIZE], 1, 1, SIZE, SIZE))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("expected");
+            assertThatThrownBy(() -> p.predict(new float[10], 1, 3, SIZE, SIZE))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("10 values");
+            float[] bad = new float[3 * SIZE * SIZE];
+            bad[SIZE * SIZE + 5] = Float.NaN;
+            assertThatThrownBy(() -> p.predict(bad, 1, 3, SIZE, SIZE))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("NaN at [0, 1, 0, 5]");
+            bad[SIZE * SIZE + 5] = Float.POSITIVE_INFINITY;
+            assertThatThrownBy(() -> p.predict(bad, 1, 3, SIZE, SIZE)).hasMessageContaining("Infinity");
+        }
+        assertThatThrownBy(() -> OnnxPredictor.open(tmp.resolve("absent.onnx"))).hasMessageContaining("absent.onnx");
+    }
+
+    /** Concurrent callers share one session and get the same answers as a lone caller. */
+    @Test
+    void predictorIsSafeForConcurrentCallers() throws Exception {
+        Path file = tmp.resolve("c.onnx");
+        float[] input;
+        try (VisionModel model = filled("nextvit_pico_hv", SIZE)) {
+            input = model.manager().randomNormal(new Shape(1, 3, SIZE, SIZE)).toFloatArray();
+            Exporter.export(model, file, ExportOptions.defaults().withDeploy(true).withDynamicBatch());
+        }
+        try (OnnxPredictor p = OnnxPredictor.open(file, OnnxPredictor.Options.defaults().withThreads(1))) {
+            float[] alone = p.predict(input, 1, 3, SIZE, SIZE)[0];
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+            try {
+                List<java.util.concurrent.Future<float[]>> futures = new java.util.ArrayList<>();
+                for (int i = 0; i < 16; i++) futures.add(pool.submit(() -> p.predict(input, 1, 3, SIZE, SIZE)[0]));
+                for (var f : futures) assertThat(f.get()).containsExactly(alone);
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    static List<String> referenceCases() {
+        return List.of("nextvit_small_224_s2024", "cmt_ti_160_s2024");
+    }
+
+    /** Official logits (and merge_bn logits where the family has them) reproduced through ONNX Runtime. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("referenceCases")
+    void referenceCaseThroughOrt(String id) throws IOException {
+        ReferenceCase ref = ReferenceCase.named(id);
+        for (boolean deploy : new boolean[] {false, true}) {
+            try (VisionModel model = ModelRegistry.get(ref.model()).create(ModelOptions.defaults().withImageSize(ref.imageSize()), 0)) {
+                Map<String, NDArray> w = ref.fill().stateDict(model.namedSlots(), model.manager());
+                model.loadStateDict(w);
+                w.values().forEach(NDArray::close);
+                Path file = tmp.resolve("ref.onnx");
+                Exporter.export(model, file, ExportOptions.defaults().withDeploy(deploy).withDynamicBatch());
+                try (OnnxPredictor p = OnnxPredictor.open(file)) {
+                    int s = ref.imageSize();
+                    float[] ort = flat(p.predict(ref.input(), ref.batch(), 3, s, s));
+                    float[] want = deploy && ref.deployLogits() != null ? ref.deployLogits() : ref.logits();
+                    double err = ReferenceCase.relativeError(ort, want);
+                    System.out.printf("%s via ORT (%s): relative error %.2e%n", ref.id(), deploy ? "deploy" : "plain", err);
+                    assertThat(err).isLessThanOrEqualTo(ReferenceCase.TOLERANCE);
+                    // the deploy graph also matches the un-merged official logits
+                    if (deploy) assertThat(ReferenceCase.relativeError(ort, ref.logits())).isLessThanOrEqualTo(ReferenceCase.TOLERANCE);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package dev.hybridvit.profile;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The benchmark's report format (no timing assertions: figures are printed, not judged). */
+class BenchmarkTest {
+    @TempDir Path tmp;
+
+    @Test
+    void reportsBothRuntimesWithTheIssuesJsonFieldsAndAChart() throws IOException {
+        Benchmark.Config c = new Benchmark.Config(List.of("nextvit_small"), List.of("torch", "onnx"), List.of(1), 64, 2, 2, 1,
+                tmp.resolve("profiles"));
+        List<String> log = new ArrayList<>();
+        List<Benchmark.Record> records = Benchmark.run(c, log::add);
+        log.forEach(System.out::println);
+        assertThat(records).extracting(Benchmark.Record::runtime).containsExactly("torch", "onnx");
+        Path json = tmp.resolve("bench.json"), png = tmp.resolve("bench.png");
+        Benchmark.writeJson(records, json);
+        BenchmarkChart.writePng(records, png);
+        JsonNode arr = new ObjectMapper().readTree(json.toFile());
+        assertThat(arr.isArray()).isTrue();
+        for (JsonNode r : arr) {
+            assertThat(r.fieldNames()).toIterable().contains("model", "runtime", "batch", "img_size", "latency_ms_median",
+                    "latency_ms_p90", "images_per_s", "gflops_achieved", "peak_gflops", "fraction_of_peak", "peak_rss_mb",
+                    "threads", "precision", "machine", "runtime_version");
+            assertThat(r.get("latency_ms_median").asDouble()).isPositive();
+            assertThat(r.get("peak_gflops").asDouble()).isPositive();
+            assertThat(r.get("machine").get("cores").asInt()).isPositive();
+        }
+        assertThat(Benchmark.readJson(json)).hasSize(2);
+        assertThat(Files.size(png)).isPositive();
+        assertThat(String.join("\n", log)).contains("peak:", "kernel time by op type", "Conv");
+    }
+
+    @Test
+    void rejectsUnknownRuntimeAndModel() {
+        assertThatThrownBy(() -> new Benchmark.Config(List.of("nextvit_small"), List.of("tensorrt"), List.of(1), 0, 0, 1, 0, null))
+                .hasMessageContaining("unknown runtime 'tensorrt'");
+        assertThatThrownBy(() -> new Benchmark.Config(List.of("nope"), List.of("onnx"), List.of(1), 0, 0, 1, 0, null))
+                .hasMessageContaining("unknown model 'nope'");
+    }
+
+    @Test
+    void percentileInterpolates() {
+        double[] v = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+        assertThat(Benchmark.percentile(v, 0.5)).isEqualTo(5.5);
+        assertThat(Benchmark.percentile(v, 0.9)).isCloseTo(9.1, org.assertj.core.data.Offset.offset(1e-9));
+    }
+}
