@@ -35,12 +35,15 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--train-subset", defaultValue = "0", description = "use only the first N training images") int trainSubset;
     @Option(names = "--val-subset", defaultValue = "0", description = "use only the first N validation images") int valSubset;
 
+    @Option(names = "--stop-after-epoch", defaultValue = "0", hidden = true,
+            description = "end this session after epoch N (the schedule still spans --epochs); continue with --resume") int stopAfterEpoch;
+
     @Override
     public Integer call() throws Exception {
         if (batchSize < 1 || epochs < 1 || workers < 1) throw new IllegalArgumentException("--batch-size, --epochs and --workers must be ≥ 1");
         TrainingRun.Options o = new TrainingRun.Options(model, dataset, imgSize, batchSize, epochs, lr, minLr, warmupLr, warmupEpochs,
                 weightDecay, smoothing, dropPath, emaDecay, clipGrad, seed, workers, output, resume, weights, numClasses,
-                trainSubset, valSubset);
+                trainSubset, valSubset, stopAfterEpoch);
         TrainingRun.Result r = TrainingRun.run(o, new ConsoleProgress(System.out, epochs));
         System.out.printf(Locale.ROOT, "best val top-1 %.4f at epoch %d; checkpoints %s, %s; wall %.0f s%n",
                 r.bestTop1(), r.bestEpoch(), r.best(), r.last(), r.wallSeconds());

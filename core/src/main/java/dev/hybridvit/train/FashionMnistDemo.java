@@ -58,7 +58,7 @@ public final class FashionMnistDemo {
         Path dataDir = DataSources.fashionMnistDir(); // fails early with installation instructions
         Files.createDirectories(o.out());
         TrainingRun.Options t = new TrainingRun.Options(MODEL, DataSources.FASHION_MNIST, IMAGE_SIZE, o.batchSize(), o.epochs(), o.lr(),
-                1e-5, 1e-5, 0.3, 0.05, 0.1, 0.0, 0, 5.0, o.seed(), o.workers(), o.out(), null, null, null, o.trainSubset(), o.valSubset());
+                1e-5, 1e-5, 0.3, 0.05, 0.1, 0.0, 0, 5.0, o.seed(), o.workers(), o.out(), null, null, null, o.trainSubset(), o.valSubset(), 0);
         TrainingRun.Result trained = TrainingRun.run(t, listener);
         double ips = trained.history().stream().mapToDouble(TrainingRun.EpochRecord::imagesPerSecond).average().orElse(0);
 

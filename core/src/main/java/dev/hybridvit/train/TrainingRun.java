@@ -36,15 +36,18 @@ public final class TrainingRun {
     public static final String LAST = "last.safetensors", BEST = "best.safetensors";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    /** Everything a run needs; names follow timm's flags. */
+    /**
+     * Everything a run needs; names follow timm's flags. {@code stopAfterEpoch} &gt; 0 ends this
+     * session after that epoch (the schedule still spans {@code epochs}); {@code --resume} continues.
+     */
     public record Options(String model, String dataset, int imgSize, int batchSize, int epochs, double lr, double minLr,
                           double warmupLr, double warmupEpochs, double weightDecay, double smoothing, double dropPath,
                           double emaDecay, double clipGrad, long seed, int workers, Path output, Path resume, Path weights,
-                          Integer numClasses, int trainSubset, int valSubset) {
+                          Integer numClasses, int trainSubset, int valSubset, int stopAfterEpoch) {
         /** Defaults suited to a compact model on a CPU; every field can be replaced with a {@code with}-style copy. */
         public static Options defaults(String model, String dataset, Path output) {
             return new Options(model, dataset, 0, 128, 10, 2e-3, 1e-5, 1e-5, 1, 0.05, 0.1, -1, 0, 5.0, 42,
-                    Math.max(1, Runtime.getRuntime().availableProcessors() / 2), output, null, null, null, 0, 0);
+                    Math.max(1, Runtime.getRuntime().availableProcessors() / 2), output, null, null, null, 0, 0, 0);
         }
     }
 
@@ -123,7 +126,8 @@ public final class TrainingRun {
                     }
                     listener.log("resumed from " + o.resume() + " after epoch " + firstEpoch + " (step " + trainer.optimizer().steps() + ")");
                 }
-                for (int e = firstEpoch; e < o.epochs(); e++) {
+                int endEpoch = o.stopAfterEpoch() > 0 ? Math.min(o.epochs(), o.stopAfterEpoch()) : o.epochs();
+                for (int e = firstEpoch; e < endEpoch; e++) {
                     Trainer.EpochStats s = trainer.trainEpoch(trainLoader, e, listener::progress);
                     Evaluator.Result raw = Evaluator.evaluate(model, valLoader);
                     double emaTop1 = Double.NaN;
