@@ -15,7 +15,7 @@ final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--out", defaultValue = "demo-report", description = "report folder (default: ${DEFAULT-VALUE})") Path out;
     @Option(names = "--epochs", description = "training epochs (default: " + "3" + ")") Integer epochs;
-    @Option(names = "--train-subset", description = "training images per epoch (default: 20000; 0 = all 60,000)") Integer trainSubset;
+    @Option(names = "--train-subset", description = "training images per epoch (default: 15000; 0 = all 60,000)") Integer trainSubset;
     @Option(names = "--val-subset", description = "test images for per-epoch validation (default: 2000)") Integer valSubset;
     @Option(names = {"-b", "--batch-size"}, description = "default: 128") Integer batchSize;
     @Option(names = "--lr", description = "default: 2e-3") Double lr;

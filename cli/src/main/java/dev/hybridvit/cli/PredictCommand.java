@@ -25,6 +25,14 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--img-size", description = "input size for plain weights (default: native)") int imgSize;
     @Option(names = "--json", description = "machine-readable output") boolean json;
 
+    private static Map<String, Object> row(Predictor.Prediction r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("index", r.index());
+        m.put("label", r.label());
+        m.put("probability", r.probability());
+        return m;
+    }
+
     @Override
     public Integer call() throws Exception {
         if (topk < 1) throw new IllegalArgumentException("--topk must be ≥ 1");
@@ -35,7 +43,7 @@ final class PredictCommand implements Callable<Integer> {
                 for (int i = 0; i < images.size(); i++) {
                     Map<String, Object> m = new LinkedHashMap<>();
                     m.put("image", images.get(i).toString());
-                    m.put("top", results.get(i).stream().map(r -> Map.of("index", r.index(), "label", r.label(), "probability", r.probability())).toList());
+                    m.put("top", results.get(i).stream().map(PredictCommand::row).toList());
                     out.add(m);
                 }
                 System.out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(out));

@@ -40,7 +40,7 @@ public final class FashionMnistDemo {
     public record Options(Path out, int epochs, int trainSubset, int valSubset, int batchSize, double lr, int workers, long seed) {
         /** Sized for about a quarter of an hour of training on a 2-core CPU. */
         public static Options defaults(Path out) {
-            return new Options(out, 3, 20_000, 2_000, 128, 2e-3, 1, 0);
+            return new Options(out, 3, 15_000, 2_000, 128, 2e-3, 1, 0);
         }
     }
 
