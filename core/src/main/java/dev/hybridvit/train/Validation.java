@@ -31,7 +31,9 @@ public final class Validation {
         if (name == null) throw new IllegalArgumentException("--model is required (" + weights + " is not a hybridvit checkpoint)");
         ModelSpec spec = ModelRegistry.get(name);
         int size = info.map(i -> i.options().imageSize(spec)).orElse(imgSize > 0 ? imgSize : spec.defaultImageSize());
-        DataSources.Splits data = DataSources.open(dataset, spec, size, 0, 1, valSubset);
+        // a folder without train/val is split with the training run's seed, so validation sees the same held-out images
+        long seed = info.map(i -> i.extra().get("seed")).filter(Number.class::isInstance).map(n -> ((Number) n).longValue()).orElse(0L);
+        DataSources.Splits data = DataSources.open(dataset, spec, size, seed, 1, valSubset);
         ModelOptions options = info.map(Checkpoint.Info::options)
                 .orElse(ModelOptions.defaults().withNumClasses(data.classes().size()).withImageSize(size));
         if (options.numClasses() != data.classes().size()) {
