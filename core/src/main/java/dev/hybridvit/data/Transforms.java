@@ -89,4 +89,29 @@ public final class Transforms {
             return out;
         };
     }
+
+    /** Centre crop to size×size (the input must be at least that large). */
+    public static Transform centerCrop(int size) {
+        return (img, d, rng) -> crop(img, d, size, (d[1] - size) / 2, (d[2] - size) / 2);
+    }
+
+    /** Crop size×size at a uniformly random offset (a translation augmentation on a larger input). */
+    public static Transform randomCropTo(int size) {
+        return (img, d, rng) -> crop(img, d, size, rng.nextInt(d[1] - size + 1), rng.nextInt(d[2] - size + 1));
+    }
+
+    private static float[] crop(float[] img, int[] d, int size, int top, int left) {
+        int c = d[0], h = d[1], w = d[2];
+        if (h < size || w < size) throw new IllegalArgumentException("cannot crop " + size + " from a " + h + "×" + w + " image");
+        if (h == size && w == size) return img;
+        float[] out = new float[c * size * size];
+        for (int ch = 0; ch < c; ch++) {
+            for (int y = 0; y < size; y++) {
+                System.arraycopy(img, (ch * h + top + y) * w + left, out, (ch * size + y) * size, size);
+            }
+        }
+        d[1] = size;
+        d[2] = size;
+        return out;
+    }
 }

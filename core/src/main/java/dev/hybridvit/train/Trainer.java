@@ -70,6 +70,9 @@ public final class Trainer implements AutoCloseable {
         for (int b = 0; it.hasNext(); b++) {
             BatchLoader.Batch batch = it.next();
             lr = schedule.at(optimizer.steps());
+            // Drop-path masks come from libtorch's generator: re-seed it per step so that a resumed
+            // run draws exactly the masks the uninterrupted run would have drawn.
+            Engine.getEngine("PyTorch").setRandomSeed(stepSeed(config.seed(), optimizer.steps()));
             try (NDManager step = model.manager().newSubManager()) {
                 int[] d = batch.dims();
                 NDArray x = step.create(batch.images(), new Shape(batch.size(), d[0], d[1], d[2]));
@@ -93,6 +96,13 @@ public final class Trainer implements AutoCloseable {
         double secs = (System.nanoTime() - start) / 1e9;
         model.setTraining(false);
         return new EpochStats(epoch, lossSum / seen, (double) correct / seen, lr, seen / secs, secs);
+    }
+
+    static int stepSeed(long seed, long step) {
+        long z = seed * 0x9E3779B97F4A7C15L + step + 1;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return (int) ((z ^ (z >>> 31)) & 0x7fffffff);
     }
 
     @Override

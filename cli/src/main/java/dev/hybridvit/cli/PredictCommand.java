@@ -1,0 +1,61 @@
+package dev.hybridvit.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hybridvit.infer.Predictor;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code predict MODEL --weights F IMAGE...}: classify image files. */
+@Command(name = "predict", description = "Classify JPEG/PNG images with the model's preprocessing; top-k classes with probabilities.")
+final class PredictCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "MODEL") String model;
+    @Parameters(index = "1..*", arity = "1..*", paramLabel = "IMAGE") List<Path> images;
+    @Option(names = "--weights", required = true, description = "a train checkpoint (carries class names) or other weights") Path weights;
+    @Option(names = "--topk", defaultValue = "5") int topk;
+    @Option(names = "--num-classes", description = "classifier size for plain weights (default 1000)") Integer numClasses;
+    @Option(names = "--img-size", description = "input size for plain weights (default: native)") int imgSize;
+    @Option(names = "--json", description = "machine-readable output") boolean json;
+
+    private static Map<String, Object> row(Predictor.Prediction r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("index", r.index());
+        m.put("label", r.label());
+        m.put("probability", r.probability());
+        return m;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (topk < 1) throw new IllegalArgumentException("--topk must be ≥ 1");
+        try (Predictor p = Predictor.open(model, weights, numClasses, imgSize)) {
+            List<List<Predictor.Prediction>> results = p.predict(images, topk);
+            if (json) {
+                List<Map<String, Object>> out = new ArrayList<>();
+                for (int i = 0; i < images.size(); i++) {
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("image", images.get(i).toString());
+                    m.put("top", results.get(i).stream().map(PredictCommand::row).toList());
+                    out.add(m);
+                }
+                System.out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(out));
+                return 0;
+            }
+            for (int i = 0; i < images.size(); i++) {
+                System.out.println(images.get(i));
+                for (Predictor.Prediction r : results.get(i)) {
+                    System.out.printf(Locale.ROOT, "  %6.2f%%  %s%n", 100 * r.probability(), r.label());
+                }
+            }
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,127 @@
+package dev.hybridvit.cli;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hybridvit.data.FashionMnist;
+import dev.hybridvit.data.ImageFiles;
+import dev.hybridvit.models.ModelOptions;
+import dev.hybridvit.models.ModelRegistry;
+import dev.hybridvit.models.VisionModel;
+import dev.hybridvit.weights.SafeTensors;
+import dev.hybridvit.weights.Checkpoint;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static dev.hybridvit.cli.CliTest.cli;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** train / validate / predict through the CLI on real Fashion-MNIST images. */
+class TrainCliTest {
+    @TempDir Path tmp;
+
+    static void assumeFashionMnist() {
+        Assumptions.assumeTrue(Files.isDirectory(FashionMnist.DEBIAN_DIR), "Fashion-MNIST not installed (apt-get install dataset-fashion-mnist)");
+    }
+
+    @Test
+    void twoEpochsOnASubsetLearnThenValidateAndPredict() throws Exception {
+        assumeFashionMnist();
+        Path out = tmp.resolve("run");
+        CliTest.Result r = cli("train", "--model", "nextvit_pico_hv", "--dataset", "fashion-mnist", "--train-subset", "1536",
+                "--val-subset", "500", "-b", "32", "--epochs", "2", "--warmup-epochs", "0.2", "--workers", "2", "--seed", "3",
+                "--output", out.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("epoch 2:", "best val top-1");
+        JsonNode metrics = new ObjectMapper().readTree(out.resolve("metrics.json").toFile());
+        assertThat(metrics.path("model").asText()).isEqualTo("nextvit_pico_hv");
+        assertThat(metrics.path("history")).hasSize(2);
+        double top1 = metrics.path("history").get(1).path("val_top1").asDouble();
+        assertThat(top1).as("val top-1 after two epochs on 1,536 images (chance: 0.10)").isGreaterThan(0.4);
+        assertThat(Files.readAllLines(out.resolve("metrics.csv"))).hasSize(3);
+        Path best = out.resolve("best.safetensors");
+        assertThat(best).exists();
+        assertThat(out.resolve("last.safetensors")).exists();
+        assertThat(Checkpoint.info(best).orElseThrow().classNames()).isEqualTo(FashionMnist.CLASSES);
+
+        CliTest.Result v = cli("validate", "--weights", best.toString(), "--dataset", "fashion-mnist", "--val-subset", "500", "--json");
+        assertThat(v.code()).as(v.err()).isZero();
+        assertThat(new ObjectMapper().readTree(v.out()).path("top1").asDouble()).isGreaterThan(0.4);
+
+        FashionMnist test = FashionMnist.load(FashionMnist.DEBIAN_DIR, "t10k");
+        float[] px = new float[28 * 28];
+        int label = test.read(1, px);
+        Path png = tmp.resolve("sample.png");
+        ImageFiles.writeGreyPng(px, 28, 28, png);
+        CliTest.Result p = cli("predict", "nextvit_pico_hv", "--weights", best.toString(), png.toString(), "--topk", "3", "--json");
+        assertThat(p.code()).as(p.err()).isZero();
+        JsonNode top = new ObjectMapper().readTree(p.out()).get(0).path("top");
+        assertThat(top).hasSize(3);
+        assertThat(FashionMnist.CLASSES).contains(top.get(0).path("label").asText());
+        CliTest.Result plain = cli("predict", "nextvit_pico_hv", "--weights", best.toString(), png.toString());
+        assertThat(plain.out()).contains("sample.png", "%");
+    }
+
+    @Test
+    void resumeAfterOneEpochGivesTheWeightsOfAnUninterruptedRun() throws Exception {
+        assumeFashionMnist();
+        String[] common = {"train", "--model", "nextvit_pico_hv", "--dataset", "fashion-mnist", "--train-subset", "256",
+                "--val-subset", "64", "-b", "32", "--epochs", "2", "--warmup-epochs", "0.5", "--workers", "2", "--seed", "7",
+                "--model-ema-decay", "0.9", "--drop-path", "0.1"};
+        Path a = tmp.resolve("a"), b = tmp.resolve("b");
+        assertThat(cli(concat(common, "--output", a.toString())).code()).isZero();
+        assertThat(cli(concat(common, "--output", b.toString(), "--stop-after-epoch", "1")).code()).isZero();
+        assertThat(Checkpoint.info(b.resolve("last.safetensors")).orElseThrow().epoch()).isEqualTo(1);
+        CliTest.Result resumed = cli(concat(common, "--output", b.toString(), "--resume", b.resolve("last.safetensors").toString()));
+        assertThat(resumed.code()).as(resumed.err()).isZero();
+        assertThat(resumed.out()).contains("resumed from").contains("epoch 2:").doesNotContain("epoch 1:");
+
+        try (NDManager m = NDManager.newBaseManager()) {
+            Map<String, NDArray> wa = SafeTensors.read(a.resolve("last.safetensors"), m);
+            Map<String, NDArray> wb = SafeTensors.read(b.resolve("last.safetensors"), m);
+            assertThat(wb.keySet()).isEqualTo(wa.keySet());
+            assertThat(wa.keySet()).anyMatch(k -> k.startsWith("optimizer/")).anyMatch(k -> k.startsWith("ema/"));
+            double worst = 0;
+            String worstKey = "";
+            for (String k : wa.keySet()) {
+                double d = wa.get(k).toType(ai.djl.ndarray.types.DataType.FLOAT64, false)
+                        .sub(wb.get(k).toType(ai.djl.ndarray.types.DataType.FLOAT64, false)).abs().max().getDouble();
+                if (d > worst) {
+                    worst = d;
+                    worstKey = k;
+                }
+            }
+            assertThat(worst).as("largest difference, at " + worstKey).isLessThanOrEqualTo(1e-6);
+        }
+        JsonNode metrics = new ObjectMapper().readTree(b.resolve("metrics.json").toFile());
+        assertThat(metrics.path("history")).hasSize(2);
+    }
+
+    @Test
+    void predictRejectsANonImageWithExitCode2() throws Exception {
+        Path weights = tmp.resolve("w.safetensors");
+        try (VisionModel model = ModelRegistry.get("nextvit_pico_hv").create(ModelOptions.defaults().withNumClasses(10), 0)) {
+            Checkpoint.save(weights, model, FashionMnist.CLASSES, 0, null, null, null);
+        }
+        Path text = tmp.resolve("notes.txt");
+        Files.writeString(text, "not an image\n");
+        CliTest.Result r = cli("predict", "nextvit_pico_hv", "--weights", weights.toString(), text.toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("notes.txt").contains("not a readable image");
+        CliTest.Result missing = cli("predict", "nextvit_pico_hv", "--weights", weights.toString(), tmp.resolve("nope.png").toString());
+        assertThat(missing.code()).isEqualTo(2);
+        assertThat(missing.err()).contains("no such file");
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+}

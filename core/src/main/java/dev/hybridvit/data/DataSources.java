@@ -1,0 +1,110 @@
+package dev.hybridvit.data;
+
+import dev.hybridvit.models.ModelSpec;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Resolves a {@code --dataset} argument into train/validation splits with their transforms:
+ * {@code fashion-mnist} (IDX files; train = the 60,000 training images, val = the 10,000 test
+ * images) or a directory in ImageFolder layout ({@code DIR/train} and {@code DIR/val} when
+ * present, otherwise a seeded 90/10 split of {@code DIR}).
+ */
+public final class DataSources {
+    public static final String FASHION_MNIST = "fashion-mnist";
+    /** Environment variable naming a directory with the Fashion-MNIST IDX files. */
+    public static final String FASHION_MNIST_ENV = "HYBRIDVIT_FASHION_MNIST";
+
+    private DataSources() {}
+
+    /**
+     * Splits and transforms for training at {@code size}.
+     *
+     * @param name       the dataset's name as given
+     * @param evalCropPct the crop fraction of the evaluation preprocessing (1.0: resize the whole image)
+     * @param channels   channels of the source images before conversion to RGB
+     */
+    public record Splits(String name, ImageDataset train, ImageDataset val, List<String> classes, Transform trainTransform,
+                         Transform evalTransform, double evalCropPct, int channels) {}
+
+    /** Where the Fashion-MNIST files are: {@value #FASHION_MNIST_ENV}, else Debian's folder. */
+    public static Path fashionMnistDir() throws IOException {
+        String env = System.getenv(FASHION_MNIST_ENV);
+        Path dir = env != null && !env.isBlank() ? Path.of(env) : FashionMnist.DEBIAN_DIR;
+        if (!Files.isRegularFile(dir.resolve("train-images-idx3-ubyte.gz")) && !Files.isRegularFile(dir.resolve("train-images-idx3-ubyte"))) {
+            throw new IOException("Fashion-MNIST not found in " + dir + ". Install it with `sudo apt-get install dataset-fashion-mnist`"
+                    + " (Debian/Ubuntu; files land in " + FashionMnist.DEBIAN_DIR + "), or download the four *-idx?-ubyte.gz files from"
+                    + " https://github.com/zalandoresearch/fashion-mnist and set " + FASHION_MNIST_ENV + "=DIR");
+        }
+        return dir;
+    }
+
+    /**
+     * Opens {@code dataset} for a model with preprocessing {@code spec} at input {@code size}.
+     *
+     * @param trainSubset / valSubset use only the first N images (≤ 0: all)
+     */
+    public static Splits open(String dataset, ModelSpec spec, int size, long seed, int trainSubset, int valSubset) throws IOException {
+        float[] mean = ModelSpec.IMAGENET_MEAN, std = ModelSpec.IMAGENET_STD;
+        if (FASHION_MNIST.equalsIgnoreCase(dataset)) {
+            Path dir = fashionMnistDir();
+            FashionMnist train = FashionMnist.load(dir, "train"), test = FashionMnist.load(dir, "t10k");
+            int pad = Math.max(1, size / 8);
+            Transform base = Transforms.toRgb().then(Transforms.resize(size));
+            Transform aug = base.then(Transforms.randomCrop(pad)).then(Transforms.horizontalFlip()).then(Transforms.normalize(mean, std));
+            Transform eval = base.then(Transforms.normalize(mean, std));
+            return new Splits(FASHION_MNIST, Subset.head(train, trainSubset), Subset.head(test, valSubset), FashionMnist.CLASSES,
+                    aug, eval, 1.0, 1);
+        }
+        Path root = Path.of(dataset);
+        if (!Files.isDirectory(root)) {
+            throw new IOException("--dataset " + dataset + ": neither '" + FASHION_MNIST + "' nor a directory (ImageFolder layout: DIR/<class>/<image>)");
+        }
+        double cropPct = spec.cropPct();
+        int load = (int) Math.floor(size / cropPct);
+        ImageDataset train, val;
+        List<String> classes;
+        List<Path> skipped = new ArrayList<>();
+        Path trainDir = root.resolve("train"), valDir = firstDir(root.resolve("val"), root.resolve("validation"));
+        if (Files.isDirectory(trainDir) && valDir != null) {
+            ImageFolder t = ImageFolder.scan(trainDir, load), v = ImageFolder.scan(valDir, load);
+            if (!t.classNames().equals(v.classNames())) {
+                throw new IOException(root + ": train and val have different class directories: " + t.classNames() + " vs " + v.classNames());
+            }
+            skipped.addAll(t.skipped());
+            skipped.addAll(v.skipped());
+            train = t;
+            val = v;
+            classes = t.classNames();
+        } else {
+            ImageFolder all = ImageFolder.scan(root, load);
+            skipped.addAll(all.skipped());
+            int[] order = new int[all.size()];
+            for (int i = 0; i < order.length; i++) order[i] = i;
+            Random r = new Random(seed);
+            for (int i = order.length - 1; i > 0; i--) {
+                int j = r.nextInt(i + 1), t = order[i];
+                order[i] = order[j];
+                order[j] = t;
+            }
+            int nVal = Math.max(1, order.length / 10);
+            train = new Subset(all, java.util.Arrays.copyOfRange(order, nVal, order.length));
+            val = new Subset(all, java.util.Arrays.copyOfRange(order, 0, nVal));
+            classes = all.classNames();
+        }
+        for (Path p : skipped) System.err.println("warning: skipping unreadable image " + p);
+        Transform aug = Transforms.randomCropTo(size).then(Transforms.horizontalFlip()).then(Transforms.normalize(mean, std));
+        Transform eval = Transforms.centerCrop(size).then(Transforms.normalize(mean, std));
+        return new Splits(root.toString(), Subset.head(train, trainSubset), Subset.head(val, valSubset), classes, aug, eval, cropPct, 3);
+    }
+
+    private static Path firstDir(Path... candidates) {
+        for (Path p : candidates) if (Files.isDirectory(p)) return p;
+        return null;
+    }
+}

@@ -1,0 +1,102 @@
+package dev.hybridvit.data;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+
+/**
+ * torchvision's ImageFolder: {@code root/<class>/<image>}, classes in sorted directory order.
+ * Images are decoded on read and brought to a square {@code loadSize} (shorter side resized,
+ * centre-cropped); files that cannot be decoded are reported and skipped when the folder is
+ * scanned, and an image that fails later reads as black (counted in {@link #failedReads()}), so a
+ * bad file never ends a run.
+ */
+public final class ImageFolder implements ImageDataset {
+    private static final List<String> EXTENSIONS = List.of(".jpg", ".jpeg", ".png", ".bmp", ".gif");
+
+    private final List<Path> files;
+    private final int[] labels;
+    private final List<String> classes;
+    private final List<Path> skipped;
+    private final int loadSize;
+    private final AtomicInteger failedReads = new AtomicInteger();
+
+    private ImageFolder(List<Path> files, int[] labels, List<String> classes, List<Path> skipped, int loadSize) {
+        this.files = files;
+        this.labels = labels;
+        this.classes = classes;
+        this.skipped = skipped;
+        this.loadSize = loadSize;
+    }
+
+    /**
+     * Scans {@code root}; every image is checked by reading its header.
+     *
+     * @param loadSize side of the square images this dataset yields
+     */
+    public static ImageFolder scan(Path root, int loadSize) throws IOException {
+        if (!Files.isDirectory(root)) throw new IOException(root + " is not a directory (expected one sub-directory per class)");
+        List<Path> classDirs;
+        try (Stream<Path> s = Files.list(root)) {
+            classDirs = s.filter(Files::isDirectory).filter(p -> !p.getFileName().toString().startsWith(".")).sorted().toList();
+        }
+        if (classDirs.isEmpty()) throw new IOException(root + " has no class sub-directories");
+        List<String> classes = new ArrayList<>();
+        List<Path> files = new ArrayList<>(), skipped = new ArrayList<>();
+        List<Integer> labels = new ArrayList<>();
+        for (int c = 0; c < classDirs.size(); c++) {
+            classes.add(classDirs.get(c).getFileName().toString());
+            List<Path> candidates;
+            try (Stream<Path> s = Files.walk(classDirs.get(c))) {
+                candidates = s.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().startsWith(".")).sorted().toList();
+            }
+            for (Path p : candidates) {
+                String name = p.getFileName().toString().toLowerCase(Locale.ROOT);
+                if (EXTENSIONS.stream().noneMatch(name::endsWith)) continue;
+                if (ImageFiles.probe(p)) {
+                    files.add(p);
+                    labels.add(c);
+                } else {
+                    skipped.add(p);
+                }
+            }
+        }
+        if (files.isEmpty()) throw new IOException(root + ": no readable images (JPEG/PNG/BMP/GIF) in its class directories");
+        return new ImageFolder(files, labels.stream().mapToInt(Integer::intValue).toArray(),
+                List.copyOf(classes), Collections.unmodifiableList(skipped), loadSize);
+    }
+
+    /** Files that are not decodable images (skipped). */
+    public List<Path> skipped() { return skipped; }
+
+    /** Images that failed to decode after the scan (returned as black). */
+    public int failedReads() { return failedReads.get(); }
+
+    public Path file(int i) { return files.get(i); }
+
+    public int label(int i) { return labels[i]; }
+
+    @Override public int size() { return files.size(); }
+    @Override public int channels() { return 3; }
+    @Override public int height() { return loadSize; }
+    @Override public int width() { return loadSize; }
+    @Override public List<String> classNames() { return classes; }
+
+    @Override
+    public int read(int i, float[] out) {
+        try {
+            float[] img = ImageFiles.toTensor(ImageFiles.decode(files.get(i)), loadSize, 1.0, true);
+            System.arraycopy(img, 0, out, 0, img.length);
+        } catch (IOException | RuntimeException e) {
+            if (failedReads.getAndIncrement() == 0) System.err.println("warning: " + e.getMessage() + " (read as black)");
+            java.util.Arrays.fill(out, 0f);
+        }
+        return labels[i];
+    }
+}

@@ -1,0 +1,276 @@
+package dev.hybridvit.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.hybridvit.data.BatchLoader;
+import dev.hybridvit.data.DataSources;
+import dev.hybridvit.models.ModelOptions;
+import dev.hybridvit.models.ModelRegistry;
+import dev.hybridvit.models.ModelSpec;
+import dev.hybridvit.models.VisionModel;
+import dev.hybridvit.weights.AtomicFiles;
+import dev.hybridvit.weights.Checkpoint;
+import dev.hybridvit.weights.WeightsLoader;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * A whole training run as timm's {@code train.py} does it: data, model (fresh, fine-tuned from
+ * weights with a new classifier, or resumed), epochs of {@link Trainer}, validation after every
+ * epoch (raw and EMA weights), checkpoints {@code last.safetensors} every epoch and
+ * {@code best.safetensors} on the best top-1, and {@code metrics.csv}/{@code metrics.json}.
+ * {@link #resume} continues exactly: weights, AdamW moments and step, EMA, epoch and history
+ * come from the checkpoint, and the loader and drop-path streams are seeded per epoch and step.
+ */
+public final class TrainingRun {
+    public static final String LAST = "last.safetensors", BEST = "best.safetensors";
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /**
+     * Everything a run needs; names follow timm's flags. {@code stopAfterEpoch} &gt; 0 ends this
+     * session after that epoch (the schedule still spans {@code epochs}); {@code --resume} continues.
+     */
+    public record Options(String model, String dataset, int imgSize, int batchSize, int epochs, double lr, double minLr,
+                          double warmupLr, double warmupEpochs, double weightDecay, double smoothing, double dropPath,
+                          double emaDecay, double clipGrad, long seed, int workers, Path output, Path resume, Path weights,
+                          Integer numClasses, int trainSubset, int valSubset, int stopAfterEpoch) {
+        /** Defaults suited to a compact model on a CPU; every field can be replaced with a {@code with}-style copy. */
+        public static Options defaults(String model, String dataset, Path output) {
+            return new Options(model, dataset, 0, 128, 10, 2e-3, 1e-5, 1e-5, 1, 0.05, 0.1, -1, 0, 5.0, 42,
+                    Math.max(1, Runtime.getRuntime().availableProcessors() / 2), output, null, null, null, 0, 0, 0);
+        }
+    }
+
+    /** One row of the metrics: training averages and validation accuracy after the epoch. */
+    public record EpochRecord(int epoch, double trainLoss, double trainAccuracy, double valTop1, double valTop5,
+                              double valTop1Ema, double lr, double imagesPerSecond, double seconds) {}
+
+    /** Progress and log sink (the CLI draws a bar or prints lines). */
+    public interface Listener {
+        void progress(Trainer.Progress p);
+
+        void epoch(EpochRecord r);
+
+        void log(String message);
+    }
+
+    /** What a run produced; {@code finalEval} is the validation of the weights in {@code best}. */
+    public record Result(String model, List<EpochRecord> history, double bestTop1, int bestEpoch, Path last, Path best,
+                         List<String> classes, Evaluator.Result finalEval, double wallSeconds) {}
+
+    private TrainingRun() {}
+
+    public static Result run(Options o, Listener listener) throws IOException {
+        long start = System.nanoTime();
+        Checkpoint.Info resumed = o.resume() == null ? null : Checkpoint.info(o.resume()).orElseThrow(() ->
+                new IllegalArgumentException("--resume " + o.resume() + ": not a hybridvit training checkpoint"));
+        String modelName = resumed != null ? resumed.model() : o.model();
+        if (modelName == null) throw new IllegalArgumentException("--model is required (unless --resume names a checkpoint)");
+        ModelSpec spec = ModelRegistry.get(modelName);
+        int size = resumed != null ? resumed.options().imageSize(spec) : o.imgSize() > 0 ? o.imgSize() : spec.defaultImageSize();
+        DataSources.Splits data = DataSources.open(o.dataset(), spec, size, o.seed(), o.trainSubset(), o.valSubset());
+        int classes = data.classes().size();
+        if (o.numClasses() != null && o.numClasses() != classes) {
+            throw new IllegalArgumentException("--num-classes " + o.numClasses() + " but " + data.name() + " has " + classes + " classes");
+        }
+        ModelOptions mo = resumed != null ? resumed.options()
+                : ModelOptions.defaults().withNumClasses(classes).withImageSize(size).withDropPath(o.dropPath());
+        if (mo.numClasses() != classes) {
+            throw new IllegalArgumentException(o.resume() + " has " + mo.numClasses() + " classes, the dataset " + classes);
+        }
+        Files.createDirectories(o.output());
+        listener.log(String.format(Locale.ROOT, "%s at %d px, %d classes; %d train / %d val images from %s", modelName, size, classes,
+                data.train().size(), data.val().size(), data.name()));
+        Trainer.Config cfg = new Trainer.Config(o.epochs(), o.batchSize(), o.lr(), o.minLr(), o.warmupLr(), o.warmupEpochs(),
+                o.weightDecay(), o.smoothing(), o.clipGrad(), o.emaDecay(), o.seed());
+        List<EpochRecord> history = new ArrayList<>();
+        double bestTop1 = -1;
+        int bestEpoch = -1, firstEpoch = 0;
+        Path last = o.output().resolve(LAST), best = o.output().resolve(BEST);
+        try (VisionModel model = spec.create(mo, o.seed());
+             BatchLoader trainLoader = new BatchLoader(data.train(), data.trainTransform(), o.batchSize(), true, true, o.seed(), o.workers());
+             BatchLoader valLoader = new BatchLoader(data.val(), data.evalTransform(), Math.max(o.batchSize(), 100), false, false, o.seed(), o.workers())) {
+            if (trainLoader.batchesPerEpoch() == 0) {
+                throw new IllegalArgumentException(data.train().size() + " training images are fewer than one batch of " + o.batchSize());
+            }
+            if (resumed == null && o.weights() != null) {
+                WeightsLoader.Result r = WeightsLoader.load(model, o.weights(), WeightsLoader.Options.STRICT.withResetClassifier(true));
+                listener.log(r.describe());
+            }
+            try (Trainer trainer = new Trainer(model, cfg)) {
+                if (resumed != null) {
+                    try (NDManager scratch = model.manager().newSubManager();
+                         Checkpoint.Contents c = Checkpoint.read(o.resume(), scratch)) {
+                        model.loadStateDict(c.model(), true);
+                        model.requireGradients(true);
+                        long steps = ((Number) c.info().extra().getOrDefault("optimizer_steps", 0)).longValue();
+                        if (c.optimizer().isEmpty()) throw new IllegalArgumentException(o.resume() + " has no optimizer state to resume from");
+                        trainer.optimizer().load(c.optimizer(), steps);
+                        if (trainer.ema() != null && !c.ema().isEmpty()) copyInto(trainer.ema().weights(), c.ema());
+                        firstEpoch = (int) c.info().epoch();
+                        history.addAll(readHistory(c.info().extra().get("history")));
+                        Object b = c.info().extra().get("best_top1");
+                        if (b instanceof Number n) bestTop1 = n.doubleValue();
+                        Object be = c.info().extra().get("best_epoch");
+                        if (be instanceof Number n) bestEpoch = n.intValue();
+                    }
+                    listener.log("resumed from " + o.resume() + " after epoch " + firstEpoch + " (step " + trainer.optimizer().steps() + ")");
+                }
+                int endEpoch = o.stopAfterEpoch() > 0 ? Math.min(o.epochs(), o.stopAfterEpoch()) : o.epochs();
+                for (int e = firstEpoch; e < endEpoch; e++) {
+                    Trainer.EpochStats s = trainer.trainEpoch(trainLoader, e, listener::progress);
+                    Evaluator.Result raw = Evaluator.evaluate(model, valLoader);
+                    double emaTop1 = Double.NaN;
+                    if (trainer.ema() != null) emaTop1 = withWeights(model, trainer.ema().weights(), () -> Evaluator.evaluate(model, valLoader)).top1();
+                    EpochRecord rec = new EpochRecord(e + 1, s.loss(), s.accuracy(), raw.top1(), raw.top5(), emaTop1, s.lr(),
+                            s.imagesPerSecond(), s.seconds());
+                    history.add(rec);
+                    double top = Double.isNaN(emaTop1) ? raw.top1() : Math.max(raw.top1(), emaTop1);
+                    boolean improved = top > bestTop1;
+                    if (improved) {
+                        bestTop1 = top;
+                        bestEpoch = e + 1;
+                    }
+                    Map<String, Object> extra = extra(o, data, trainer, history, bestTop1, bestEpoch, size);
+                    Checkpoint.save(last, model, data.classes(), e + 1, trainer.optimizer().state(),
+                            trainer.ema() == null ? null : trainer.ema().weights(), extra);
+                    if (improved) {
+                        // best: the better of raw and EMA weights, as plain model weights (what predict uses)
+                        boolean emaBetter = !Double.isNaN(emaTop1) && emaTop1 > raw.top1();
+                        int done = e + 1;
+                        if (emaBetter) {
+                            withWeights(model, trainer.ema().weights(), () -> { saveQuietly(best, model, data.classes(), done, extra); return null; });
+                        } else {
+                            saveQuietly(best, model, data.classes(), done, extra);
+                        }
+                    }
+                    writeMetrics(o.output(), modelName, history);
+                    listener.epoch(rec);
+                }
+            }
+            Evaluator.Result finalEval = null;
+            if (Files.isRegularFile(best)) {
+                WeightsLoader.load(model, best);
+                finalEval = Evaluator.evaluate(model, valLoader);
+            }
+            return new Result(modelName, history, bestTop1, bestEpoch, last, best, data.classes(), finalEval,
+                    (System.nanoTime() - start) / 1e9);
+        }
+    }
+
+    private static void saveQuietly(Path file, VisionModel model, List<String> classes, long epoch, Map<String, Object> extra) {
+        try {
+            Checkpoint.save(file, model, classes, epoch, null, null, extra);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static Map<String, Object> extra(Options o, DataSources.Splits data, Trainer trainer, List<EpochRecord> history,
+                                             double bestTop1, int bestEpoch, int size) {
+        Map<String, Object> x = new LinkedHashMap<>();
+        x.put("optimizer_steps", trainer.optimizer().steps());
+        x.put("best_top1", bestTop1);
+        x.put("best_epoch", bestEpoch);
+        x.put("dataset", data.name());
+        x.put("seed", o.seed());
+        x.put("epochs", o.epochs());
+        x.put("image_size", size);
+        x.put("crop_pct", data.evalCropPct());
+        x.put("interpolation", DataSources.FASHION_MNIST.equals(data.name()) ? "bilinear" : "bicubic");
+        x.put("history", history.stream().map(TrainingRun::row).toList());
+        return x;
+    }
+
+    /** Runs {@code body} with {@code weights} swapped into {@code model}, then restores the model's own. */
+    public static <T> T withWeights(VisionModel model, Map<String, NDArray> weights, java.util.function.Supplier<T> body) {
+        try (NDManager scratch = model.manager().newSubManager()) {
+            LinkedHashMap<String, NDArray> own = new LinkedHashMap<>();
+            model.stateDict().forEach((k, v) -> {
+                NDArray copy = v.duplicate();
+                copy.attach(scratch);
+                own.put(k, copy);
+            });
+            boolean grads = model.trainableParameters().stream().anyMatch(p -> p.value().hasGradient());
+            model.loadStateDict(weights, true);
+            try {
+                return body.get();
+            } finally {
+                model.loadStateDict(own, true);
+                model.requireGradients(grads);
+            }
+        }
+    }
+
+    private static void copyInto(Map<String, NDArray> target, Map<String, NDArray> source) {
+        target.forEach((k, t) -> {
+            NDArray s = source.get(k);
+            if (s == null) throw new IllegalArgumentException("checkpoint EMA lacks " + k);
+            if (t.getDataType().isFloating()) t.set(s.toFloatArray());
+            else t.set(s.toLongArray());
+        });
+    }
+
+    static Map<String, Object> row(EpochRecord r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("epoch", r.epoch());
+        m.put("train_loss", r.trainLoss());
+        m.put("train_accuracy", r.trainAccuracy());
+        m.put("val_top1", r.valTop1());
+        m.put("val_top5", r.valTop5());
+        m.put("val_top1_ema", Double.isNaN(r.valTop1Ema()) ? null : r.valTop1Ema());
+        m.put("lr", r.lr());
+        m.put("images_per_second", r.imagesPerSecond());
+        m.put("seconds", r.seconds());
+        return m;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<EpochRecord> readHistory(Object o) {
+        List<EpochRecord> out = new ArrayList<>();
+        if (!(o instanceof List<?> rows)) return out;
+        for (Object row : rows) {
+            Map<String, Object> m = (Map<String, Object>) row;
+            out.add(new EpochRecord(num(m, "epoch").intValue(), d(m, "train_loss"), d(m, "train_accuracy"), d(m, "val_top1"),
+                    d(m, "val_top5"), d(m, "val_top1_ema"), d(m, "lr"), d(m, "images_per_second"), d(m, "seconds")));
+        }
+        return out;
+    }
+
+    private static Number num(Map<String, Object> m, String k) {
+        Object v = m.get(k);
+        return v instanceof Number n ? n : Double.NaN;
+    }
+
+    private static double d(Map<String, Object> m, String k) {
+        return num(m, k).doubleValue();
+    }
+
+    /** Writes {@code metrics.csv} and {@code metrics.json} (atomically) for the history so far. */
+    public static void writeMetrics(Path dir, String model, List<EpochRecord> history) throws IOException {
+        StringBuilder csv = new StringBuilder("epoch,train_loss,train_accuracy,val_top1,val_top5,val_top1_ema,lr,images_per_second,seconds\n");
+        for (EpochRecord r : history) {
+            csv.append(String.format(Locale.ROOT, "%d,%.6f,%.6f,%.6f,%.6f,%s,%.8g,%.2f,%.2f%n", r.epoch(), r.trainLoss(), r.trainAccuracy(),
+                    r.valTop1(), r.valTop5(), Double.isNaN(r.valTop1Ema()) ? "" : String.format(Locale.ROOT, "%.6f", r.valTop1Ema()),
+                    r.lr(), r.imagesPerSecond(), r.seconds()));
+        }
+        byte[] csvBytes = csv.toString().getBytes(StandardCharsets.UTF_8);
+        AtomicFiles.write(dir.resolve("metrics.csv"), out -> out.write(csvBytes));
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("model", model);
+        json.put("epochs", history.size());
+        json.put("history", history.stream().map(TrainingRun::row).toList());
+        byte[] jsonBytes = JSON.writeValueAsBytes(json);
+        AtomicFiles.write(dir.resolve("metrics.json"), out -> out.write(jsonBytes));
+    }
+}
