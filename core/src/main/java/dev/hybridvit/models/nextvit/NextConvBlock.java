@@ -1,5 +1,6 @@
 package dev.hybridvit.models.nextvit;
 
+import dev.hybridvit.nn.PatchEmbed;
 import ai.djl.ndarray.NDArray;
 import dev.hybridvit.deploy.onnx.OnnxGraph;
 import dev.hybridvit.deploy.onnx.OnnxOp;

@@ -1,5 +1,6 @@
 package dev.hybridvit.models.trtvit;
 
+import dev.hybridvit.nn.PatchEmbed;
 import dev.hybridvit.deploy.onnx.OnnxAttr;
 import dev.hybridvit.deploy.onnx.OnnxGraph;
 import dev.hybridvit.deploy.onnx.OnnxOp;

@@ -1,5 +1,7 @@
 package dev.hybridvit.models.trtvit;
 
+import dev.hybridvit.nn.Init;
+import dev.hybridvit.nn.PatchEmbed;
 import dev.hybridvit.deploy.onnx.OnnxAttr;
 import dev.hybridvit.deploy.onnx.OnnxGraph;
 import dev.hybridvit.deploy.onnx.OnnxOp;
@@ -38,7 +40,7 @@ public final class MixBlockB extends Module {
         this.width = width;
         this.transformerWidth = (int) Math.round(width * r);
         int local = width - transformerWidth;
-        PatchEmbed pe = new PatchEmbed(in, transformerWidth, stride);
+        PatchEmbed pe = new PatchEmbed(in, transformerWidth, stride, Init.kaimingNormalFanOut());
         patchEmbed = pe.isIdentity() ? null : register("patch_embed", pe);
         bottleneck = register("bottleneck", new BottleNeck(transformerWidth, local, 1, dropPath));
         transformer = register("transformer", new TransformerBlock(local, transformerWidth, 1, sr, dropPath));

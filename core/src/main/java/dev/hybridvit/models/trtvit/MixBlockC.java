@@ -1,5 +1,7 @@
 package dev.hybridvit.models.trtvit;
 
+import dev.hybridvit.nn.Init;
+import dev.hybridvit.nn.PatchEmbed;
 import dev.hybridvit.deploy.onnx.OnnxAttr;
 import dev.hybridvit.deploy.onnx.OnnxGraph;
 import dev.hybridvit.deploy.onnx.OnnxOp;
@@ -38,7 +40,7 @@ public final class MixBlockC extends Module {
     public MixBlockC(int in, int width, int stride, double r, int sr, double dropPath) {
         this.width = width;
         this.transformerWidth = (int) Math.round(width * r);
-        PatchEmbed pe = new PatchEmbed(in, transformerWidth, stride);
+        PatchEmbed pe = new PatchEmbed(in, transformerWidth, stride, Init.kaimingNormalFanOut());
         patchEmbed = pe.isIdentity() ? null : register("patch_embed", pe);
         transformer = register("transformer", new TransformerBlock(transformerWidth, transformerWidth, 1, sr, dropPath));
         bottleneck = register("bottleneck", new BottleNeck(transformerWidth, width - transformerWidth, 1, dropPath));

@@ -1,5 +1,7 @@
 package dev.hybridvit.models.trtvit;
 
+import dev.hybridvit.nn.Init;
+import dev.hybridvit.nn.PatchEmbed;
 import dev.hybridvit.deploy.onnx.OnnxGraph;
 import dev.hybridvit.deploy.onnx.OnnxOp;
 import java.util.List;
@@ -51,7 +53,7 @@ public final class TransformerBlock extends Module {
         this.in = in;
         this.width = width;
         this.stride = stride;
-        PatchEmbed pe = new PatchEmbed(in, width, stride);
+        PatchEmbed pe = new PatchEmbed(in, width, stride, Init.kaimingNormalFanOut());
         patchEmbed = pe.isIdentity() ? null : register("patch_embed", pe);
         norm1 = register("norm1", new LayerNorm(width, TRTViTConfig.LN_EPS));
         attn = register("attn", new SpatialReductionAttention(width, sr));
