@@ -4,10 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.hybridvit.tensor.Tensors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -24,21 +21,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Our own checkpoint: sections, metadata, EMA preference, and the atomic write. */
-class CheckpointTest {
-    private static NDManager manager;
-    @TempDir
-    Path dir;
-
-    @BeforeAll
-    static void open() {
-        manager = Tensors.newManager();
-    }
-
-    @AfterAll
-    static void close() {
-        manager.close();
-    }
-
+class CheckpointTest extends ManagedTest {
     @Test
     void savesWeightsTrainingStateAndMetadata() throws Exception {
         Path f = dir.resolve("run/last.safetensors");

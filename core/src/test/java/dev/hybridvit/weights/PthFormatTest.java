@@ -4,11 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import dev.hybridvit.tensor.Tensors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
@@ -29,21 +25,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * parameter wrapper, the {@code module.} prefix, our writer's layout (readable back bit-exactly,
  * aligned records, only allow-listed globals), and {@code .npz} / {@code .npy} variants.
  */
-class PthFormatTest {
-    private static NDManager manager;
-    @TempDir
-    Path dir;
-
-    @BeforeAll
-    static void open() {
-        manager = Tensors.newManager();
-    }
-
-    @AfterAll
-    static void close() {
-        manager.close();
-    }
-
+class PthFormatTest extends ManagedTest {
     private static byte[] le(int width, long... values) {
         ByteBuffer b = ByteBuffer.allocate(values.length * width).order(ByteOrder.LITTLE_ENDIAN);
         for (long v : values) {

@@ -5,10 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.hybridvit.tensor.Tensors;
 import dev.hybridvit.testing.ReferenceCase;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -26,21 +23,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * never with a raw parser exception: truncated archives and pickles, forbidden pickle globals,
  * shape mismatches, missing and unexpected keys, files that are not checkpoints at all.
  */
-class WeightsErrorsTest {
-    private static NDManager manager;
-    @TempDir
-    Path dir;
-
-    @BeforeAll
-    static void open() {
-        manager = Tensors.newManager();
-    }
-
-    @AfterAll
-    static void close() {
-        manager.close();
-    }
-
+class WeightsErrorsTest extends ManagedTest {
     private Path tinyPth(String name) throws Exception {
         try (TinyNet net = TinyNet.create(10, 1)) {
             Path f = dir.resolve(name);
