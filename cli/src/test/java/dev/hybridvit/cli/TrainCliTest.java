@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hybridvit.data.DataSources;
 import dev.hybridvit.data.FashionMnist;
 import dev.hybridvit.data.ImageFiles;
 import dev.hybridvit.models.ModelOptions;
@@ -11,7 +12,6 @@ import dev.hybridvit.models.ModelRegistry;
 import dev.hybridvit.models.VisionModel;
 import dev.hybridvit.weights.SafeTensors;
 import dev.hybridvit.weights.Checkpoint;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,13 +26,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class TrainCliTest {
     @TempDir Path tmp;
 
-    static void assumeFashionMnist() {
-        Assumptions.assumeTrue(Files.isDirectory(FashionMnist.DEBIAN_DIR), "Fashion-MNIST not installed (apt-get install dataset-fashion-mnist)");
-    }
-
     @Test
     void twoEpochsOnASubsetLearnThenValidateAndPredict() throws Exception {
-        assumeFashionMnist();
         Path out = tmp.resolve("run");
         CliTest.Result r = cli("train", "--model", "nextvit_pico_hv", "--dataset", "fashion-mnist", "--train-subset", "1536",
                 "--val-subset", "500", "-b", "32", "--epochs", "2", "--warmup-epochs", "0.2", "--workers", "2", "--seed", "3",
@@ -54,7 +49,7 @@ class TrainCliTest {
         assertThat(v.code()).as(v.err()).isZero();
         assertThat(new ObjectMapper().readTree(v.out()).path("top1").asDouble()).isGreaterThan(0.4);
 
-        FashionMnist test = FashionMnist.load(FashionMnist.DEBIAN_DIR, "t10k");
+        FashionMnist test = FashionMnist.load(DataSources.fashionMnistDir(), "t10k");
         float[] px = new float[28 * 28];
         int label = test.read(1, px);
         Path png = tmp.resolve("sample.png");
@@ -70,7 +65,6 @@ class TrainCliTest {
 
     @Test
     void resumeAfterOneEpochGivesTheWeightsOfAnUninterruptedRun() throws Exception {
-        assumeFashionMnist();
         String[] common = {"train", "--model", "nextvit_pico_hv", "--dataset", "fashion-mnist", "--train-subset", "256",
                 "--val-subset", "64", "-b", "32", "--epochs", "2", "--warmup-epochs", "0.5", "--workers", "2", "--seed", "7",
                 "--model-ema-decay", "0.9", "--drop-path", "0.1"};

@@ -32,16 +32,44 @@ public final class DataSources {
     public record Splits(String name, ImageDataset train, ImageDataset val, List<String> classes, Transform trainTransform,
                          Transform evalTransform, double evalCropPct, int channels) {}
 
-    /** Where the Fashion-MNIST files are: {@value #FASHION_MNIST_ENV}, else Debian's folder. */
+    /** The repository folder holding the bundled copy of the four IDX files (MIT licence beside them). */
+    static final String BUNDLED_DIR = "data/fashion-mnist";
+
+    /**
+     * Where the Fashion-MNIST files are: the folder named by {@value #FASHION_MNIST_ENV}, else
+     * Debian's {@code /usr/share/datasets/fashion-mnist}, else the copy bundled in the repository
+     * (found above the working directory or above this library's jar), so a fresh clone needs no
+     * download.
+     */
     public static Path fashionMnistDir() throws IOException {
         String env = System.getenv(FASHION_MNIST_ENV);
-        Path dir = env != null && !env.isBlank() ? Path.of(env) : FashionMnist.DEBIAN_DIR;
-        if (!Files.isRegularFile(dir.resolve("train-images-idx3-ubyte.gz")) && !Files.isRegularFile(dir.resolve("train-images-idx3-ubyte"))) {
-            throw new IOException("Fashion-MNIST not found in " + dir + ". Install it with `sudo apt-get install dataset-fashion-mnist`"
-                    + " (Debian/Ubuntu; files land in " + FashionMnist.DEBIAN_DIR + "), or download the four *-idx?-ubyte.gz files from"
-                    + " https://github.com/zalandoresearch/fashion-mnist and set " + FASHION_MNIST_ENV + "=DIR");
+        if (env != null && !env.isBlank()) {
+            if (!hasFashionMnist(Path.of(env))) {
+                throw new IOException(FASHION_MNIST_ENV + "=" + env + " does not hold train-images-idx3-ubyte[.gz]; it must name a"
+                        + " folder with the four Fashion-MNIST IDX files");
+            }
+            return Path.of(env);
         }
-        return dir;
+        if (hasFashionMnist(FashionMnist.DEBIAN_DIR)) return FashionMnist.DEBIAN_DIR;
+        List<Path> starts = new ArrayList<>(List.of(Path.of("").toAbsolutePath()));
+        try {
+            starts.add(Path.of(DataSources.class.getProtectionDomain().getCodeSource().getLocation().toURI()));
+        } catch (Exception e) {
+            // no code source (unusual class loader): the working directory is still searched
+        }
+        for (Path start : starts) {
+            for (Path dir = start; dir != null; dir = dir.getParent()) {
+                Path candidate = dir.resolve(BUNDLED_DIR);
+                if (hasFashionMnist(candidate)) return candidate;
+            }
+        }
+        throw new IOException("Fashion-MNIST not found: not in " + FashionMnist.DEBIAN_DIR + " nor in a " + BUNDLED_DIR
+                + " folder above " + starts.get(0) + ". Run from a clone of hybridvit (it bundles the files), install Debian's"
+                + " dataset-fashion-mnist, or set " + FASHION_MNIST_ENV + "=DIR to a folder with the four *-idx?-ubyte.gz files");
+    }
+
+    private static boolean hasFashionMnist(Path dir) {
+        return Files.isRegularFile(dir.resolve("train-images-idx3-ubyte.gz")) || Files.isRegularFile(dir.resolve("train-images-idx3-ubyte"));
     }
 
     /**

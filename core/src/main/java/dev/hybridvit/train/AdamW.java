@@ -1,6 +1,8 @@
 package dev.hybridvit.train;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import dev.hybridvit.nn.Module;
 import dev.hybridvit.nn.Parameter;
@@ -50,34 +52,31 @@ public final class AdamW {
      */
     public double step(double lr, double clipNorm) {
         step++;
-        double bc1 = 1 - Math.pow(beta1, step), bc2 = 1 - Math.pow(beta2, step);
-        List<NDArray> grads = new ArrayList<>();
+        double bc1 = 1 - Math.pow(beta1, step), sqrtBc2 = Math.sqrt(1 - Math.pow(beta2, step));
         NDManager owner = params.values().iterator().next().value().getManager();
-        // Everything below runs in a scope: gradients, moments and weights are attached to it
-        // temporarily so that every intermediate lands there and is freed at the end.
         try (NDManager scope = owner.newSubManager()) {
-            double sq = 0;
+            List<NDArray> grads = new ArrayList<>(params.size());
+            NDList norms = new NDList(params.size());
             for (Parameter p : params.values()) {
                 NDArray g = p.value().getGradient();
                 g.tempAttach(scope);
                 grads.add(g);
-                sq += g.square().sum().getFloat();
+                norms.add(g.norm());
             }
-            double norm = Math.sqrt(sq);
+            double norm = NDArrays.stack(norms).norm().getFloat(); // one read-back for the global norm
             double gradScale = clipNorm > 0 && norm > clipNorm ? clipNorm / (norm + 1e-6) : 1.0;
+            // libtorch's fused update (one native call per tensor) computes
+            //   w ← w − lr·wd·w;  m, v ← moments of gradScale·g;  w ← w − lrHat·m / (√v + epsHat).
+            // With lrHat = lr·√bc2/bc1 and epsHat = eps·√bc2 this is exactly
+            //   w ← w − lr·m̂ / (√v̂ + eps)  with m̂ = m/bc1, v̂ = v/bc2 (PyTorch's AdamW).
+            float lrHat = (float) (lr * sqrtBc2 / bc1), epsHat = (float) (eps * sqrtBc2);
             int i = 0;
             for (Map.Entry<String, Parameter> e : params.entrySet()) {
-                NDArray grad = grads.get(i++);
-                NDArray mi = m.get(e.getKey()), vi = v.get(e.getKey()), w = e.getValue().value();
-                mi.tempAttach(scope);
-                vi.tempAttach(scope);
-                w.tempAttach(scope);
-                NDArray g = gradScale != 1.0 ? grad.mul(gradScale) : grad;
-                mi.muli(beta1).addi(g.mul(1 - beta1));
-                vi.muli(beta2).addi(g.square().muli(1 - beta2));
-                if (weightDecay > 0 && decays(e.getKey(), e.getValue())) w.muli(1 - lr * weightDecay);
-                NDArray denom = vi.div(bc2).sqrt().addi(eps);
-                w.subi(mi.div(denom).muli(lr / bc1));
+                NDArray grad = grads.get(i++), w = e.getValue().value();
+                float wd = weightDecay > 0 && decays(e.getKey(), e.getValue()) ? (float) weightDecay : 0f;
+                NDList state = new NDList(w, grad, m.get(e.getKey()), v.get(e.getKey()));
+                w.getNDArrayInternal().adamUpdate(state, new NDList(w), (float) lr, lrHat, wd, (float) gradScale, -1f,
+                        (float) beta1, (float) beta2, epsHat, false, true);
                 grad.muli(0); // libtorch accumulates gradients: clear them for the next step
             }
             return norm;

@@ -1,6 +1,7 @@
 package dev.hybridvit.train;
 
 import dev.hybridvit.data.BatchLoader;
+import dev.hybridvit.data.DataSources;
 import dev.hybridvit.data.FashionMnist;
 import dev.hybridvit.data.Transform;
 import dev.hybridvit.data.Transforms;
@@ -8,10 +9,10 @@ import dev.hybridvit.models.ModelOptions;
 import dev.hybridvit.models.ModelRegistry;
 import dev.hybridvit.models.ModelSpec;
 import dev.hybridvit.models.VisionModel;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
+import java.nio.file.Path;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -19,9 +20,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 class TrainerTest {
     @Test
     void twoEpochsOnASubsetLearn() throws Exception {
-        Assumptions.assumeTrue(Files.isDirectory(FashionMnist.DEBIAN_DIR), "Fashion-MNIST not installed");
-        FashionMnist train = FashionMnist.load(FashionMnist.DEBIAN_DIR, "train").head(3000);
-        FashionMnist test = FashionMnist.load(FashionMnist.DEBIAN_DIR, "t10k").head(1000);
+        Path data = DataSources.fashionMnistDir(); // the repository bundles the files
+        FashionMnist train = FashionMnist.load(data, "train").head(3000);
+        FashionMnist test = FashionMnist.load(data, "t10k").head(1000);
         int size = 32;
         Transform eval = Transforms.toRgb().then(Transforms.resize(size))
                 .then(Transforms.normalize(ModelSpec.IMAGENET_MEAN, ModelSpec.IMAGENET_STD));

@@ -39,7 +39,7 @@ public final class NextViT extends VisionModel {
                 new ConvBNReLU(3, stemCh[0], 2),
                 new ConvBNReLU(stemCh[0], stemCh[1], 1),
                 new ConvBNReLU(stemCh[1], stemCh[2], 1),
-                new ConvBNReLU(stemCh[2], stemCh[2], 2)));
+                new ConvBNReLU(stemCh[2], stemCh[2], config.stemStride() / 2)));
         features = register("features", new Sequential());
         List<NextViTConfig.BlockSpec> blocks = config.blocks();
         double rate = options.dropPath(config.pathDropout());
@@ -54,7 +54,7 @@ public final class NextViT extends VisionModel {
             // torch.linspace(0, rate, depth)[i], evaluated in float32 as the official code does
             double dp = blocks.size() == 1 ? 0 : (float) (rate * i / (blocks.size() - 1));
             features.add(b.transformer()
-                    ? new NextTransformerBlock(in, b.outChannels(), stride, NextViTConfig.SR_RATIOS[b.stage()], dp)
+                    ? new NextTransformerBlock(in, b.outChannels(), stride, config.srRatios()[b.stage()], dp)
                     : new NextConvBlock(in, b.outChannels(), stride, dp));
             in = b.outChannels();
         }
@@ -124,12 +124,16 @@ public final class NextViT extends VisionModel {
     }
 
     @Override
-    public int[] stageStrides() { return new int[] {4, 8, 16, 32}; }
+    public int[] stageStrides() {
+        int s = config.stemStride();
+        return new int[] {s, 2 * s, 4 * s, 8 * s};
+    }
 
     @Override
     public void checkInputSize(int height, int width) {
-        // stem: two stride-2 3×3 convs with padding 1 → ceil(x/2) each; each later stage: ceil-mode 2×2 pool
-        int h = ceilHalf(ceilHalf(height)), w = ceilHalf(ceilHalf(width));
+        // stem: one or two stride-2 3×3 convs with padding 1 → ceil(x/2) each; each later stage: ceil-mode 2×2 pool
+        int h = ceilHalf(height), w = ceilHalf(width);
+        if (config.stemStride() == 4) { h = ceilHalf(h); w = ceilHalf(w); }
         for (int s = 0; s < 4; s++) {
             if (s > 0) { h = ceilHalf(h); w = ceilHalf(w); }
             NextTransformerBlock ntb = features.get(stageStart[s + 1] - 1) instanceof NextTransformerBlock t ? t : null;
@@ -168,8 +172,10 @@ public final class NextViT extends VisionModel {
             out.add(new ModelSpec(c.name(), "nextvit", "Next-ViT depths " + java.util.Arrays.toString(c.depths()), 224,
                     224.0 / 256, (spec, opts) -> new NextViT(spec, c, opts)));
         }
-        out.add(new ModelSpec(NextViTConfig.PICO.name(), "nextvit", "project's own compact Next-ViT for CPU training (not official)",
-                32, 1.0, (spec, opts) -> new NextViT(spec, NextViTConfig.PICO, opts)));
+        for (NextViTConfig c : NextViTConfig.PROJECT) {
+            out.add(new ModelSpec(c.name(), "nextvit", "project's own compact Next-ViT for CPU training (not official)",
+                    32, 1.0, (spec, opts) -> new NextViT(spec, c, opts)));
+        }
         return out;
     }
 }

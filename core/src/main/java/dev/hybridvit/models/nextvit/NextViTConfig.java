@@ -11,7 +11,7 @@ import java.util.List;
  * heads, and an NTB must leave a non-empty MHCA branch (e.g. 128 → 96 + 32).
  */
 public record NextViTConfig(String name, int[] depths, double pathDropout, int[] stemChannels, int[] convWidths,
-                            int[] transformerWidths) {
+                            int[] transformerWidths, int stemStride, int[] srRatios) {
     /** The official widths, shared by S, B and L. */
     public static final int[] STEM_CHANNELS = {64, 32, 64};
     public static final int[] CONV_WIDTHS = {96, 192, 384, 768};
@@ -33,17 +33,26 @@ public record NextViTConfig(String name, int[] depths, double pathDropout, int[]
      * hybrid layout at a third of the width and depth, about 3 M parameters.
      */
     public static final NextViTConfig PICO = new NextViTConfig("nextvit_pico_hv", new int[] {1, 2, 5, 2}, 0.05,
-            new int[] {32, 16, 32}, new int[] {32, 64, 128, 256}, new int[] {128, 256, 512});
-    public static final List<NextViTConfig> PROJECT = List.of(PICO);
+            new int[] {32, 16, 32}, new int[] {32, 64, 128, 256}, new int[] {128, 256, 512}, 4, SR_RATIOS);
+    /** Experimental: stride-2 stem for 28–32 px images. */
+    public static final NextViTConfig NANO = new NextViTConfig("nextvit_nano_hv", new int[] {1, 2, 5, 1}, 0.0,
+            new int[] {32, 16, 32}, new int[] {32, 64, 128, 256}, new int[] {128, 256, 512}, 2, new int[] {4, 2, 1, 1});
+    public static final List<NextViTConfig> PROJECT = List.of(PICO, NANO);
 
     private static NextViTConfig official(String name, int[] depths, double pathDropout) {
-        return new NextViTConfig(name, depths, pathDropout, STEM_CHANNELS, CONV_WIDTHS, TRANSFORMER_WIDTHS);
+        return new NextViTConfig(name, depths, pathDropout, STEM_CHANNELS, CONV_WIDTHS, TRANSFORMER_WIDTHS, 4, SR_RATIOS);
     }
 
     public NextViTConfig {
         if (depths.length != 4 || depths[2] % 5 != 0 || depths[1] < 1 || depths[3] < 1) {
             throw new IllegalArgumentException(name + ": Next-ViT needs 4 stage depths with depths[2] a multiple of 5, got "
                     + java.util.Arrays.toString(depths));
+        }
+        if (stemStride != 2 && stemStride != 4) {
+            throw new IllegalArgumentException(name + ": the stem stride must be 4 (official) or 2, got " + stemStride);
+        }
+        if (srRatios.length != 4 || java.util.Arrays.stream(srRatios).anyMatch(r -> r < 1)) {
+            throw new IllegalArgumentException(name + ": need 4 positive E-MHSA reduction ratios, got " + java.util.Arrays.toString(srRatios));
         }
         if (stemChannels.length != 3 || convWidths.length != 4 || transformerWidths.length != 3) {
             throw new IllegalArgumentException(name + ": need 3 stem widths, 4 NCB widths and 3 NTB widths");
