@@ -83,6 +83,21 @@ class BlockProfilerTest {
         }
     }
 
+    /** Every registered model lists its blocks, in stage order, and they hold all parameters but CMT's shared biases. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.hybridvit.models.ModelRegistry#names")
+    void everyRegisteredModelListsBlocksCoveringItsParameters(String name) {
+        VisionModel model = ModelRegistry.get(name).architecture(ModelOptions.defaults());
+        List<VisionModel.Block> blocks = model.blocks();
+        assertThat(blocks).extracting(VisionModel.Block::stage).isSorted().contains(0, 1, 2, 3);
+        assertThat(blocks).extracting(VisionModel.Block::name).doesNotHaveDuplicates();
+        Map<String, Long> parts = BlockProfiler.partParams(model);
+        long biases = model.namedSlots().entrySet().stream().filter(e -> e.getKey().startsWith("relative_pos_"))
+                .mapToLong(e -> e.getValue().numel()).sum();
+        long inBlocks = blocks.stream().mapToLong(b -> b.module().parameterCount()).sum();
+        assertThat(parts.get("stem") + inBlocks + biases + parts.get("head")).isEqualTo(model.parameterCount());
+    }
+
     @Test
     void nextVitSmallHasTwentyBlocksInFourStages() {
         try (VisionModel model = ModelRegistry.get("nextvit_small").architecture(ModelOptions.defaults())) {
