@@ -65,7 +65,12 @@ public final class Density {
         }
     }
 
-    /** Every block kind at every size; one line per measured block goes to {@code log}. */
+    /**
+     * Every block kind at every size; one line per measured block goes to {@code log}. Records:
+     * model {@code density}, stage {@code stage1…4} (the size's position), block e.g.
+     * {@code BottleNeck@56x56}, block type the kind's label ({@code BottleNeck}, {@code Transformer},
+     * {@code MixBlock-A} …).
+     */
     public static List<BlockProfiler.Record> run(Config c, Consumer<String> log) {
         BlockProfiler.Config t = c.timing();
         if (t.runtime().equals("torch")) Tensors.setThreads(t.effectiveThreads());

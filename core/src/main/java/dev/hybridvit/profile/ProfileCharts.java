@@ -4,6 +4,7 @@ import dev.hybridvit.weights.AtomicFiles;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.internal.chartpart.Chart;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -16,8 +17,12 @@ import java.util.Set;
 import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 
-/** Pictures of the density metrics (headless PNG, written atomically). */
+/** Pictures of the density metrics, and the PNG writer the benchmark chart shares (headless, written atomically). */
 public final class ProfileCharts {
+    static {
+        System.setProperty("java.awt.headless", "true");
+    }
+
     private ProfileCharts() {}
 
     /** {@code profile}: TeraFLOPS of every block, in forward order, one colour per block type. */
@@ -67,8 +72,8 @@ public final class ProfileCharts {
         return chart;
     }
 
-    private static void write(List<CategoryChart> charts, Path file) throws IOException {
-        System.setProperty("java.awt.headless", "true");
+    /** Charts side by side in one PNG, written atomically. */
+    static void write(List<? extends Chart<?, ?>> charts, Path file) throws IOException {
         AtomicFiles.write(file, out -> BitmapEncoder.saveBitmap(charts, 1, charts.size(), out, BitmapEncoder.BitmapFormat.PNG));
     }
 }
