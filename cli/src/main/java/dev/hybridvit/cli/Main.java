@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 @Command(name = "hybridvit", mixinStandardHelpOptions = true, version = "hybridvit 0.1.0",
         description = "Next-ViT, CMT and TRT-ViT hybrid vision backbones on the JVM.",
         subcommands = {ModelsCommand.class, InfoCommand.class, RunCommand.class, ExportCommand.class, BenchmarkCommand.class,
-                TrainCommand.class, ValidateCommand.class, PredictCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+                ProfileCommand.class, DensityCommand.class, TrainCommand.class, ValidateCommand.class, PredictCommand.class,
+                DemoCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     public static void main(String[] args) {
         System.exit(run(args));

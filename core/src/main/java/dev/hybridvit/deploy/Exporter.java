@@ -3,6 +3,7 @@ package dev.hybridvit.deploy;
 import dev.hybridvit.deploy.onnx.OnnxGraph;
 import dev.hybridvit.models.ModelSpec;
 import dev.hybridvit.models.VisionModel;
+import dev.hybridvit.nn.Module;
 import dev.hybridvit.weights.AtomicFiles;
 
 import java.io.IOException;
@@ -11,10 +12,11 @@ import java.nio.file.Path;
 import java.util.Locale;
 
 /**
- * ONNX export of a {@link VisionModel}: walks the module tree (each module contributes its own
- * ONNX form), takes initializers from the live weights, names the graph input {@code input}
- * (N×3×H×W float32, N fixed or the dynamic axis {@code batch}) and output {@code logits}, and
- * records model name, input size, normalisation and class names in the metadata.
+ * ONNX export of a {@link VisionModel} (or of any single {@link Module}, for per-block profiling):
+ * walks the module tree (each module contributes its own ONNX form), takes initializers from the
+ * live weights, names the graph input {@code input} (N×3×H×W float32, N fixed or the dynamic axis
+ * {@code batch}) and output {@code logits}, and records model name, input size, normalisation and
+ * class names in the metadata.
  *
  * <p>The deploy form ({@link ExportOptions#deploy()}) calls {@link VisionModel#reparameterize()}
  * on the model itself (where the family has a deploy form and it was not called already), so the
@@ -24,6 +26,8 @@ import java.util.Locale;
 public final class Exporter {
     /** Names of the graph's input and output. */
     public static final String INPUT = "input", OUTPUT = "logits";
+    /** Name of the output of a {@linkplain #graph(Module, String, ExportOptions, long...) single-module graph}. */
+    public static final String MODULE_OUTPUT = "output";
 
     private Exporter() {}
 
@@ -43,11 +47,7 @@ public final class Exporter {
                 // family without a reparameterised form: only the Conv+BN folds apply
             }
         }
-        OnnxGraph g = new OnnxGraph(spec.name(), options.opset(), options.deploy());
-        model.namedModules().forEach((name, m) -> g.scope(m, name.isEmpty() ? spec.name() : name));
-        model.namedSlots().forEach((name, p) -> g.scope(p, name));
-        String input = g.input(INPUT, options.dynamicBatch() ? -1 : options.batch(), 3, size, size);
-        g.output(model.toOnnx(g, input), OUTPUT);
+        OnnxGraph g = build(model, spec.name(), "", OUTPUT, options, 3, size, size);
 
         g.metadata("model", spec.name());
         g.metadata("family", spec.family());
@@ -65,6 +65,35 @@ public final class Exporter {
             }
             g.metadata("class_names", String.join("\n", options.classNames()));
         }
+        return g;
+    }
+
+    /**
+     * Any module on its own (a block of a model, say) as a graph from {@link #INPUT} to
+     * {@link #MODULE_OUTPUT}: input shape = batch (fixed or dynamic, from {@code options}) ×
+     * {@code sampleShape}. Nodes and initializers are named by the module's state-dict paths
+     * under {@code prefix} (e.g. {@code features.3}); parameters it uses from outside its subtree
+     * (CMT's stage-shared position bias) are exported too. {@link ExportOptions#deploy()} only
+     * sets the Conv+BN folds here: reparameterise the owning model first for its deploy form.
+     * Switches the module to eval mode. No model metadata is written.
+     */
+    public static OnnxGraph graph(Module module, String prefix, ExportOptions options, long... sampleShape) {
+        module.setTraining(false);
+        String name = prefix.isEmpty() ? module.getClass().getSimpleName() : prefix;
+        return build(module, name, prefix, MODULE_OUTPUT, options, sampleShape);
+    }
+
+    private static OnnxGraph build(Module module, String graphName, String prefix, String output, ExportOptions options,
+                                   long... sampleShape) {
+        OnnxGraph g = new OnnxGraph(graphName, options.opset(), options.deploy());
+        String dot = prefix.isEmpty() ? "" : prefix + ".";
+        module.namedModules().forEach((name, m) -> g.scope(m, name.isEmpty() ? graphName : dot + name));
+        module.namedSlots().forEach((name, p) -> g.scope(p, dot + name));
+        long[] dims = new long[sampleShape.length + 1];
+        dims[0] = options.dynamicBatch() ? -1 : options.batch();
+        System.arraycopy(sampleShape, 0, dims, 1, sampleShape.length);
+        String input = g.input(INPUT, dims);
+        g.output(module.toOnnx(g, input), output);
         return g;
     }
 

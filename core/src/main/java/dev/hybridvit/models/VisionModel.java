@@ -58,6 +58,21 @@ public abstract class VisionModel extends Module implements AutoCloseable {
     /** Rejects input sizes the architecture cannot take, with a reason. */
     public abstract void checkInputSize(int height, int width);
 
+    /** One block of the backbone: its state-dict prefix (e.g. {@code features.3}), 0-based stage and module. */
+    public record Block(String name, int stage, Module module) {}
+
+    /**
+     * The backbone's blocks in forward order — the units a per-block profile reports. Contract:
+     * applying the blocks of stage {@code i} in order to that stage's input computes exactly
+     * {@link #runStage}{@code (i, ·)}, so stem, blocks and head together are the whole forward. A
+     * stage's downsampling layer, where the family keeps one outside its blocks (CMT's patch
+     * embeddings), is a block of its own. Stage parameters shared by several blocks (CMT's
+     * relative position biases) belong to no block.
+     */
+    public List<Block> blocks() {
+        throw new UnsupportedOperationException(spec.name() + " does not list its blocks");
+    }
+
     /** Feature maps after each stage (channels {@link #stageChannels}, strides {@link #stageStrides}). */
     public List<NDArray> forwardStages(NDArray x) {
         checkInput(x);

@@ -24,7 +24,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.SplittableRandom;
 import java.util.function.Consumer;
 
 /**
@@ -109,8 +108,7 @@ public final class Benchmark {
                         boolean reset = resetPeakRss();
                         double[] ms = runtime.equals("torch") ? timeTorch(model, input, batch, size, c)
                                 : timeOnnx(model, input, batch, size, threads, c, log);
-                        Arrays.sort(ms);
-                        double median = percentile(ms, 0.5), p90 = percentile(ms, 0.9);
+                        double median = Timing.median(ms), p90 = Timing.percentile(ms, 0.9);
                         double gflops = 2.0 * macs * batch / (median / 1e3) / 1e9;
                         Record r = new Record(name, spec.family(), runtime, batch, size, model.parameterCount(), macs,
                                 median, p90, ms[0], batch / (median / 1e3), gflops, peak, gflops / peak, peakRssMb(),
@@ -129,16 +127,11 @@ public final class Benchmark {
     private static double[] timeTorch(VisionModel model, float[] input, int batch, int size, Config c) {
         NDArray x = Tensors.fromFloats(model.manager(), input, batch, 3, size, size);
         try {
-            for (int i = 0; i < c.warmup(); i++) model.predict(x).close();
-            double[] ms = new double[c.runs()];
-            for (int i = 0; i < ms.length; i++) {
-                long t0 = System.nanoTime();
+            return Timing.time(c.warmup(), c.runs(), () -> {
                 NDArray y = model.predict(x);
                 y.toFloatArray();
-                ms[i] = (System.nanoTime() - t0) / 1e6;
                 y.close();
-            }
-            return ms;
+            });
         } finally {
             x.close();
         }
@@ -150,14 +143,9 @@ public final class Benchmark {
         try {
             Exporter.export(model, file, ExportOptions.defaults().withDeploy(true).withBatch(batch));
             OnnxPredictor.Options po = OnnxPredictor.Options.defaults().withThreads(threads);
-            double[] ms = new double[c.runs()];
+            double[] ms;
             try (OnnxPredictor p = OnnxPredictor.open(file, po)) {
-                for (int i = 0; i < c.warmup(); i++) p.predict(input, batch, 3, size, size);
-                for (int i = 0; i < ms.length; i++) {
-                    long t0 = System.nanoTime();
-                    p.predict(input, batch, 3, size, size);
-                    ms[i] = (System.nanoTime() - t0) / 1e6;
-                }
+                ms = Timing.time(c.warmup(), c.runs(), () -> p.predict(input, batch, 3, size, size));
             }
             if (c.profileDir() != null) profile(file, input, batch, size, threads, c, model.spec().name(), log);
             return ms;
@@ -180,16 +168,7 @@ public final class Benchmark {
     }
 
     static float[] randomInput(int batch, int size) {
-        SplittableRandom rnd = new SplittableRandom(42);
-        float[] x = new float[batch * 3 * size * size];
-        for (int i = 0; i < x.length; i++) x[i] = (float) (rnd.nextDouble() * 4 - 2);
-        return x;
-    }
-
-    static double percentile(double[] sorted, double q) {
-        double pos = q * (sorted.length - 1);
-        int lo = (int) Math.floor(pos), hi = (int) Math.ceil(pos);
-        return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+        return Timing.randomInput((long) batch * 3 * size * size);
     }
 
     /** One line per record, with its conditions. */

@@ -1,16 +1,9 @@
 package dev.hybridvit.profile;
 
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtSession;
 import dev.hybridvit.deploy.onnx.OnnxGraph;
 import dev.hybridvit.deploy.onnx.OnnxOp;
 
-import java.nio.FloatBuffer;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -33,26 +26,9 @@ public final class PeakProbe {
         g.output(g.add(OnnxOp.MATMUL, "c", List.of(a, g.initializer("b", b, N, N))), "c_out");
         float[] x = new float[N * N];
         for (int i = 0; i < x.length; i++) x[i] = (float) (rnd.nextDouble() - 0.5);
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
-        try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
-            so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-            so.setIntraOpNumThreads(threads);
-            so.setInterOpNumThreads(1);
-            try (OrtSession s = env.createSession(g.toBytes(), so);
-                 OnnxTensor t = OnnxTensor.createTensor(env, FloatBuffer.wrap(x), new long[] {N, N})) {
-                double[] ms = new double[runs];
-                for (int i = -2; i < runs; i++) {
-                    long t0 = System.nanoTime();
-                    try (OrtSession.Result r = s.run(Map.of("a", t))) {
-                        if (i >= 0) ms[i] = (System.nanoTime() - t0) / 1e6;
-                    }
-                }
-                Arrays.sort(ms);
-                double median = ms[runs / 2];
-                return 2.0 * N * N * (double) N / (median / 1e3) / 1e9;
-            }
-        } catch (OrtException e) {
-            throw new IllegalStateException("peak probe failed: " + e.getMessage(), e);
+        try (OrtRunner r = new OrtRunner(g.toBytes(), threads, x, N, N)) {
+            double median = Timing.median(Timing.time(2, runs, r::run));
+            return 2.0 * N * N * (double) N / (median / 1e3) / 1e9;
         }
     }
 }

@@ -175,6 +175,18 @@ public final class CMT extends VisionModel implements StateDictAdapter {
         return blocks[i].forward(patchEmbeds[i].forward(x));
     }
 
+    /** Per stage the patch embedding {@code patch_embed_x}, then the CMT blocks {@code blocks_x.j}. */
+    @Override
+    public List<Block> blocks() {
+        List<Block> out = new ArrayList<>();
+        for (int s = 0; s < 4; s++) {
+            String x = STAGE_LETTERS[s];
+            out.add(new Block("patch_embed_" + x, s, patchEmbeds[s]));
+            for (int j = 0; j < blocks[s].size(); j++) out.add(new Block("blocks_" + x + "." + j, s, blocks[s].get(j)));
+        }
+        return out;
+    }
+
     @Override
     public NDArray forwardHead(NDArray features) {
         NDArray x = swish.forward(fcNorm.forward(fc.forward(features)));

@@ -79,6 +79,16 @@ public final class NextViT extends VisionModel {
         return x;
     }
 
+    /** {@code features.k}: the NCBs and NTBs. */
+    @Override
+    public List<Block> blocks() {
+        List<Block> out = new ArrayList<>();
+        for (int s = 0; s < 4; s++) {
+            for (int k = stageStart[s]; k < stageStart[s + 1]; k++) out.add(new Block("features." + k, s, features.get(k)));
+        }
+        return out;
+    }
+
     @Override
     public NDArray forwardHead(NDArray features) {
         NDArray pooled = AvgPool2d.global(norm.forward(features));

@@ -130,7 +130,8 @@ public final class TRTViT extends VisionModel {
         }
     }
 
-    static Module block(TRTViTConfig.Kind kind, int in, int width, int stride, double r, int sr, double dropPath) {
+    /** A block of the given kind (as the stages build them; also used standalone by the density study). */
+    public static Module block(TRTViTConfig.Kind kind, int in, int width, int stride, double r, int sr, double dropPath) {
         return switch (kind) {
             case BOTTLENECK -> new BottleNeck(in, width, stride, dropPath);
             case TRANSFORMER -> new TransformerBlock(in, width, stride, sr, dropPath);
@@ -162,6 +163,16 @@ public final class TRTViT extends VisionModel {
     @Override
     protected NDArray stage(int i, NDArray x) {
         return stages[i].forward(x);
+    }
+
+    /** {@code stages.i.blocks.j}: BottleNecks, Transformers, MixBlocks. */
+    @Override
+    public List<Block> blocks() {
+        List<Block> out = new ArrayList<>();
+        for (int s = 0; s < 4; s++) {
+            for (int j = 0; j < stages[s].blocks.size(); j++) out.add(new Block("stages." + s + ".blocks." + j, s, stages[s].blocks.get(j)));
+        }
+        return out;
     }
 
     @Override
