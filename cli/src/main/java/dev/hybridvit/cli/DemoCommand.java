@@ -9,11 +9,14 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /** {@code demo}: train a compact hybrid on Fashion-MNIST, test it, predict samples, write a report. */
-@Command(name = "demo", description = "Train nextvit_pico_hv on Fashion-MNIST, evaluate on the 10,000 test images, write a report folder.")
+@Command(name = "demo", description = "Train a compact hybrid on Fashion-MNIST, evaluate it on the 10,000 test images, export it to ONNX,"
+        + " time libtorch vs ONNX Runtime, write a report folder.")
 final class DemoCommand implements Callable<Integer> {
     private static final FashionMnistDemo.Options D = FashionMnistDemo.Options.defaults(Path.of("demo-report"));
 
     @Option(names = "--out", defaultValue = "demo-report", description = "report folder (default: ${DEFAULT-VALUE})") Path out;
+    @Option(names = "--model", description = "registered model (default: " + FashionMnistDemo.DEFAULT_MODEL + ")") String model;
+    @Option(names = "--img-size", description = "input resolution (default: " + FashionMnistDemo.DEFAULT_IMAGE_SIZE + ")") Integer imgSize;
     @Option(names = "--epochs", description = "training epochs (default: " + "3" + ")") Integer epochs;
     @Option(names = "--train-subset", description = "training images per epoch (default: 15000; 0 = all 60,000)") Integer trainSubset;
     @Option(names = "--val-subset", description = "test images for per-epoch validation (default: 2000)") Integer valSubset;
@@ -24,18 +27,22 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        FashionMnistDemo.Options o = new FashionMnistDemo.Options(out, or(epochs, D.epochs()), or(trainSubset, D.trainSubset()),
+        FashionMnistDemo.Options o = new FashionMnistDemo.Options(out, model == null ? D.model() : model, or(imgSize, D.imageSize()),
+                or(epochs, D.epochs()), or(trainSubset, D.trainSubset()),
                 or(valSubset, D.valSubset()), or(batchSize, D.batchSize()), lr == null ? D.lr() : lr, or(workers, D.workers()), seed);
         if (o.epochs() < 1 || o.batchSize() < 1 || o.workers() < 1) throw new IllegalArgumentException("--epochs, -b and -j must be ≥ 1");
         System.out.printf(Locale.ROOT, "demo: %s on Fashion-MNIST, %d epochs of %s training images, batch %d -> %s%n",
-                FashionMnistDemo.MODEL, o.epochs(), o.trainSubset() <= 0 ? "60,000" : String.format(Locale.ROOT, "%,d", o.trainSubset()),
+                o.model(), o.epochs(), o.trainSubset() <= 0 ? "60,000" : String.format(Locale.ROOT, "%,d", o.trainSubset()),
                 o.batchSize(), out);
         FashionMnistDemo.Result r = FashionMnistDemo.run(o, new ConsoleProgress(System.out, o.epochs()));
         for (FashionMnistDemo.Sample s : r.samples()) {
             System.out.printf(Locale.ROOT, "  %s: %s (%.1f%%), truth %s%n", s.file(), s.predicted(), 100 * s.probability(), s.truth());
         }
-        System.out.printf(Locale.ROOT, "training throughput %.0f images/s; eager libtorch batch-1 latency %.2f ms (ONNX Runtime: not yet)%n",
-                r.trainImagesPerSecond(), r.latencyMsBatch1());
+        FashionMnistDemo.Latency l = r.latency();
+        System.out.printf(Locale.ROOT, "training throughput %.0f images/s%n", r.trainImagesPerSecond());
+        System.out.printf(Locale.ROOT, "batch-1 latency (float32, %d threads, median of 50): libtorch eager %.2f ms, ONNX Runtime %.2f ms"
+                + " (%.1fx); ONNX logits within %.1e of eager -> %s%n", l.threads(), l.torchMs(), l.onnxMs(), l.torchMs() / l.onnxMs(),
+                l.maxAbsLogitDiff(), l.onnxFile());
         System.out.println("report: " + r.report().resolve("metrics.json"));
         System.out.printf(Locale.ROOT, "test accuracy: %.2f%% (%,d test images)%n", 100 * r.testAccuracy(), r.testImages());
         System.out.printf(Locale.ROOT, "wall time: %.0f s (%.1f min)%n", r.wallSeconds(), r.wallSeconds() / 60);

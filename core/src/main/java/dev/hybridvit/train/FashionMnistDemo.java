@@ -8,27 +8,32 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.hybridvit.data.DataSources;
 import dev.hybridvit.data.FashionMnist;
 import dev.hybridvit.data.ImageFiles;
+import dev.hybridvit.deploy.ExportOptions;
+import dev.hybridvit.deploy.Exporter;
+import dev.hybridvit.deploy.OnnxPredictor;
 import dev.hybridvit.infer.Predictor;
+import dev.hybridvit.profile.Timing;
+import dev.hybridvit.tensor.Tensors;
 import dev.hybridvit.weights.AtomicFiles;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The project's main job in one call: train the compact hybrid {@code nextvit_pico_hv} on
- * Fashion-MNIST, evaluate it on the 10,000 test images, classify a few test images written as
- * PNG files through the same path as {@code predict}, time eager libtorch inference, and write a
- * report folder with {@code metrics.json} and the training checkpoints.
+ * The project's main job in one call: train a compact hybrid on Fashion-MNIST, evaluate it on the
+ * 10,000 test images, export it to ONNX and time it in eager libtorch and in ONNX Runtime (batch 1),
+ * classify a few test images written as PNG files through the same path as {@code predict}, and
+ * write a report folder with {@code metrics.json}, the checkpoints and the ONNX file.
  */
 public final class FashionMnistDemo {
-    public static final String MODEL = "nextvit_pico_hv";
-    public static final int IMAGE_SIZE = 32;
+    public static final String DEFAULT_MODEL = "nextvit_pico_hv";
+    public static final int DEFAULT_IMAGE_SIZE = 32;
+    private static final int TIMED_RUNS = 50, WARMUP_RUNS = 10;
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /**
@@ -37,10 +42,11 @@ public final class FashionMnistDemo {
      * @param trainSubset training images used per epoch (≤ 0: all 60,000)
      * @param valSubset   test images used for the per-epoch validation (the final evaluation uses all)
      */
-    public record Options(Path out, int epochs, int trainSubset, int valSubset, int batchSize, double lr, int workers, long seed) {
-        /** Sized for about a quarter of an hour of training on a 2-core CPU. */
+    public record Options(Path out, String model, int imageSize, int epochs, int trainSubset, int valSubset, int batchSize, double lr,
+                          int workers, long seed) {
+        /** Sized to finish within 20 minutes on a 2-core CPU. */
         public static Options defaults(Path out) {
-            return new Options(out, 3, 15_000, 2_000, 128, 2e-3, 1, 0);
+            return new Options(out, DEFAULT_MODEL, DEFAULT_IMAGE_SIZE, 3, 15_000, 2_000, 128, 2e-3, 1, 0);
         }
     }
 
@@ -49,7 +55,10 @@ public final class FashionMnistDemo {
 
     /** What the demo measured. */
     public record Result(String model, double testAccuracy, double testTop5, long testImages, double wallSeconds, int epochs,
-                         double trainImagesPerSecond, double latencyMsBatch1, List<Sample> samples, Path report) {}
+                         double trainImagesPerSecond, Latency latency, List<Sample> samples, Path report) {}
+
+    /** Batch-1 latency of the trained model (deploy form) in both runtimes, medians after warm-up. */
+    public record Latency(double torchMs, double onnxMs, int threads, Path onnxFile, double maxAbsLogitDiff) {}
 
     private FashionMnistDemo() {}
 
@@ -57,7 +66,7 @@ public final class FashionMnistDemo {
         long start = System.nanoTime();
         Path dataDir = DataSources.fashionMnistDir(); // fails early with installation instructions
         Files.createDirectories(o.out());
-        TrainingRun.Options t = new TrainingRun.Options(MODEL, DataSources.FASHION_MNIST, IMAGE_SIZE, o.batchSize(), o.epochs(), o.lr(),
+        TrainingRun.Options t = new TrainingRun.Options(o.model(), DataSources.FASHION_MNIST, o.imageSize(), o.batchSize(), o.epochs(), o.lr(),
                 1e-5, 1e-5, 0.3, 0.05, 0.1, 0.0, 0, 5.0, o.seed(), o.workers(), o.out(), null, null, null, o.trainSubset(), o.valSubset(), 0);
         TrainingRun.Result trained = TrainingRun.run(t, listener);
         double ips = trained.history().stream().mapToDouble(TrainingRun.EpochRecord::imagesPerSecond).average().orElse(0);
@@ -79,20 +88,21 @@ public final class FashionMnistDemo {
             truths.add(FashionMnist.CLASSES.get(label));
         }
         List<Sample> samples = new ArrayList<>();
-        double latencyMs;
+        Latency latency;
         try (Predictor p = Predictor.open(null, trained.best(), null, 0)) {
             List<List<Predictor.Prediction>> preds = p.predict(files, 1);
             for (int i = 0; i < files.size(); i++) {
                 Predictor.Prediction top = preds.get(i).get(0);
                 samples.add(new Sample(o.out().relativize(files.get(i)).toString(), truths.get(i), top.label(), top.probability()));
             }
-            latencyMs = eagerLatencyMs(p, files.get(0));
+            listener.log("exporting to ONNX and timing batch-1 inference in libtorch and ONNX Runtime ...");
+            latency = exportAndTime(p, files.get(0), o.out().resolve("model.onnx"));
         }
         double wall = (System.nanoTime() - start) / 1e9;
 
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("model", MODEL);
-        m.put("image_size", IMAGE_SIZE);
+        m.put("model", o.model());
+        m.put("image_size", o.imageSize());
         m.put("test_accuracy", test.result().top1());
         m.put("test_top5", test.result().top5());
         m.put("test_images", test.result().images());
@@ -102,12 +112,16 @@ public final class FashionMnistDemo {
         m.put("batch_size", o.batchSize());
         m.put("train_images_per_second", ips);
         m.put("best_epoch", trained.bestEpoch());
-        Map<String, Object> latency = new LinkedHashMap<>();
-        latency.put("libtorch_eager_batch1_ms", latencyMs);
-        // TODO(onnx): the ONNX export and ORT benchmark land with the `export`/`benchmark` commands;
-        // call them here and add "onnxruntime_batch1_ms" next to the eager number.
-        latency.put("onnxruntime_batch1_ms", null);
-        m.put("latency", latency);
+        Map<String, Object> lat = new LinkedHashMap<>();
+        lat.put("libtorch_eager_batch1_ms", latency.torchMs());
+        lat.put("onnxruntime_batch1_ms", latency.onnxMs());
+        lat.put("onnx_speedup", latency.torchMs() / latency.onnxMs());
+        lat.put("threads", latency.threads());
+        lat.put("precision", "float32");
+        lat.put("runs", TIMED_RUNS);
+        lat.put("onnx_vs_eager_max_abs_logit_diff", latency.maxAbsLogitDiff());
+        lat.put("onnx_file", o.out().relativize(latency.onnxFile()).toString());
+        m.put("latency", lat);
         m.put("class_names", FashionMnist.CLASSES);
         m.put("confusion", test.result().confusion());
         m.put("samples", samples);
@@ -115,24 +129,32 @@ public final class FashionMnistDemo {
         m.put("checkpoint", o.out().relativize(trained.best()).toString());
         byte[] bytes = JSON.writeValueAsBytes(m);
         AtomicFiles.write(o.out().resolve("metrics.json"), out -> out.write(bytes));
-        return new Result(MODEL, test.result().top1(), test.result().top5(), test.result().images(), wall, o.epochs(), ips, latencyMs,
+        return new Result(o.model(), test.result().top1(), test.result().top5(), test.result().images(), wall, o.epochs(), ips, latency,
                 samples, o.out());
     }
 
-    /** Median wall time of a batch-1 forward in eval mode (eager libtorch), after warm-up. */
-    static double eagerLatencyMs(Predictor p, Path image) throws IOException {
+    /**
+     * Exports the trained model (deploy form: BN folded) to {@code onnx}, checks that ONNX Runtime
+     * gives the eager logits for {@code image}, and times batch 1 in both runtimes.
+     */
+    static Latency exportAndTime(Predictor p, Path image, Path onnx) throws IOException {
         float[] x = p.preprocess(image);
         int s = p.model().imageSize();
-        double[] times = new double[25];
-        for (int i = -5; i < times.length; i++) {
+        Exporter.export(p.model(), onnx, ExportOptions.defaults().withDeploy(true).withBatch(1).withClassNames(p.classNames()));
+        float[] eager;
+        try (NDManager scope = p.model().manager().newSubManager()) {
+            eager = p.model().predict(scope.create(x, new Shape(1, 3, s, s))).toFloatArray();
+        }
+        double[] torchMs = Timing.time(WARMUP_RUNS, TIMED_RUNS, () -> {
             try (NDManager scope = p.model().manager().newSubManager()) {
                 NDArray in = scope.create(x, new Shape(1, 3, s, s));
-                long t0 = System.nanoTime();
                 p.model().predict(in).toFloatArray();
-                if (i >= 0) times[i] = (System.nanoTime() - t0) / 1e6;
             }
+        });
+        try (OnnxPredictor ort = OnnxPredictor.open(onnx)) {
+            double diff = Tensors.maxAbsDiff(eager, ort.predict(x, 1, 3, s, s)[0]);
+            double[] onnxMs = Timing.time(WARMUP_RUNS, TIMED_RUNS, () -> ort.predict(x, 1, 3, s, s));
+            return new Latency(Timing.median(torchMs), Timing.median(onnxMs), ort.threads(), onnx, diff);
         }
-        Arrays.sort(times);
-        return times[times.length / 2];
     }
 }

@@ -37,7 +37,9 @@ public record NextViTConfig(String name, int[] depths, double pathDropout, int[]
     /** Experimental: stride-2 stem for 28–32 px images. */
     public static final NextViTConfig NANO = new NextViTConfig("nextvit_nano_hv", new int[] {1, 2, 5, 1}, 0.0,
             new int[] {32, 16, 32}, new int[] {32, 64, 128, 256}, new int[] {128, 256, 512}, 2, new int[] {4, 2, 1, 1});
-    public static final List<NextViTConfig> PROJECT = List.of(PICO, NANO);
+    public static final NextViTConfig NANO2 = new NextViTConfig("nextvit_nano2_hv", new int[] {1, 2, 5, 1}, 0.0,
+            new int[] {32, 16, 32}, new int[] {32, 64, 96, 192}, new int[] {128, 192, 256}, 2, new int[] {4, 2, 1, 1});
+    public static final List<NextViTConfig> PROJECT = List.of(PICO, NANO, NANO2);
 
     private static NextViTConfig official(String name, int[] depths, double pathDropout) {
         return new NextViTConfig(name, depths, pathDropout, STEM_CHANNELS, CONV_WIDTHS, TRANSFORMER_WIDTHS, 4, SR_RATIOS);
