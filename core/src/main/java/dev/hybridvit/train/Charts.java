@@ -27,19 +27,19 @@ public final class Charts {
      */
     public static void curves(List<TrainingRun.EpochRecord> history, Path file) throws IOException {
         System.setProperty("java.awt.headless", "true");
-        XYChart loss = axes("Loss", "cross entropy");
+        XYChart loss = axes("Loss", "cross entropy", Styler.LegendPosition.InsideNE);
         add(loss, "train (smoothed / mixed targets)", history, TrainingRun.EpochRecord::trainLoss);
         add(loss, "validation", history, TrainingRun.EpochRecord::valLoss);
-        XYChart acc = axes("Top-1 accuracy", "top-1");
+        XYChart acc = axes("Top-1 accuracy", "top-1", Styler.LegendPosition.InsideSE);
         add(acc, "train", history, TrainingRun.EpochRecord::trainAccuracy);
         add(acc, "validation", history, TrainingRun.EpochRecord::valTop1);
         add(acc, "validation (EMA)", history, TrainingRun.EpochRecord::valTop1Ema);
         AtomicFiles.write(file, out -> BitmapEncoder.saveBitmap(List.of(loss, acc), 1, 2, out, BitmapEncoder.BitmapFormat.PNG));
     }
 
-    private static XYChart axes(String title, String y) {
+    private static XYChart axes(String title, String y, Styler.LegendPosition legend) {
         XYChart c = new XYChartBuilder().width(600).height(420).title(title).xAxisTitle("epoch").yAxisTitle(y).build();
-        c.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+        c.getStyler().setLegendPosition(legend);
         c.getStyler().setMarkerSize(6);
         c.getStyler().setXAxisDecimalPattern("0");
         return c;
@@ -85,7 +85,7 @@ public final class Charts {
                 .xAxisTitle("predicted").yAxisTitle("true").build();
         chart.getStyler().setShowValue(true);
         chart.getStyler().setHeatMapDecimalValueFormatter(v -> String.valueOf(Math.round(v)));
-        chart.getStyler().setRangeColors(new Color[] {Color.WHITE, new Color(0x9E, 0xCA, 0xE1), new Color(0x08, 0x30, 0x6B)});
+        chart.getStyler().setRangeColors(new Color[] {Color.WHITE, new Color(0x9E, 0xCA, 0xE1), new Color(0x31, 0x82, 0xBD)});
         chart.getStyler().setXAxisLabelRotation(45);
         chart.getStyler().setLegendVisible(false);
         chart.getStyler().setMin(0);
