@@ -16,7 +16,8 @@ import java.util.concurrent.Callable;
 
 /** {@code benchmark [MODEL...]}: latency, throughput, achieved GFLOP/s and fraction of the measured peak. */
 @Command(name = "benchmark", description = "Latency (median, p90), throughput, GFLOP/s and fraction of this machine's "
-        + "measured MatMul peak, eager libtorch vs the ONNX export in ONNX Runtime.")
+        + "measured MatMul peak, eager libtorch vs the ONNX export in ONNX Runtime; with --train, images/s of a full train step "
+        + "and the process RSS over the steps.")
 final class BenchmarkCommand implements Callable<Integer> {
     @Parameters(arity = "0..*", paramLabel = "MODEL", description = "models or globs (default: every registered model)")
     List<String> models = new ArrayList<>();

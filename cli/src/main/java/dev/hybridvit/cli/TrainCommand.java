@@ -66,7 +66,6 @@ final class TrainCommand implements Callable<Integer> {
         try (StopSignal stop = StopSignal.onShutdown()) {
             TrainingRun.Result r = TrainingRun.run(o, new ConsoleProgress(System.out, epochs), stop);
             if (r.stopped() != null) {
-                System.out.println();
                 System.out.println("interrupted; resume with:");
                 System.out.println("  ./hybridvit " + resumeCommand(spec.commandLine().getParseResult().originalArgs(), r.last()));
                 return INTERRUPTED;
