@@ -25,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 
 /**
  * A whole training run as timm's {@code train.py} does it: data, model (fresh, fine-tuned from
@@ -123,7 +124,7 @@ public final class TrainingRun {
      * the step under way completes, {@code last.safetensors} is written at that point and the
      * result's {@code stopped} says where.
      */
-    public static Result run(Options o, Listener listener, java.util.function.BooleanSupplier stop) throws IOException {
+    public static Result run(Options o, Listener listener, BooleanSupplier stop) throws IOException {
         long start = System.nanoTime();
         Checkpoint.Info resumed = o.resume() == null ? null : Checkpoint.info(o.resume()).orElseThrow(() ->
                 new IllegalArgumentException("--resume " + o.resume() + ": not a hybridvit training checkpoint"));
