@@ -3,6 +3,8 @@ package dev.hybridvit.cli;
 import dev.hybridvit.models.ModelRegistry;
 import dev.hybridvit.profile.Benchmark;
 import dev.hybridvit.profile.BenchmarkChart;
+import dev.hybridvit.profile.TrainBenchmark;
+import dev.hybridvit.weights.AtomicFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -14,12 +16,13 @@ import java.util.concurrent.Callable;
 
 /** {@code benchmark [MODEL...]}: latency, throughput, achieved GFLOP/s and fraction of the measured peak. */
 @Command(name = "benchmark", description = "Latency (median, p90), throughput, GFLOP/s and fraction of this machine's "
-        + "measured MatMul peak, eager libtorch vs the ONNX export in ONNX Runtime.")
+        + "measured MatMul peak, eager libtorch vs the ONNX export in ONNX Runtime; with --train, images/s of a full train step "
+        + "and the process RSS over the steps.")
 final class BenchmarkCommand implements Callable<Integer> {
     @Parameters(arity = "0..*", paramLabel = "MODEL", description = "models or globs (default: every registered model)")
     List<String> models = new ArrayList<>();
     @Option(names = "--runtime", split = ",", description = "torch, onnx (default: both)") List<String> runtimes = List.of("torch", "onnx");
-    @Option(names = "--batch", split = ",", description = "batch sizes (default: 1)") List<Integer> batches = List.of(1);
+    @Option(names = "--batch", split = ",", description = "batch sizes (default: 1; with --train 16)") List<Integer> batches;
     @Option(names = "--img-size", description = "input resolution (default: each model's native size)") int imgSize;
     @Option(names = "--threads", description = "intra-op threads for both runtimes and the peak probe (default: all cores)") int threads;
     @Option(names = "--runs", description = "timed runs per measurement (default: ${DEFAULT-VALUE})") int runs = 30;
@@ -31,6 +34,10 @@ final class BenchmarkCommand implements Callable<Integer> {
     @Option(names = "--readme", paramLabel = "README.md", description = "replace the generated benchmark table in this file")
     Path readme;
     @Option(names = "--profile", paramLabel = "DIR", description = "also write ORT profiles there and print kernel time per op type") Path profile;
+    @Option(names = "--train", description = "measure a full train step (forward, backward, AdamW) in libtorch instead of inference")
+    boolean train;
+    @Option(names = "--steps", description = "with --train: steps per model, RSS shown after step 10 and the last (default: ${DEFAULT-VALUE})")
+    int steps = 20;
 
     @Override
     public Integer call() throws Exception {
@@ -45,6 +52,20 @@ final class BenchmarkCommand implements Callable<Integer> {
                 names.add(ModelRegistry.get(m).name());
             }
         }
+        if (train) {
+            if (fromJson != null || readme != null || chart != null || profile != null) {
+                throw new IllegalArgumentException("--train takes --batch, --img-size, --threads, --steps, --warmup and --json only");
+            }
+            TrainBenchmark.Config config = new TrainBenchmark.Config(names, batches == null ? List.of(16) : batches, imgSize, threads,
+                    steps, warmup);
+            List<TrainBenchmark.Record> records = TrainBenchmark.run(config, System.out::println);
+            if (json != null) {
+                AtomicFiles.write(json, out -> Benchmark.json().writeValue(out, records));
+                System.err.println("wrote " + json);
+            }
+            return 0;
+        }
+        if (batches == null) batches = List.of(1);
         List<Benchmark.Record> records;
         if (fromJson != null) {
             records = Benchmark.readJson(fromJson);

@@ -17,6 +17,7 @@ final class ConsoleProgress implements TrainingRun.Listener {
     private long lastLine;
     private int lastDecile = -1, epochSeen = -1;
     private long epochStart;
+    private boolean openLine; // a status line without its newline is on the terminal
 
     ConsoleProgress(PrintStream out, int epochs) {
         this(out, System.console() != null && System.getenv("HYBRIDVIT_PLAIN") == null, epochs);
@@ -46,8 +47,9 @@ final class ConsoleProgress implements TrainingRun.Listener {
                 out.print("\r" + line);
                 out.flush();
                 lastLine = now;
+                openLine = true;
             }
-            if (p.done() == p.total()) out.println();
+            if (p.done() == p.total()) closeLine();
         } else {
             int decile = 10 * p.done() / p.total();
             long now = System.nanoTime();
@@ -57,6 +59,11 @@ final class ConsoleProgress implements TrainingRun.Listener {
                 lastLine = now;
             }
         }
+    }
+
+    private void closeLine() {
+        if (openLine) out.println();
+        openLine = false;
     }
 
     private static String bar(int done, int total) {
@@ -70,6 +77,7 @@ final class ConsoleProgress implements TrainingRun.Listener {
 
     @Override
     public void epoch(TrainingRun.EpochRecord r) {
+        closeLine();
         out.println(String.format(Locale.ROOT, "epoch %d: train loss %.4f acc %.4f | val top-1 %.4f top-5 %.4f%s | %.0f img/s, %.0f s",
                 r.epoch(), r.trainLoss(), r.trainAccuracy(), r.valTop1(), r.valTop5(),
                 Double.isNaN(r.valTop1Ema()) ? "" : String.format(Locale.ROOT, " (EMA %.4f)", r.valTop1Ema()),
@@ -78,6 +86,7 @@ final class ConsoleProgress implements TrainingRun.Listener {
 
     @Override
     public void log(String message) {
+        closeLine();
         out.println(message);
     }
 }

@@ -1,15 +1,21 @@
 package dev.hybridvit.cli;
 
+import dev.hybridvit.data.Augmentation;
+import dev.hybridvit.train.StopSignal;
 import dev.hybridvit.train.TrainingRun;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /** {@code train}: timm-style training on Fashion-MNIST or an ImageFolder directory. */
-@Command(name = "train", description = "Train or fine-tune a model (timm flag names); checkpoints last/best, metrics.csv/json.")
+@Command(name = "train", description = "Train or fine-tune a model (timm flag names); checkpoints last/best, metrics.csv/json, "
+        + "curves.png. Ctrl-C writes a resumable last.safetensors and prints the --resume command.")
 final class TrainCommand implements Callable<Integer> {
     @Option(names = "--model", description = "registered model name (see `models`); optional with --resume") String model;
     @Option(names = "--dataset", required = true, description = "fashion-mnist, or DIR in ImageFolder layout (DIR/train + DIR/val, or DIR/<class>/)")
@@ -34,6 +40,17 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--num-classes", description = "classes (checked against the dataset)") Integer numClasses;
     @Option(names = "--train-subset", defaultValue = "0", description = "use only the first N training images") int trainSubset;
     @Option(names = "--val-subset", defaultValue = "0", description = "use only the first N validation images") int valSubset;
+    @Option(names = "--aa", paramLabel = "CONFIG", description = "RandAugment, timm's syntax, e.g. rand-m9-mstd0.5 (default: off)") String aa;
+    @Option(names = "--reprob", defaultValue = "0", description = "random erasing probability (default: 0, off)") double reprob;
+    @Option(names = "--remode", defaultValue = "pixel", description = "random erasing fill: pixel, rand, const (default: pixel)") String remode;
+    @Option(names = "--recount", defaultValue = "1", description = "random erasing boxes per image, at most (default: 1)") int recount;
+    @Option(names = "--mixup", defaultValue = "0", description = "mixup Beta α (default: 0, off), e.g. 0.8") double mixup;
+    @Option(names = "--cutmix", defaultValue = "0", description = "cutmix Beta α (default: 0, off), e.g. 1.0") double cutmix;
+    @Option(names = "--mixup-prob", defaultValue = "1.0", description = "probability of mixing a batch (default: 1.0)") double mixupProb;
+    @Option(names = "--mixup-switch-prob", defaultValue = "0.5",
+            description = "probability of cutmix instead of mixup when both are on (default: 0.5)") double mixupSwitchProb;
+    @Option(names = "--mixup-off-epoch", defaultValue = "0", description = "stop mixing from this epoch (default: 0, never)") int mixupOffEpoch;
+    @Spec CommandSpec spec;
 
     @Option(names = "--stop-after-epoch", defaultValue = "0", hidden = true,
             description = "end this session after epoch N (the schedule still spans --epochs); continue with --resume") int stopAfterEpoch;
@@ -41,12 +58,43 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (batchSize < 1 || epochs < 1 || workers < 1) throw new IllegalArgumentException("--batch-size, --epochs and --workers must be ≥ 1");
+        Augmentation augmentation = new Augmentation(aa, reprob, remode, recount, mixup, cutmix, mixupProb, mixupSwitchProb, mixupOffEpoch);
         TrainingRun.Options o = new TrainingRun.Options(model, dataset, imgSize, batchSize, epochs, lr, minLr, warmupLr, warmupEpochs,
                 weightDecay, smoothing, dropPath, emaDecay, clipGrad, seed, workers, output, resume, weights, numClasses,
-                trainSubset, valSubset, stopAfterEpoch);
-        TrainingRun.Result r = TrainingRun.run(o, new ConsoleProgress(System.out, epochs));
-        System.out.printf(Locale.ROOT, "best val top-1 %.4f at epoch %d; checkpoints %s, %s; wall %.0f s%n",
-                r.bestTop1(), r.bestEpoch(), r.best(), r.last(), r.wallSeconds());
-        return 0;
+                trainSubset, valSubset, stopAfterEpoch, augmentation);
+        // Ctrl-C: the step under way completes, last.safetensors is written, then the JVM exits (status 130)
+        try (StopSignal stop = StopSignal.onShutdown()) {
+            TrainingRun.Result r = TrainingRun.run(o, new ConsoleProgress(System.out, epochs), stop);
+            if (r.stopped() != null) {
+                System.out.println("interrupted; resume with:");
+                System.out.println("  ./hybridvit " + resumeCommand(spec.commandLine().getParseResult().originalArgs(), r.last()));
+                return INTERRUPTED;
+            }
+            System.out.printf(Locale.ROOT, "best val top-1 %.4f at epoch %d; checkpoints %s, %s; curves %s; wall %.0f s%n",
+                    r.bestTop1(), r.bestEpoch(), r.best(), r.last(), output.resolve(TrainingRun.CURVES), r.wallSeconds());
+            return 0;
+        }
+    }
+
+    /** Exit status of a run stopped by Ctrl-C (128 + SIGINT, as shells report it). */
+    static final int INTERRUPTED = 130;
+
+    /** The same {@code train} command line ({@code args} as given to the CLI) with {@code --resume LAST} instead of any earlier one. */
+    static String resumeCommand(List<String> args, Path last) {
+        StringBuilder sb = new StringBuilder("train");
+        for (int i = args.indexOf("train") + 1; i < args.size(); i++) {
+            String a = args.get(i);
+            if (a.equals("--resume")) {
+                i++;
+                continue;
+            }
+            if (a.startsWith("--resume=")) continue;
+            sb.append(' ').append(quote(a));
+        }
+        return sb.append(" --resume ").append(quote(last.toString())).toString();
+    }
+
+    private static String quote(String s) {
+        return s.matches("[A-Za-z0-9_./=:,+@%-]+") ? s : "'" + s.replace("'", "'\\''") + "'";
     }
 }

@@ -1,6 +1,7 @@
 package dev.hybridvit.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hybridvit.train.Charts;
 import dev.hybridvit.train.Validation;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -21,12 +22,19 @@ final class ValidateCommand implements Callable<Integer> {
     @Option(names = {"-b", "--batch-size"}, defaultValue = "200") int batchSize;
     @Option(names = {"-j", "--workers"}, defaultValue = "1") int workers;
     @Option(names = "--val-subset", defaultValue = "0", description = "use only the first N validation images") int valSubset;
-    @Option(names = "--confusion", description = "print the confusion matrix") boolean confusion;
+    @Option(names = "--confusion", description = "print the confusion matrix and draw it as a PNG heat map") boolean confusion;
+    @Option(names = "--confusion-png", paramLabel = "F.png",
+            description = "where --confusion draws (default: confusion.png beside the weights)") Path confusionPng;
     @Option(names = "--json", description = "machine-readable output") boolean json;
 
     @Override
     public Integer call() throws Exception {
         Validation.Report r = Validation.run(model, weights, dataset, imgSize, batchSize, workers, valSubset);
+        Path png = null;
+        if (confusion) {
+            png = confusionPng != null ? confusionPng : weights.toAbsolutePath().resolveSibling("confusion.png");
+            Charts.confusion(r.result().confusion(), r.classes(), png);
+        }
         if (json) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("model", r.model());
@@ -36,6 +44,7 @@ final class ValidateCommand implements Callable<Integer> {
             m.put("top5", r.result().top5());
             m.put("classes", r.classes());
             m.put("confusion", r.result().confusion());
+            if (png != null) m.put("confusion_png", png.toString());
             System.out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(m));
             return 0;
         }
@@ -49,6 +58,7 @@ final class ValidateCommand implements Callable<Integer> {
                 for (long v : c[i]) line.append(String.format(Locale.ROOT, "%6d", v));
                 System.out.println(line);
             }
+            System.out.println("wrote " + png);
         }
         return 0;
     }

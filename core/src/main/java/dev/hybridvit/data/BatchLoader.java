@@ -49,6 +49,14 @@ public final class BatchLoader implements AutoCloseable {
 
     /** The batches of one epoch, produced ahead by the worker threads. */
     public Iterator<Batch> epoch(int epoch) {
+        return epoch(epoch, 0);
+    }
+
+    /**
+     * The batches of one epoch from batch {@code from} on (resuming mid-epoch): the same order
+     * and per-batch random streams as the whole epoch, the first {@code from} batches not loaded.
+     */
+    public Iterator<Batch> epoch(int epoch, int from) {
         int[] order = new int[data.size()];
         for (int i = 0; i < order.length; i++) order[i] = i;
         if (shuffle) {
@@ -62,7 +70,7 @@ public final class BatchLoader implements AutoCloseable {
         int batches = batchesPerEpoch();
         return new Iterator<>() {
             private final List<Future<Batch>> queue = new ArrayList<>();
-            private int submitted, taken;
+            private int submitted = from, taken = from;
 
             private void fill() {
                 while (submitted < batches && queue.size() < prefetch) {

@@ -90,6 +90,23 @@ public final class Transforms {
         };
     }
 
+    /**
+     * Runs {@code inner} on a normalised image in pixel space: x·std + mean, {@code inner},
+     * (x − mean)/std. Lets augmentations written for [0, 1] pixels (RandAugment) follow a
+     * pipeline that already ends in {@link #normalize}; equal to applying them before it, since
+     * the normalisation is per-channel affine.
+     */
+    public static Transform inPixelSpace(float[] mean, float[] std, Transform inner) {
+        return (img, d, rng) -> {
+            int n = d[1] * d[2];
+            float[] px = new float[img.length];
+            for (int c = 0; c < d[0]; c++) {
+                for (int i = 0; i < n; i++) px[c * n + i] = img[c * n + i] * std[c] + mean[c];
+            }
+            return normalize(mean, std).apply(inner.apply(px, d, rng), d, rng);
+        };
+    }
+
     /** Centre crop to size×size (the input must be at least that large). */
     public static Transform centerCrop(int size) {
         return (img, d, rng) -> crop(img, d, size, (d[1] - size) / 2, (d[2] - size) / 2);

@@ -244,9 +244,18 @@ public final class Benchmark {
     }
 
     static double peakRssMb() {
+        return procStatusMb("VmHWM:");
+    }
+
+    /** The process's resident set now (VmRSS), in MB; NaN off Linux. */
+    static double rssMb() {
+        return procStatusMb("VmRSS:");
+    }
+
+    private static double procStatusMb(String key) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+                if (line.startsWith(key)) return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
             }
         } catch (IOException | RuntimeException ignored) {
             // not Linux

@@ -8,12 +8,12 @@ import dev.hybridvit.models.VisionModel;
 
 import java.util.Iterator;
 
-/** Top-1 / top-5 accuracy and the confusion matrix of a model in eval mode. */
+/** Top-1 / top-5 accuracy, mean cross-entropy loss and the confusion matrix of a model in eval mode. */
 public final class Evaluator {
     private Evaluator() {}
 
-    /** Results; {@code confusion[true][predicted]} counts images. */
-    public record Result(double top1, double top5, long images, long[][] confusion) {}
+    /** Results; {@code confusion[true][predicted]} counts images; {@code loss} is the mean cross entropy (no smoothing). */
+    public record Result(double top1, double top5, long images, long[][] confusion, double loss) {}
 
     public static Result evaluate(VisionModel model, BatchLoader loader) {
         boolean wasTraining = model.isTraining();
@@ -21,6 +21,7 @@ public final class Evaluator {
         int k = model.numClasses();
         long[][] confusion = new long[k][k];
         long top1 = 0, top5 = 0, n = 0;
+        double lossSum = 0;
         Iterator<BatchLoader.Batch> it = loader.epoch(0);
         while (it.hasNext()) {
             BatchLoader.Batch batch = it.next();
@@ -37,6 +38,9 @@ public final class Evaluator {
                         if (v > own) rank++;
                         if (v > logits[i * k + best]) best = c;
                     }
+                    double z = 0; // −log softmax at the label, shifted by the max logit for stability
+                    for (int c = 0; c < k; c++) z += Math.exp(logits[i * k + c] - logits[i * k + best]);
+                    lossSum += Math.log(z) - (own - logits[i * k + best]);
                     confusion[label][best]++;
                     if (rank == 0) top1++;
                     if (rank < 5) top5++;
@@ -45,6 +49,6 @@ public final class Evaluator {
             }
         }
         model.setTraining(wasTraining);
-        return new Result((double) top1 / n, (double) top5 / n, n, confusion);
+        return new Result((double) top1 / n, (double) top5 / n, n, confusion, lossSum / n);
     }
 }

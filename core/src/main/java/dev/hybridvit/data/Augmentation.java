@@ -1,0 +1,70 @@
+package dev.hybridvit.data;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The training augmentations beyond crop and flip, named after timm's flags: {@code --aa}
+ * (RandAugment config, null: off), {@code --reprob}/{@code --remode}/{@code --recount} (random
+ * erasing), {@code --mixup}/{@code --cutmix} (Beta α, 0: off), {@code --mixup-prob},
+ * {@code --mixup-switch-prob}, {@code --mixup-off-epoch}. {@link #none()} turns all off.
+ */
+public record Augmentation(String autoAugment, double reprob, String remode, int recount, double mixup, double cutmix,
+                           double mixupProb, double mixupSwitchProb, int mixupOffEpoch) {
+    public Augmentation {
+        if (autoAugment != null && (autoAugment.isBlank() || autoAugment.equalsIgnoreCase("none"))) autoAugment = null;
+        if (autoAugment != null) RandAugment.parse(autoAugment, new float[] {0}); // fail early on a bad string
+        RandomErasing.mode(remode);
+        new RandomErasing(reprob, RandomErasing.Mode.PIXEL, recount);
+        new Mixup(mixup, cutmix, mixupProb, mixupSwitchProb, mixupOffEpoch, 0, 1);
+    }
+
+    /** timm's defaults: everything off (remode pixel, recount 1, mixup prob 1, switch prob 0.5). */
+    public static Augmentation none() {
+        return new Augmentation(null, 0, "pixel", 1, 0, 0, 1.0, 0.5, 0);
+    }
+
+    public Augmentation withAutoAugment(String config) {
+        return new Augmentation(config, reprob, remode, recount, mixup, cutmix, mixupProb, mixupSwitchProb, mixupOffEpoch);
+    }
+
+    public Augmentation withRandomErasing(double probability) {
+        return new Augmentation(autoAugment, probability, remode, recount, mixup, cutmix, mixupProb, mixupSwitchProb, mixupOffEpoch);
+    }
+
+    public Augmentation withMixup(double mixupAlpha, double cutmixAlpha) {
+        return new Augmentation(autoAugment, reprob, remode, recount, mixupAlpha, cutmixAlpha, mixupProb, mixupSwitchProb, mixupOffEpoch);
+    }
+
+    /**
+     * The per-image training transform: {@code normalized} (a pipeline ending in
+     * {@link Transforms#normalize} with {@code mean}/{@code std}), then RandAugment in pixel
+     * space (filling with the mean, as timm), then random erasing — timm's order.
+     */
+    public Transform trainTransform(Transform normalized, float[] mean, float[] std) {
+        Transform t = normalized;
+        if (autoAugment != null) t = t.then(Transforms.inPixelSpace(mean, std, RandAugment.parse(autoAugment, mean)));
+        if (reprob > 0) t = t.then(new RandomErasing(reprob, RandomErasing.mode(remode), recount));
+        return t;
+    }
+
+    /** The batch mixer, or null when mixup and cutmix are off. */
+    public Mixup mixer(double smoothing, int classes) {
+        return mixup > 0 || cutmix > 0 ? new Mixup(mixup, cutmix, mixupProb, mixupSwitchProb, mixupOffEpoch, smoothing, classes) : null;
+    }
+
+    /** The settings as flag → value, for checkpoints and reports. */
+    public Map<String, Object> describe() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("aa", autoAugment);
+        m.put("reprob", reprob);
+        m.put("remode", remode);
+        m.put("recount", recount);
+        m.put("mixup", mixup);
+        m.put("cutmix", cutmix);
+        m.put("mixup_prob", mixupProb);
+        m.put("mixup_switch_prob", mixupSwitchProb);
+        m.put("mixup_off_epoch", mixupOffEpoch);
+        return m;
+    }
+}
