@@ -1,6 +1,7 @@
 package dev.hybridvit.cli;
 
 import dev.hybridvit.train.FashionMnistDemo;
+import dev.hybridvit.train.StopSignal;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -17,11 +18,11 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "demo-report", description = "report folder (default: ${DEFAULT-VALUE})") Path out;
     @Option(names = "--model", description = "registered model (default: " + FashionMnistDemo.DEFAULT_MODEL + ")") String model;
     @Option(names = "--img-size", description = "input resolution (default: " + FashionMnistDemo.DEFAULT_IMAGE_SIZE + ")") Integer imgSize;
-    @Option(names = "--epochs", description = "training epochs (default: " + "3" + ")") Integer epochs;
-    @Option(names = "--train-subset", description = "training images per epoch (default: 15000; 0 = all 60,000)") Integer trainSubset;
-    @Option(names = "--val-subset", description = "test images for per-epoch validation (default: 2000)") Integer valSubset;
-    @Option(names = {"-b", "--batch-size"}, description = "default: 128") Integer batchSize;
-    @Option(names = "--lr", description = "default: 2e-3") Double lr;
+    @Option(names = "--epochs", description = "training epochs (default: " + FashionMnistDemo.DEFAULT_EPOCHS + ")") Integer epochs;
+    @Option(names = "--train-subset", description = "use only the first N training images (default: all 60,000)") Integer trainSubset;
+    @Option(names = "--val-subset", description = "test images tracked per epoch, for the curves (default: " + FashionMnistDemo.DEFAULT_VAL_SUBSET + ")") Integer valSubset;
+    @Option(names = {"-b", "--batch-size"}, description = "default: " + FashionMnistDemo.DEFAULT_BATCH) Integer batchSize;
+    @Option(names = "--lr", description = "peak learning rate (default: " + FashionMnistDemo.DEFAULT_LR + ")") Double lr;
     @Option(names = {"-j", "--workers"}, description = "data loading threads (default: 1)") Integer workers;
     @Option(names = "--seed", defaultValue = "0") long seed;
 
@@ -34,7 +35,16 @@ final class DemoCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "demo: %s on Fashion-MNIST, %d epochs of %s training images, batch %d -> %s%n",
                 o.model(), o.epochs(), o.trainSubset() <= 0 ? "60,000" : String.format(Locale.ROOT, "%,d", o.trainSubset()),
                 o.batchSize(), out);
-        FashionMnistDemo.Result r = FashionMnistDemo.run(o, new ConsoleProgress(System.out, o.epochs()));
+        FashionMnistDemo.Result r;
+        // Ctrl-C: the step under way completes and out/last.safetensors is written (resume it with `train --resume`)
+        try (StopSignal stop = StopSignal.onShutdown()) {
+            r = FashionMnistDemo.run(o, new ConsoleProgress(System.out, o.epochs()), stop);
+            if (r.stopped() != null) {
+                System.out.println("interrupted; the checkpoint " + r.stopped() + " continues with:");
+                System.out.println("  ./hybridvit train --resume " + r.stopped() + " --dataset fashion-mnist --output " + out);
+                return TrainCommand.INTERRUPTED;
+            }
+        }
         for (FashionMnistDemo.Sample s : r.samples()) {
             System.out.printf(Locale.ROOT, "  %s: %s (%.1f%%), truth %s%n", s.file(), s.predicted(), 100 * s.probability(), s.truth());
         }

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 import static dev.hybridvit.cli.CliTest.cli;
@@ -61,6 +62,30 @@ class TrainCliTest {
         assertThat(FashionMnist.CLASSES).contains(top.get(0).path("label").asText());
         CliTest.Result plain = cli("predict", "nextvit_pico_hv", "--weights", best.toString(), png.toString());
         assertThat(plain.out()).contains("sample.png", "%");
+    }
+
+    @Test
+    void demoOnASubsetWritesTheWholeReport() throws Exception {
+        Path out = tmp.resolve("demo");
+        CliTest.Result r = cli("demo", "--epochs", "1", "--train-subset", "1024", "--val-subset", "128", "-b", "64", "--out", out.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        List<String> lines = r.out().lines().filter(l -> !l.isBlank()).toList();
+        assertThat(lines.get(lines.size() - 2)).startsWith("test accuracy: ");
+        assertThat(lines.get(lines.size() - 1)).startsWith("wall time: ");
+        JsonNode m = new ObjectMapper().readTree(out.resolve("metrics.json").toFile());
+        assertThat(m.path("model").asText()).isEqualTo("nextvit_pico_hv");
+        assertThat(m.path("test_images").asLong()).isEqualTo(10_000);
+        assertThat(m.path("test_accuracy").asDouble()).as("a fraction, well above chance after 1,024 images").isBetween(0.3, 1.0);
+        assertThat(m.path("epochs").asInt()).isEqualTo(1);
+        assertThat(m.path("wall_seconds").asDouble()).isPositive();
+        JsonNode lat = m.path("latency");
+        assertThat(lat.path("libtorch_eager_batch1_ms").asDouble()).isPositive();
+        assertThat(lat.path("onnxruntime_batch1_ms").asDouble()).isPositive();
+        assertThat(lat.path("onnx_vs_eager_max_abs_logit_diff").asDouble()).isLessThan(1e-3);
+        for (String f : List.of("model.onnx", "confusion.png", "curves.png", "best.safetensors", "last.safetensors")) {
+            assertThat(out.resolve(f)).as(f).isNotEmptyFile();
+        }
+        assertThat(m.path("samples")).hasSize(6);
     }
 
     @Test

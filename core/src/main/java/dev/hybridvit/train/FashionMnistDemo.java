@@ -32,7 +32,8 @@ import java.util.Map;
  */
 public final class FashionMnistDemo {
     public static final String DEFAULT_MODEL = "nextvit_pico_hv";
-    public static final int DEFAULT_IMAGE_SIZE = 32;
+    public static final int DEFAULT_IMAGE_SIZE = 32, DEFAULT_EPOCHS = 7, DEFAULT_BATCH = 128, DEFAULT_VAL_SUBSET = 2_000;
+    public static final double DEFAULT_LR = 3e-3;
     private static final int TIMED_RUNS = 50, WARMUP_RUNS = 10;
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -44,9 +45,9 @@ public final class FashionMnistDemo {
      */
     public record Options(Path out, String model, int imageSize, int epochs, int trainSubset, int valSubset, int batchSize, double lr,
                           int workers, long seed) {
-        /** Sized to finish within 20 minutes on a 2-core CPU. */
+        /** All 60,000 training images for as many epochs as fit in 20 minutes on the 2-core development machine. */
         public static Options defaults(Path out) {
-            return new Options(out, DEFAULT_MODEL, DEFAULT_IMAGE_SIZE, 3, 15_000, 2_000, 128, 2e-3, 1, 0);
+            return new Options(out, DEFAULT_MODEL, DEFAULT_IMAGE_SIZE, DEFAULT_EPOCHS, 0, DEFAULT_VAL_SUBSET, DEFAULT_BATCH, DEFAULT_LR, 1, 0);
         }
     }
 
@@ -55,24 +56,37 @@ public final class FashionMnistDemo {
 
     /** What the demo measured. */
     public record Result(String model, double testAccuracy, double testTop5, long testImages, double wallSeconds, int epochs,
-                         double trainImagesPerSecond, Latency latency, List<Sample> samples, Path report) {}
+                         double trainImagesPerSecond, Latency latency, List<Sample> samples, Path report, Path stopped) {
+        static Result interrupted(String model, Path last, Path report) {
+            return new Result(model, Double.NaN, Double.NaN, 0, Double.NaN, 0, Double.NaN, null, List.of(), report, last);
+        }
+    }
 
     /** Batch-1 latency of the trained model (deploy form) in both runtimes, medians after warm-up. */
     public record Latency(double torchMs, double onnxMs, int threads, Path onnxFile, double maxAbsLogitDiff) {}
 
     private FashionMnistDemo() {}
 
-    public static Result run(Options o, TrainingRun.Listener listener) throws IOException {
+    /**
+     * Runs the demo. {@code stop} (e.g. {@link StopSignal#onShutdown()}) ends training early with a
+     * resumable {@code last.safetensors}; the result then has {@link Result#stopped()} set and no test figures.
+     */
+    public static Result run(Options o, TrainingRun.Listener listener, java.util.function.BooleanSupplier stop) throws IOException {
         long start = System.nanoTime();
         Path dataDir = DataSources.fashionMnistDir(); // fails early with installation instructions
         Files.createDirectories(o.out());
         TrainingRun.Options t = new TrainingRun.Options(o.model(), DataSources.FASHION_MNIST, o.imageSize(), o.batchSize(), o.epochs(), o.lr(),
                 1e-5, 1e-5, 0.3, 0.05, 0.1, 0.0, 0, 5.0, o.seed(), o.workers(), o.out(), null, null, null, o.trainSubset(), o.valSubset(), 0);
-        TrainingRun.Result trained = TrainingRun.run(t, listener);
+        TrainingRun.Result trained = TrainingRun.run(t, listener, stop);
+        if (trained.stopped() != null) return Result.interrupted(o.model(), trained.last(), o.out());
         double ips = trained.history().stream().mapToDouble(TrainingRun.EpochRecord::imagesPerSecond).average().orElse(0);
 
-        listener.log("evaluating " + trained.best().getFileName() + " on the 10,000 test images ...");
-        Validation.Report test = Validation.run(null, trained.best(), DataSources.FASHION_MNIST, 0, 250, o.workers(), 0);
+        // The final weights are tested: the per-epoch validation runs on test images, so choosing a
+        // "best" epoch (or raw vs EMA) by it would select on the test set.
+        Path tested = trained.last();
+        listener.log("evaluating the final weights (" + tested.getFileName() + ") on the 10,000 test images ...");
+        Validation.Report test = Validation.run(null, tested, DataSources.FASHION_MNIST, 0, 250, o.workers(), 0);
+        Charts.confusion(test.result().confusion(), FashionMnist.CLASSES, o.out().resolve("confusion.png"));
 
         FashionMnist testSet = FashionMnist.load(dataDir, "t10k");
         Path samplesDir = o.out().resolve("samples");
@@ -89,7 +103,7 @@ public final class FashionMnistDemo {
         }
         List<Sample> samples = new ArrayList<>();
         Latency latency;
-        try (Predictor p = Predictor.open(null, trained.best(), null, 0)) {
+        try (Predictor p = Predictor.open(null, tested, null, 0)) {
             List<List<Predictor.Prediction>> preds = p.predict(files, 1);
             for (int i = 0; i < files.size(); i++) {
                 Predictor.Prediction top = preds.get(i).get(0);
@@ -111,7 +125,7 @@ public final class FashionMnistDemo {
         m.put("train_images_per_epoch", o.trainSubset() <= 0 ? 60_000 : Math.min(60_000, o.trainSubset()));
         m.put("batch_size", o.batchSize());
         m.put("train_images_per_second", ips);
-        m.put("best_epoch", trained.bestEpoch());
+        m.put("tested_weights", "final (epoch " + o.epochs() + ")");
         Map<String, Object> lat = new LinkedHashMap<>();
         lat.put("libtorch_eager_batch1_ms", latency.torchMs());
         lat.put("onnxruntime_batch1_ms", latency.onnxMs());
@@ -126,11 +140,12 @@ public final class FashionMnistDemo {
         m.put("confusion", test.result().confusion());
         m.put("samples", samples);
         m.put("history", trained.history().stream().map(TrainingRun::row).toList());
-        m.put("checkpoint", o.out().relativize(trained.best()).toString());
+        m.put("checkpoint", o.out().relativize(tested).toString());
+        m.put("charts", List.of(TrainingRun.CURVES, "confusion.png"));
         byte[] bytes = JSON.writeValueAsBytes(m);
         AtomicFiles.write(o.out().resolve("metrics.json"), out -> out.write(bytes));
         return new Result(o.model(), test.result().top1(), test.result().top5(), test.result().images(), wall, o.epochs(), ips, latency,
-                samples, o.out());
+                samples, o.out(), null);
     }
 
     /**

@@ -7,8 +7,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Exponential moving average of a model's weights and buffers (timm's ModelEmaV2):
- * ema ← decay·ema + (1 − decay)·w after every optimizer step; evaluated by swapping it in.
+ * Exponential moving average of a model's weights and buffers (timm's ModelEmaV3 with warm-up):
+ * ema ← d·ema + (1 − d)·w after optimizer step t, with d = min(decay, (1 + t) / (10 + t)) so that
+ * the average forgets the random initialisation within the first few hundred steps (a plain 0.998
+ * still carries 40% of it after 470 steps, a Fashion-MNIST epoch); evaluated by swapping it in.
  */
 public final class ModelEma implements AutoCloseable {
     private final double decay;
@@ -23,7 +25,9 @@ public final class ModelEma implements AutoCloseable {
         });
     }
 
-    public void update(Module model) {
+    /** Folds in the weights after optimizer step {@code step} (1-based). */
+    public void update(Module model, long step) {
+        double decay = Math.min(this.decay, (1.0 + step) / (10.0 + step));
         model.stateDict().forEach((k, w) -> {
             NDArray e = shadow.get(k);
             if (w.getDataType().isFloating()) {

@@ -144,7 +144,7 @@ public final class Trainer implements AutoCloseable {
             double lossValue = loss.getFloat();
             long correct = logits.argMax(1).toType(DataType.INT32, false).eq(labels).sum().toType(DataType.INT64, false).getLong();
             optimizer.step(lr, config.clipGrad());
-            if (ema != null) ema.update(model);
+            if (ema != null) ema.update(model, optimizer.steps());
             return new StepResult(lossValue, correct);
         }
     }

@@ -39,7 +39,7 @@ public final class NextViT extends VisionModel {
                 new ConvBNReLU(3, stemCh[0], 2),
                 new ConvBNReLU(stemCh[0], stemCh[1], 1),
                 new ConvBNReLU(stemCh[1], stemCh[2], 1),
-                new ConvBNReLU(stemCh[2], stemCh[2], config.stemStride() / 2)));
+                new ConvBNReLU(stemCh[2], stemCh[2], 2)));
         features = register("features", new Sequential());
         List<NextViTConfig.BlockSpec> blocks = config.blocks();
         double rate = options.dropPath(config.pathDropout());
@@ -134,16 +134,12 @@ public final class NextViT extends VisionModel {
     }
 
     @Override
-    public int[] stageStrides() {
-        int s = config.stemStride();
-        return new int[] {s, 2 * s, 4 * s, 8 * s};
-    }
+    public int[] stageStrides() { return new int[] {4, 8, 16, 32}; }
 
     @Override
     public void checkInputSize(int height, int width) {
-        // stem: one or two stride-2 3×3 convs with padding 1 → ceil(x/2) each; each later stage: ceil-mode 2×2 pool
-        int h = ceilHalf(height), w = ceilHalf(width);
-        if (config.stemStride() == 4) { h = ceilHalf(h); w = ceilHalf(w); }
+        // stem: two stride-2 3×3 convs with padding 1 → ceil(x/2) each; each later stage: ceil-mode 2×2 pool
+        int h = ceilHalf(ceilHalf(height)), w = ceilHalf(ceilHalf(width));
         for (int s = 0; s < 4; s++) {
             if (s > 0) { h = ceilHalf(h); w = ceilHalf(w); }
             NextTransformerBlock ntb = features.get(stageStart[s + 1] - 1) instanceof NextTransformerBlock t ? t : null;

@@ -11,7 +11,7 @@ import java.util.List;
  * heads, and an NTB must leave a non-empty MHCA branch (e.g. 128 → 96 + 32).
  */
 public record NextViTConfig(String name, int[] depths, double pathDropout, int[] stemChannels, int[] convWidths,
-                            int[] transformerWidths, int stemStride, int[] srRatios) {
+                            int[] transformerWidths, int[] srRatios) {
     /** The official widths, shared by S, B and L. */
     public static final int[] STEM_CHANNELS = {64, 32, 64};
     public static final int[] CONV_WIDTHS = {96, 192, 384, 768};
@@ -29,29 +29,22 @@ public record NextViTConfig(String name, int[] depths, double pathDropout, int[]
     public static final List<NextViTConfig> RELEASED = List.of(SMALL, BASE, LARGE);
 
     /**
-     * The project's own compact Next-ViT for CPU training (not an official model): the same
-     * hybrid layout at a third of the width and depth, about 3 M parameters.
+     * The project's own compact Next-ViT for CPU training on small images (not an official model):
+     * the same hybrid layout at a third of the width and depth, about 3.7 M parameters, and full
+     * (unreduced) E-MHSA, since at 32 px the stages hold only 4×4, 2×2 and 1×1 tokens.
      */
     public static final NextViTConfig PICO = new NextViTConfig("nextvit_pico_hv", new int[] {1, 2, 5, 2}, 0.05,
-            new int[] {32, 16, 32}, new int[] {32, 64, 128, 256}, new int[] {128, 256, 512}, 4, SR_RATIOS);
-    /** Experimental: stride-2 stem for 28–32 px images. */
-    public static final NextViTConfig NANO = new NextViTConfig("nextvit_nano_hv", new int[] {1, 2, 5, 1}, 0.0,
-            new int[] {32, 16, 32}, new int[] {32, 64, 128, 256}, new int[] {128, 256, 512}, 2, new int[] {4, 2, 1, 1});
-    public static final NextViTConfig NANO2 = new NextViTConfig("nextvit_nano2_hv", new int[] {1, 2, 5, 1}, 0.0,
-            new int[] {32, 16, 32}, new int[] {32, 64, 96, 192}, new int[] {128, 192, 256}, 2, new int[] {4, 2, 1, 1});
-    public static final List<NextViTConfig> PROJECT = List.of(PICO, NANO, NANO2);
+            new int[] {32, 16, 32}, new int[] {32, 64, 128, 256}, new int[] {128, 256, 512}, new int[] {1, 1, 1, 1});
+    public static final List<NextViTConfig> PROJECT = List.of(PICO);
 
     private static NextViTConfig official(String name, int[] depths, double pathDropout) {
-        return new NextViTConfig(name, depths, pathDropout, STEM_CHANNELS, CONV_WIDTHS, TRANSFORMER_WIDTHS, 4, SR_RATIOS);
+        return new NextViTConfig(name, depths, pathDropout, STEM_CHANNELS, CONV_WIDTHS, TRANSFORMER_WIDTHS, SR_RATIOS);
     }
 
     public NextViTConfig {
         if (depths.length != 4 || depths[2] % 5 != 0 || depths[1] < 1 || depths[3] < 1) {
             throw new IllegalArgumentException(name + ": Next-ViT needs 4 stage depths with depths[2] a multiple of 5, got "
                     + java.util.Arrays.toString(depths));
-        }
-        if (stemStride != 2 && stemStride != 4) {
-            throw new IllegalArgumentException(name + ": the stem stride must be 4 (official) or 2, got " + stemStride);
         }
         if (srRatios.length != 4 || java.util.Arrays.stream(srRatios).anyMatch(r -> r < 1)) {
             throw new IllegalArgumentException(name + ": need 4 positive E-MHSA reduction ratios, got " + java.util.Arrays.toString(srRatios));
