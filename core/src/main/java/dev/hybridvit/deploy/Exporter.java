@@ -1,5 +1,7 @@
 package dev.hybridvit.deploy;
 
+import dev.hybridvit.data.ImageNetClasses;
+import dev.hybridvit.data.Preprocessing;
 import dev.hybridvit.deploy.onnx.OnnxGraph;
 import dev.hybridvit.models.ModelSpec;
 import dev.hybridvit.models.VisionModel;
@@ -8,13 +10,15 @@ import dev.hybridvit.weights.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Locale;
+import java.util.List;
+import java.util.Map;
 
 /**
  * ONNX export of a {@link VisionModel}: walks the module tree (each module contributes its own
  * ONNX form), takes initializers from the live weights, names the graph input {@code input}
  * (N×3×H×W float32, N fixed or the dynamic axis {@code batch}) and output {@code logits}, and
- * records model name, input size, normalisation and class names in the metadata.
+ * records model name, preprocessing ({@link Preprocessing#metadata()}) and class names (the ImageNet-1k
+ * names for a 1000-class model unless others are given) in the metadata.
  *
  * <p>The deploy form ({@link ExportOptions#deploy()}) calls {@link VisionModel#reparameterize()}
  * on the model itself (where the family has a deploy form and it was not called already), so the
@@ -24,6 +28,8 @@ import java.util.Locale;
 public final class Exporter {
     /** Names of the graph's input and output. */
     public static final String INPUT = "input", OUTPUT = "logits";
+    /** Metadata key of the newline-separated class names. */
+    public static final String CLASS_NAMES = "class_names";
 
     private Exporter() {}
 
@@ -51,19 +57,19 @@ public final class Exporter {
 
         g.metadata("model", spec.name());
         g.metadata("family", spec.family());
-        g.metadata("image_size", Integer.toString(size));
+        Preprocessing pre = options.preprocessing() != null ? options.preprocessing() : Preprocessing.of(spec, size);
+        if (pre.size() != size) throw new IllegalArgumentException("preprocessing is for " + pre.size() + " px, the model takes " + size);
+        pre.metadata().forEach(g::metadata);
         g.metadata("input_layout", "NCHW float32 RGB, normalised: (x/255 - mean) / std");
-        g.metadata("mean", floats(ModelSpec.IMAGENET_MEAN));
-        g.metadata("std", floats(ModelSpec.IMAGENET_STD));
-        g.metadata("crop_pct", Double.toString(spec.cropPct()));
         g.metadata("num_classes", Integer.toString(model.numClasses()));
         g.metadata("batch", options.dynamicBatch() ? "dynamic" : Integer.toString(options.batch()));
         g.metadata("deploy", Boolean.toString(options.deploy()));
-        if (!options.classNames().isEmpty()) {
-            if (options.classNames().size() != model.numClasses()) {
-                throw new IllegalArgumentException(options.classNames().size() + " class names for " + model.numClasses() + " classes");
+        List<String> names = options.classNames().isEmpty() ? ImageNetClasses.defaultFor(model.numClasses()) : options.classNames();
+        if (!names.isEmpty()) {
+            if (names.size() != model.numClasses()) {
+                throw new IllegalArgumentException(names.size() + " class names for " + model.numClasses() + " classes");
             }
-            g.metadata("class_names", String.join("\n", options.classNames()));
+            g.metadata(CLASS_NAMES, String.join("\n", names));
         }
         return g;
     }
@@ -75,9 +81,9 @@ public final class Exporter {
         return new Result(file, Files.size(file), g.nodeCount(), model.imageSize(), options.batch());
     }
 
-    private static String floats(float[] v) {
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < v.length; i++) sb.append(i == 0 ? "" : ",").append(String.format(Locale.ROOT, "%s", v[i]));
-        return sb.toString();
+    /** The class names recorded in an exported model's metadata (newline-separated), or empty. */
+    public static List<String> classNames(Map<String, String> metadata) {
+        String v = metadata.get(CLASS_NAMES);
+        return v == null || v.isEmpty() ? List.of() : List.of(v.split("\n", -1));
     }
 }
