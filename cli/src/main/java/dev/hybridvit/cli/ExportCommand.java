@@ -1,17 +1,21 @@
 package dev.hybridvit.cli;
 
+import dev.hybridvit.data.Preprocessing;
 import dev.hybridvit.deploy.ExportOptions;
 import dev.hybridvit.deploy.Exporter;
 import dev.hybridvit.deploy.onnx.OnnxGraph;
 import dev.hybridvit.models.ModelOptions;
 import dev.hybridvit.models.ModelRegistry;
+import dev.hybridvit.models.ModelSpec;
 import dev.hybridvit.models.VisionModel;
+import dev.hybridvit.weights.Checkpoint;
 import dev.hybridvit.weights.WeightsLoader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /** {@code export MODEL --weights F --onnx OUT}: the model as an ONNX file for ORT / TensorRT / other runtimes. */
@@ -29,9 +33,17 @@ final class ExportCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ExportOptions options = ExportOptions.defaults().withDeploy(deploy).withOpset(opset).withBatch(parseBatch(batch));
-        ModelOptions mo = ModelOptions.defaults().withNumClasses(numClasses).withImageSize(imgSize);
-        try (VisionModel net = ModelRegistry.get(model).create(mo, 0)) {
+        // a project checkpoint brings its own class count, size, class names and training preprocessing
+        Optional<Checkpoint.Info> info = Checkpoint.info(weights);
+        ModelOptions mo = info.map(Checkpoint.Info::options)
+                .orElseGet(() -> ModelOptions.defaults().withNumClasses(numClasses).withImageSize(imgSize));
+        ModelSpec spec = ModelRegistry.get(model);
+        try (VisionModel net = spec.create(mo, 0)) {
             System.err.println(WeightsLoader.load(net, weights).describe());
+            if (info.isPresent()) {
+                options = options.withClassNames(info.get().classNames())
+                        .withPreprocessing(Preprocessing.of(spec, net.imageSize(), info.get().extra()));
+            }
             Exporter.Result r = Exporter.export(net, onnx, options);
             System.err.printf("%s: wrote %s (%,d bytes, %d nodes, input %s×3×%d×%d, opset %d%s)%n", model, onnx, r.bytes(), r.nodes(),
                     options.dynamicBatch() ? "batch" : Integer.toString(options.batch()), r.imageSize(), r.imageSize(), opset,

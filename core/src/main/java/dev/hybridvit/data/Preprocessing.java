@@ -29,6 +29,17 @@ public record Preprocessing(int size, double cropPct, boolean bicubic, float[] m
         return new Preprocessing(size, spec.cropPct(), true, ModelSpec.IMAGENET_MEAN, ModelSpec.IMAGENET_STD);
     }
 
+    /**
+     * The preprocessing a training run recorded in a project checkpoint's {@code extra} section
+     * ({@code crop_pct}, {@code interpolation}), falling back to the model's own.
+     */
+    public static Preprocessing of(ModelSpec spec, int size, Map<String, Object> trainingExtra) {
+        Preprocessing p = of(spec, size);
+        if (trainingExtra.get("crop_pct") instanceof Number n) p = p.withCropPct(n.doubleValue());
+        if ("bilinear".equals(trainingExtra.get("interpolation"))) p = p.withBicubic(false);
+        return p;
+    }
+
     public Preprocessing withCropPct(double c) { return new Preprocessing(size, c, bicubic, mean, std); }
     public Preprocessing withBicubic(boolean b) { return new Preprocessing(size, cropPct, b, mean, std); }
 

@@ -1,6 +1,5 @@
 package dev.hybridvit.infer;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.hybridvit.data.ImageNetClasses;
@@ -112,14 +111,8 @@ public final class Predictor implements AutoCloseable {
         VisionModel model = spec.create(options, 0);
         try {
             WeightsLoader.load(model, weights, WeightsLoader.Options.STRICT);
-            Preprocessing pre = Preprocessing.of(spec, model.imageSize());
-            List<String> names = List.of();
-            if (info.isPresent()) {
-                names = info.get().classNames();
-                Map<String, Object> extra = info.get().extra();
-                if (extra.get("crop_pct") instanceof Number n) pre = pre.withCropPct(n.doubleValue());
-                if ("bilinear".equals(extra.get("interpolation"))) pre = pre.withBicubic(false);
-            }
+            Preprocessing pre = Preprocessing.of(spec, model.imageSize(), info.map(Checkpoint.Info::extra).orElse(Map.of()));
+            List<String> names = info.map(Checkpoint.Info::classNames).orElse(List.of());
             if (names.isEmpty()) names = ImageNetClasses.defaultFor(model.numClasses());
             if (runtime == Runtime.ONNX) {
                 Backend onnx = exportToOrt(model, names, pre);
