@@ -50,31 +50,33 @@ final class InvertedResidualFFN extends Module {
     }
 
     /**
-     * ONNX form. In the deploy form the BN after the depthwise stage's GELU ({@code proj_bn}) is
-     * folded into the following 1×1 conv (exact: a 1×1 conv has no padding), and that conv's own BN
-     * ({@code conv2.1}) into it as well; the BNs after the other GELUs stay (the depthwise 3×3 conv
-     * they feed zero-pads, so a fold would change the border).
+     * ONNX form. In the deploy form every BN and the skip disappear into convs: the depthwise
+     * conv's skip into its centre tap; the BN after the first GELU ({@code conv1.2}) into the
+     * depthwise conv's weights plus a constant bias map (the conv zero-pads, so the BN's shift
+     * contributes less at the border: {@link OnnxForms#affineThenDepthwise}); the BN after the
+     * depthwise stage's GELU ({@code proj_bn}) and the projection's own BN ({@code conv2.1}) into
+     * the 1×1 projection (exact: a 1×1 conv has no padding).
      */
     @Override
     public String toOnnx(OnnxGraph g, String x) {
         String s = g.scopeOf(this);
-        String y = conv1.toOnnx(g, x);
-        y = g.add(OnnxOp.ADD, s + "/dw_residual", List.of(proj.toOnnx(g, y), y));
-        y = projAct.toOnnx(g, y);
         Conv2d pw = (Conv2d) conv2.get(0);
         BatchNorm bn = (BatchNorm) conv2.get(1);
-        if (!g.foldBatchNorm()) return bn.toOnnx(g, pw.toOnnx(g, projBn.toOnnx(g, y)));
+        if (!g.foldBatchNorm()) {
+            String y = conv1.toOnnx(g, x);
+            y = projAct.toOnnx(g, g.add(OnnxOp.ADD, s + "/dw_residual", List.of(proj.toOnnx(g, y), y)));
+            return bn.toOnnx(g, pw.toOnnx(g, projBn.toOnnx(g, y)));
+        }
+        // conv1.0 → GELU, then BN(conv1.2) → depthwise conv + skip as one conv plus a bias map
+        String y = conv1.get(1).toOnnx(g, conv1.get(0).toOnnx(g, x));
+        float[] dw = OnnxForms.plusIdentity(proj, proj.weight().value().toFloatArray());
+        y = OnnxForms.affineThenDepthwise(g, proj, y, dw, proj.bias().value().toFloatArray(), ((BatchNorm) conv1.get(2)).affine(),
+                g.scopeOf(proj) + "_folded");
+        y = projAct.toOnnx(g, y);
         float[] b = pw.bias() == null ? null : pw.bias().value().toFloatArray();
         float[][] pre = BatchNormFold.foldBefore(pw.weight().value().toFloatArray(), b, pw.out, projBn.affine());
         float[][] both = BatchNormFold.foldAfter(pre[0], pre[1], pw.out, bn.affine());
         return OnnxForms.conv(g, pw, y, both[0], both[1], g.scopeOf(pw) + "_bn_folded");
-    }
-
-    /** ONNX form on tokens B×N×C of an h×w grid (NCHW inside, as {@link #forward(NDArray, long, long)}). */
-    String toOnnx(OnnxGraph g, String tokens, long h, long w) {
-        String s = g.scopeOf(this);
-        long c = g.shape(tokens)[2];
-        return CMTBlock.tokensOnnx(g, s + "/out", toOnnx(g, CMTBlock.mapOnnx(g, s + "/in", tokens, c, h, w)));
     }
 
     /** Tokens B×N×C on an h×w grid → B×N×C. */
