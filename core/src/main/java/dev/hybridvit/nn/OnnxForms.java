@@ -54,45 +54,6 @@ public final class OnnxForms {
                 conv.bias() == null ? null : conv.bias().value().toFloatArray(), g.scopeOf(conv) + "_skip_folded");
     }
 
-    /**
-     * {@code conv(s·x + t)} for a per-channel affine (s, t) — e.g. an eval BatchNorm — feeding a
-     * depthwise, zero-padded, stride-1 conv with weights {@code w} and bias {@code b}: the conv
-     * takes s·w, and t's contribution, which at the border counts only the taps inside the image,
-     * becomes a constant C×H×W bias map added after it. Exact for the input size the graph is
-     * built for.
-     */
-    public static String affineThenDepthwise(OnnxGraph g, Conv2d conv, String x, float[] w, float[] b, double[][] affine, String hint) {
-        if (conv.groups != conv.in || conv.in != conv.out || conv.stride != 1) {
-            throw new IllegalArgumentException("the bias-map fold needs a depthwise stride-1 conv");
-        }
-        long[] shape = g.shape(x);
-        int c = conv.out, k = conv.kernel, p = conv.padding, h = (int) shape[2], wd = (int) shape[3];
-        int oh = h + 2 * p - k + 1, ow = wd + 2 * p - k + 1;
-        float[] ws = new float[w.length];
-        float[] map = new float[c * oh * ow];
-        for (int ch = 0; ch < c; ch++) {
-            double s = affine[0][ch], t = affine[1][ch];
-            for (int i = 0; i < k * k; i++) ws[ch * k * k + i] = (float) (w[ch * k * k + i] * s);
-            for (int y = 0; y < oh; y++) {
-                for (int xx = 0; xx < ow; xx++) {
-                    double sum = 0; // Σ w over the taps that land inside the image
-                    for (int i = 0; i < k; i++) {
-                        int iy = y + i - p;
-                        if (iy < 0 || iy >= h) continue;
-                        for (int j = 0; j < k; j++) {
-                            int ix = xx + j - p;
-                            if (ix >= 0 && ix < wd) sum += w[(ch * k + i) * k + j];
-                        }
-                    }
-                    map[(ch * oh + y) * ow + xx] = (float) ((b == null ? 0 : b[ch]) + t * sum);
-                }
-            }
-        }
-        String wn = g.initializer(hint + ".weight", ws, conv.weight().shape().getShape());
-        String y = conv.onnxNode(g, x, wn, null);
-        return g.add(OnnxOp.ADD, hint + "/bias_map", List.of(y, g.initializer(hint + ".bias_map", map, c, oh, ow)));
-    }
-
     /** {@code conv}'s node with replacement (folded) weight and bias arrays. */
     public static String conv(OnnxGraph g, Conv2d conv, String x, float[] w, float[] b, String hint) {
         String wn = g.initializer(hint + ".weight", w, conv.weight().shape().getShape());
