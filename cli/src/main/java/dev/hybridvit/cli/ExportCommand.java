@@ -3,10 +3,6 @@ package dev.hybridvit.cli;
 import dev.hybridvit.deploy.ExportOptions;
 import dev.hybridvit.deploy.Exporter;
 import dev.hybridvit.deploy.onnx.OnnxGraph;
-import dev.hybridvit.models.ModelOptions;
-import dev.hybridvit.models.ModelRegistry;
-import dev.hybridvit.models.VisionModel;
-import dev.hybridvit.weights.WeightsLoader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -29,14 +25,11 @@ final class ExportCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ExportOptions options = ExportOptions.defaults().withDeploy(deploy).withOpset(opset).withBatch(parseBatch(batch));
-        ModelOptions mo = ModelOptions.defaults().withNumClasses(numClasses).withImageSize(imgSize);
-        try (VisionModel net = ModelRegistry.get(model).create(mo, 0)) {
-            System.err.println(WeightsLoader.load(net, weights).describe());
-            Exporter.Result r = Exporter.export(net, onnx, options);
-            System.err.printf("%s: wrote %s (%,d bytes, %d nodes, input %s×3×%d×%d, opset %d%s)%n", model, onnx, r.bytes(), r.nodes(),
-                    options.dynamicBatch() ? "batch" : Integer.toString(options.batch()), r.imageSize(), r.imageSize(), opset,
-                    deploy ? ", deploy form" : "");
-        }
+        // a project checkpoint brings its own class count, size, class names and training preprocessing
+        Exporter.Result r = Exporter.exportWeights(model, weights, onnx, options, numClasses, imgSize);
+        System.err.printf("%s: wrote %s (%,d bytes, %d nodes, input %s×3×%d×%d, opset %d%s)%n", model, onnx, r.bytes(), r.nodes(),
+                options.dynamicBatch() ? "batch" : Integer.toString(options.batch()), r.imageSize(), r.imageSize(), opset,
+                deploy ? ", deploy form" : "");
         return 0;
     }
 

@@ -14,16 +14,20 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-/** {@code predict MODEL --weights F IMAGE...}: classify image files. */
-@Command(name = "predict", description = "Classify JPEG/PNG images with the model's preprocessing; top-k classes with probabilities.")
+/** {@code predict MODEL --weights F IMAGE... [--runtime torch|onnx]}: classify image files. */
+@Command(name = "predict", description = "Classify JPEG/PNG images with the model's preprocessing; top-k classes with probabilities, "
+        + "in eager libtorch or ONNX Runtime.")
 final class PredictCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MODEL") String model;
     @Parameters(index = "1..*", arity = "1..*", paramLabel = "IMAGE") List<Path> images;
-    @Option(names = "--weights", required = true, description = "a train checkpoint (carries class names) or other weights") Path weights;
+    @Option(names = "--weights", required = true,
+            description = "a train checkpoint (carries class names), other weights, or an exported .onnx file (runs in ONNX Runtime)") Path weights;
     @Option(names = "--topk", defaultValue = "5") int topk;
     @Option(names = "--num-classes", description = "classifier size for plain weights (default 1000)") Integer numClasses;
     @Option(names = "--img-size", description = "input size for plain weights (default: native)") int imgSize;
     @Option(names = "--json", description = "machine-readable output") boolean json;
+    @Option(names = "--runtime", description = "torch (eager libtorch) or onnx (deploy-form export in ONNX Runtime) "
+            + "(default: onnx for an .onnx file, torch otherwise)") String runtime;
 
     private static Map<String, Object> row(Predictor.Prediction r) {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -36,7 +40,8 @@ final class PredictCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (topk < 1) throw new IllegalArgumentException("--topk must be ≥ 1");
-        try (Predictor p = Predictor.open(model, weights, numClasses, imgSize)) {
+        Predictor.Runtime rt = runtime == null ? null : Predictor.Runtime.parse(runtime);
+        try (Predictor p = Predictor.open(model, weights, numClasses, imgSize, rt)) {
             List<List<Predictor.Prediction>> results = p.predict(images, topk);
             if (json) {
                 List<Map<String, Object>> out = new ArrayList<>();

@@ -138,6 +138,37 @@ class TrainCliTest {
         assertThat(missing.err()).contains("no such file");
     }
 
+    @Test
+    void predictInOnnxRuntimeAndFromAnExportedFileMatchesTorch() throws Exception {
+        Path weights = tmp.resolve("w10.safetensors"), onnx = tmp.resolve("pico.onnx"), png = tmp.resolve("grey.png");
+        try (VisionModel model = ModelRegistry.get("nextvit_pico_hv").create(ModelOptions.defaults().withNumClasses(10), 3)) {
+            Checkpoint.save(weights, model, FashionMnist.CLASSES, 0, null, null, null);
+        }
+        float[] px = new float[28 * 28];
+        for (int i = 0; i < px.length; i++) px[i] = (i % 28) / 27f;
+        ImageFiles.writeGreyPng(px, 28, 28, png);
+        assertThat(cli("export", "nextvit_pico_hv", "--weights", weights.toString(), "--onnx", onnx.toString(), "--deploy").code()).isZero();
+        ObjectMapper json = new ObjectMapper();
+        JsonNode torch = json.readTree(cli("predict", "nextvit_pico_hv", "--weights", weights.toString(), png.toString(), "--json").out());
+        for (String[] how : List.of(new String[] {"--weights", weights.toString(), "--runtime", "onnx"}, new String[] {"--weights", onnx.toString()})) {
+            CliTest.Result r = cli(concat(concat(new String[] {"predict", "nextvit_pico_hv"}, how), png.toString(), "--json"));
+            assertThat(r.code()).as(r.err()).isZero();
+            JsonNode top = json.readTree(r.out()).get(0).get("top"), ref = torch.get(0).get("top");
+            assertThat(top.get(0).get("label").asText()).isEqualTo(ref.get(0).get("label").asText()).isIn(FashionMnist.CLASSES);
+            for (int k = 0; k < ref.size(); k++) {
+                assertThat(top.get(k).get("probability").asDouble()).isCloseTo(ref.get(k).get("probability").asDouble(),
+                        org.assertj.core.data.Offset.offset(1e-4));
+            }
+        }
+        Path text = Files.writeString(tmp.resolve("notes.png"), "not an image\n");
+        CliTest.Result bad = cli("predict", "nextvit_pico_hv", "--weights", onnx.toString(), text.toString());
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err()).startsWith("error: ").contains("notes.png: not a readable image");
+        CliTest.Result wrong = cli("predict", "nextvit_pico_hv", "--weights", onnx.toString(), "--runtime", "torch", png.toString());
+        assertThat(wrong.code()).isEqualTo(2);
+        assertThat(wrong.err()).contains("--runtime onnx");
+    }
+
     private static String[] concat(String[] a, String... b) {
         String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);

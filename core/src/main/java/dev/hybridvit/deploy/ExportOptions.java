@@ -1,21 +1,24 @@
 package dev.hybridvit.deploy;
 
+import dev.hybridvit.data.Preprocessing;
 import dev.hybridvit.deploy.onnx.OnnxGraph;
 
 import java.util.List;
 
 /**
  * How to export a model to ONNX: the deploy form or the plain eval form, a fixed batch size or a
- * dynamic {@code batch} axis ({@code batch = 0}), the opset, and optional class names for the
- * model metadata.
+ * dynamic {@code batch} axis ({@code batch = 0}), the opset, and optional class names and
+ * preprocessing for the model metadata.
  *
  * @param deploy     reparameterise (where the family has a deploy form) and fold every BatchNorm that
  *                   directly follows a conv (or precedes the linear head) into that op
  * @param batch      fixed batch size, or 0 for a dynamic batch axis
  * @param opset      ONNX opset ({@value OnnxGraph#MIN_OPSET}..{@value OnnxGraph#MAX_OPSET})
- * @param classNames labels written to the metadata ({@code class_names}), or empty when unknown
+ * @param classNames labels written to the metadata ({@code class_names}); empty: the ImageNet-1k names for a
+ *                   1000-class model, none otherwise
+ * @param preprocessing the preprocessing written to the metadata, or null for the model's own
  */
-public record ExportOptions(boolean deploy, int batch, int opset, List<String> classNames) {
+public record ExportOptions(boolean deploy, int batch, int opset, List<String> classNames, Preprocessing preprocessing) {
     public ExportOptions {
         if (batch < 0) throw new IllegalArgumentException("batch must be positive (or 0 for dynamic), got " + batch);
         if (opset < OnnxGraph.MIN_OPSET || opset > OnnxGraph.MAX_OPSET) {
@@ -27,14 +30,15 @@ public record ExportOptions(boolean deploy, int batch, int opset, List<String> c
 
     /** Eval form, batch 1, opset {@value OnnxGraph#DEFAULT_OPSET}. */
     public static ExportOptions defaults() {
-        return new ExportOptions(false, 1, OnnxGraph.DEFAULT_OPSET, List.of());
+        return new ExportOptions(false, 1, OnnxGraph.DEFAULT_OPSET, List.of(), null);
     }
 
-    public ExportOptions withDeploy(boolean d) { return new ExportOptions(d, batch, opset, classNames); }
-    public ExportOptions withBatch(int b) { return new ExportOptions(deploy, b, opset, classNames); }
-    public ExportOptions withDynamicBatch() { return new ExportOptions(deploy, 0, opset, classNames); }
-    public ExportOptions withOpset(int o) { return new ExportOptions(deploy, batch, o, classNames); }
-    public ExportOptions withClassNames(List<String> names) { return new ExportOptions(deploy, batch, opset, names); }
+    public ExportOptions withDeploy(boolean d) { return new ExportOptions(d, batch, opset, classNames, preprocessing); }
+    public ExportOptions withBatch(int b) { return new ExportOptions(deploy, b, opset, classNames, preprocessing); }
+    public ExportOptions withDynamicBatch() { return new ExportOptions(deploy, 0, opset, classNames, preprocessing); }
+    public ExportOptions withOpset(int o) { return new ExportOptions(deploy, batch, o, classNames, preprocessing); }
+    public ExportOptions withClassNames(List<String> names) { return new ExportOptions(deploy, batch, opset, names, preprocessing); }
+    public ExportOptions withPreprocessing(Preprocessing p) { return new ExportOptions(deploy, batch, opset, classNames, p); }
 
     public boolean dynamicBatch() { return batch == 0; }
 }

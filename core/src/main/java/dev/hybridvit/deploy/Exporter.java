@@ -1,22 +1,30 @@
 package dev.hybridvit.deploy;
 
+import dev.hybridvit.data.ImageNetClasses;
+import dev.hybridvit.data.Preprocessing;
 import dev.hybridvit.deploy.onnx.OnnxGraph;
+import dev.hybridvit.models.ModelOptions;
+import dev.hybridvit.models.ModelRegistry;
 import dev.hybridvit.models.ModelSpec;
 import dev.hybridvit.models.VisionModel;
 import dev.hybridvit.nn.Module;
 import dev.hybridvit.weights.AtomicFiles;
+import dev.hybridvit.weights.Checkpoint;
+import dev.hybridvit.weights.WeightsLoader;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Locale;
+import java.util.List;
+import java.util.Map;
 
 /**
  * ONNX export of a {@link VisionModel} (or of any single {@link Module}, for per-block profiling):
  * walks the module tree (each module contributes its own ONNX form), takes initializers from the
  * live weights, names the graph input {@code input} (N×3×H×W float32, N fixed or the dynamic axis
- * {@code batch}) and output {@code logits}, and records model name, input size, normalisation and
- * class names in the metadata.
+ * {@code batch}) and output {@code logits}, and records model name, preprocessing
+ * ({@link Preprocessing#metadata()}) and class names (the ImageNet-1k names for a 1000-class model
+ * unless others are given) in the metadata.
  *
  * <p>The deploy form ({@link ExportOptions#deploy()}) calls {@link VisionModel#reparameterize()}
  * on the model itself (where the family has a deploy form and it was not called already), so the
@@ -28,6 +36,8 @@ public final class Exporter {
     public static final String INPUT = "input", OUTPUT = "logits";
     /** Name of the output of a {@linkplain #graph(Module, String, ExportOptions, long...) single-module graph}. */
     public static final String MODULE_OUTPUT = "output";
+    /** Metadata key of the newline-separated class names. */
+    public static final String CLASS_NAMES = "class_names";
 
     private Exporter() {}
 
@@ -51,19 +61,19 @@ public final class Exporter {
 
         g.metadata("model", spec.name());
         g.metadata("family", spec.family());
-        g.metadata("image_size", Integer.toString(size));
+        Preprocessing pre = options.preprocessing() != null ? options.preprocessing() : Preprocessing.of(spec, size);
+        if (pre.size() != size) throw new IllegalArgumentException("preprocessing is for " + pre.size() + " px, the model takes " + size);
+        pre.metadata().forEach(g::metadata);
         g.metadata("input_layout", "NCHW float32 RGB, normalised: (x/255 - mean) / std");
-        g.metadata("mean", floats(ModelSpec.IMAGENET_MEAN));
-        g.metadata("std", floats(ModelSpec.IMAGENET_STD));
-        g.metadata("crop_pct", Double.toString(spec.cropPct()));
         g.metadata("num_classes", Integer.toString(model.numClasses()));
         g.metadata("batch", options.dynamicBatch() ? "dynamic" : Integer.toString(options.batch()));
         g.metadata("deploy", Boolean.toString(options.deploy()));
-        if (!options.classNames().isEmpty()) {
-            if (options.classNames().size() != model.numClasses()) {
-                throw new IllegalArgumentException(options.classNames().size() + " class names for " + model.numClasses() + " classes");
+        List<String> names = options.classNames().isEmpty() ? ImageNetClasses.defaultFor(model.numClasses()) : options.classNames();
+        if (!names.isEmpty()) {
+            if (names.size() != model.numClasses()) {
+                throw new IllegalArgumentException(names.size() + " class names for " + model.numClasses() + " classes");
             }
-            g.metadata("class_names", String.join("\n", options.classNames()));
+            g.metadata(CLASS_NAMES, String.join("\n", names));
         }
         return g;
     }
@@ -97,6 +107,33 @@ public final class Exporter {
         return g;
     }
 
+    /**
+     * Builds {@code modelName}, loads {@code weights} (strict) and exports it. A project checkpoint
+     * brings its own model name, class count, input size, class names and training preprocessing;
+     * for other weights {@code modelName}, {@code numClasses} (≤ 0: 1000) and {@code imgSize} (0:
+     * native) apply.
+     */
+    public static Result exportWeights(String modelName, Path weights, Path file, ExportOptions options, int numClasses, int imgSize)
+            throws IOException {
+        java.util.Optional<Checkpoint.Info> info = Checkpoint.info(weights);
+        String name = info.map(Checkpoint.Info::model).orElse(modelName);
+        if (name == null) throw new IllegalArgumentException("name the model (" + weights + " is not a hybridvit checkpoint)");
+        if (modelName != null && !modelName.equals(name)) {
+            throw new IllegalArgumentException(weights + " holds a " + name + " checkpoint, not " + modelName);
+        }
+        ModelSpec spec = ModelRegistry.get(name);
+        ModelOptions mo = info.map(Checkpoint.Info::options)
+                .orElseGet(() -> ModelOptions.defaults().withNumClasses(numClasses > 0 ? numClasses : 1000).withImageSize(imgSize));
+        try (VisionModel net = spec.create(mo, 0)) {
+            WeightsLoader.load(net, weights, WeightsLoader.Options.STRICT);
+            if (info.isPresent()) {
+                options = options.withClassNames(info.get().classNames())
+                        .withPreprocessing(Preprocessing.of(spec, net.imageSize(), info.get().extra()));
+            }
+            return export(net, file, options);
+        }
+    }
+
     /** Exports to {@code file} atomically (a failed export leaves no partial file). */
     public static Result export(VisionModel model, Path file, ExportOptions options) throws IOException {
         OnnxGraph g = graph(model, options);
@@ -104,9 +141,9 @@ public final class Exporter {
         return new Result(file, Files.size(file), g.nodeCount(), model.imageSize(), options.batch());
     }
 
-    private static String floats(float[] v) {
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < v.length; i++) sb.append(i == 0 ? "" : ",").append(String.format(Locale.ROOT, "%s", v[i]));
-        return sb.toString();
+    /** The class names recorded in an exported model's metadata (newline-separated), or empty. */
+    public static List<String> classNames(Map<String, String> metadata) {
+        String v = metadata.get(CLASS_NAMES);
+        return v == null || v.isEmpty() ? List.of() : List.of(v.split("\n", -1));
     }
 }

@@ -38,7 +38,11 @@ public final class Attention {
      * bias name for none.
      */
     public static String attendOnnx(OnnxGraph g, String hint, String q, String k, String v, double scale, String bias) {
-        String kt = g.transpose(k, hint + "/k_t", 0, 1, 3, 2);
+        return attendTransposedOnnx(g, hint, q, g.transpose(k, hint + "/k_t", 0, 1, 3, 2), v, scale, bias);
+    }
+
+    /** {@link #attendOnnx} with the keys already as B×h×d×Nk (see {@link #splitHeadsTransposedOnnx}). */
+    public static String attendTransposedOnnx(OnnxGraph g, String hint, String q, String kt, String v, double scale, String bias) {
         String scores = g.add(OnnxOp.MATMUL, hint + "/scores", List.of(q, kt));
         if (scale != 1.0) scores = g.add(OnnxOp.MUL, hint + "/scaled", List.of(scores, g.scalar((float) scale)));
         if (bias != null) scores = g.add(OnnxOp.ADD, hint + "/biased", List.of(scores, bias));
@@ -50,6 +54,12 @@ public final class Attention {
     public static String splitHeadsOnnx(OnnxGraph g, String hint, String x, int heads) {
         long[] s = g.shape(x);
         return g.transpose(g.reshape(x, hint + "/heads", 0, s[1], heads, s[2] / heads), hint + "/heads_t", 0, 2, 1, 3);
+    }
+
+    /** Keys B×N×C → B×heads×(C/heads)×N, the transposed heads q·kᵀ multiplies by, in one Transpose. */
+    public static String splitHeadsTransposedOnnx(OnnxGraph g, String hint, String x, int heads) {
+        long[] s = g.shape(x);
+        return g.transpose(g.reshape(x, hint + "/heads", 0, s[1], heads, s[2] / heads), hint + "/heads_t", 0, 2, 3, 1);
     }
 
     /** ONNX form of {@link #mergeHeads}. */

@@ -27,6 +27,33 @@ public final class OnnxForms {
         return conv(g, conv, x, f[0], f[1], g.scopeOf(conv) + "_bn_folded");
     }
 
+    /**
+     * {@code conv(x) + x} as one Conv for a depthwise k×k conv with stride 1 and "same" padding
+     * (CMT's LPU and IRFFN skip): the identity is a 1 added to each channel's centre tap, which
+     * always lies inside the image, so the fold is exact. {@code w}/{@code b}: the conv's (possibly
+     * already folded) weight and bias.
+     */
+    public static String convPlusInput(OnnxGraph g, Conv2d conv, String x, float[] w, float[] b, String hint) {
+        if (conv.groups != conv.in || conv.in != conv.out || conv.stride != 1 || conv.kernel % 2 == 0 || conv.padding != conv.kernel / 2) {
+            throw new IllegalArgumentException("only a depthwise stride-1 'same' conv takes its input as the centre tap");
+        }
+        return conv(g, conv, x, plusIdentity(conv, w), b, hint);
+    }
+
+    /** Depthwise weights {@code w} with 1 added to each channel's centre tap: conv(x) + x as one conv. */
+    public static float[] plusIdentity(Conv2d conv, float[] w) {
+        int k = conv.kernel, centre = (k / 2) * k + k / 2;
+        float[] folded = w.clone();
+        for (int c = 0; c < conv.out; c++) folded[c * k * k + centre] += 1f;
+        return folded;
+    }
+
+    /** {@code conv(x) + x} (see {@link #convPlusInput(OnnxGraph, Conv2d, String, float[], float[], String)}) with the conv's own weights. */
+    public static String convPlusInput(OnnxGraph g, Conv2d conv, String x) {
+        return convPlusInput(g, conv, x, conv.weight().value().toFloatArray(),
+                conv.bias() == null ? null : conv.bias().value().toFloatArray(), g.scopeOf(conv) + "_skip_folded");
+    }
+
     /** {@code conv}'s node with replacement (folded) weight and bias arrays. */
     public static String conv(OnnxGraph g, Conv2d conv, String x, float[] w, float[] b, String hint) {
         String wn = g.initializer(hint + ".weight", w, conv.weight().shape().getShape());

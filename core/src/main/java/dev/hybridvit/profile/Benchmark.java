@@ -186,28 +186,52 @@ public final class Benchmark {
             END = "<!-- benchmark:end -->";
 
     /**
-     * A markdown table of the records: one row per model with each runtime's median latency,
-     * plus the conditions (machine, versions, threads, precision, peak) they were measured under.
+     * The README's model table: one row per registered model (registry order) with parameters,
+     * GMACs and the median batch latency of each runtime at the smallest benchmarked batch size,
+     * plus the conditions (machine, versions, threads, precision, batch, peak) the figures were
+     * measured under. A registered model without records gets a row of dashes, so gaps show.
      */
     public static String markdown(List<Record> records) {
         if (records.isEmpty()) return "(no benchmark records)\n";
-        Record first = records.get(0);
+        int batch = records.stream().mapToInt(Record::batch).min().orElse(1);
+        List<Record> rows = records.stream().filter(r -> r.batch() == batch).toList();
+        Record first = rows.get(0);
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "Measured on %s (%d cores), float32, %d threads; peak %.0f GFLOP/s "
-                        + "(ORT MatMul %d³); medians of %d runs after %d warm-up runs.%n%n",
-                first.machine().cpu(), first.machine().cores(), first.threads(), first.peakGflops(), PeakProbe.N, first.runs(),
-                first.warmup()));
-        sb.append("| model | input | batch | params | GMACs | runtime | median ms | p90 ms | images/s | GFLOP/s | of peak | peak RSS MB |\n");
-        sb.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
-        for (Record r : records) {
-            sb.append(String.format(Locale.ROOT, "| `%s` | %d | %d | %.2f M | %.3f | %s | %.1f | %.1f | %.1f | %.1f | %.0f%% | %.0f |%n",
-                    r.model(), r.imgSize(), r.batch(), r.params() / 1e6, r.macsPerImage() / 1e9,
-                    r.runtime().equals("onnx") ? "ONNX Runtime" : "libtorch eager", r.latencyMsMedian(), r.latencyMsP90(),
-                    r.imagesPerS(), r.gflopsAchieved(), 100 * r.fractionOfPeak(), r.peakRssMb()));
+        sb.append(String.format(Locale.ROOT, "Measured on %s (%d cores, %s, Java %s), float32, batch %d, %s threads; "
+                        + "peak %s GFLOP/s (ORT MatMul %d³ float32, same threads); medians of %d runs after %d warm-up runs. "
+                        + "Runtimes: %s.%n%n",
+                first.machine().cpu(), first.machine().cores(), first.machine().os(), first.machine().java(), batch,
+                distinct(rows, r -> Integer.toString(r.threads())), distinct(rows, r -> String.format(Locale.ROOT, "%.0f", r.peakGflops())),
+                PeakProbe.N, first.runs(), first.warmup(), distinct(records, Record::runtimeVersion)));
+        sb.append("| model | family | input | params | GMACs | libtorch eager ms | ONNX Runtime ms | ORT speed-up | ORT GFLOP/s (of peak) |\n");
+        sb.append("|---|---|---|---|---|---|---|---|---|\n");
+        java.util.Set<String> listed = new java.util.LinkedHashSet<>(ModelRegistry.names());
+        rows.forEach(r -> listed.add(r.model()));
+        for (String model : listed) {
+            Record torch = find(rows, model, "torch"), onnx = find(rows, model, "onnx"), any = torch != null ? torch : onnx;
+            if (any == null) {
+                String family = ModelRegistry.names().contains(model) ? ModelRegistry.get(model).family() : "?";
+                sb.append(String.format(Locale.ROOT, "| `%s` | %s | — | — | — | — | — | — | — |%n", model, family));
+                continue;
+            }
+            sb.append(String.format(Locale.ROOT, "| `%s` | %s | %d | %.2f M | %.3f | %s | %s | %s | %s |%n", model, any.family(),
+                    any.imgSize(), any.params() / 1e6, any.macsPerImage() / 1e9,
+                    torch == null ? "—" : String.format(Locale.ROOT, "%.1f", torch.latencyMsMedian()),
+                    onnx == null ? "—" : String.format(Locale.ROOT, "%.1f", onnx.latencyMsMedian()),
+                    torch == null || onnx == null ? "—" : String.format(Locale.ROOT, "%.1f×", torch.latencyMsMedian() / onnx.latencyMsMedian()),
+                    onnx == null ? "—" : String.format(Locale.ROOT, "%.1f (%.0f%%)", onnx.gflopsAchieved(), 100 * onnx.fractionOfPeak())));
         }
-        sb.append(String.format(Locale.ROOT, "%nRuntimes: %s. Peak RSS: %s.%n",
-                String.join(", ", records.stream().map(Record::runtimeVersion).distinct().toList()), first.memoryNote()));
+        sb.append(String.format(Locale.ROOT, "%nlibtorch = the eager deploy-form model through DJL; ONNX Runtime = the `--deploy` export, "
+                + "graph optimisation ALL. Peak RSS, p90 and other batch sizes: `docs/benchmark.json`.%n"));
         return sb.toString();
+    }
+
+    private static Record find(List<Record> rows, String model, String runtime) {
+        return rows.stream().filter(r -> r.model().equals(model) && r.runtime().equals(runtime)).findFirst().orElse(null);
+    }
+
+    private static String distinct(List<Record> rows, java.util.function.Function<Record, String> f) {
+        return String.join(" / ", rows.stream().map(f).distinct().toList());
     }
 
     /** Replaces the text between {@link #BEGIN} and {@link #END} in {@code readme} with {@link #markdown}. */

@@ -1,8 +1,5 @@
 package dev.hybridvit.train;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.hybridvit.data.DataSources;
@@ -10,7 +7,6 @@ import dev.hybridvit.data.FashionMnist;
 import dev.hybridvit.data.ImageFiles;
 import dev.hybridvit.deploy.ExportOptions;
 import dev.hybridvit.deploy.Exporter;
-import dev.hybridvit.deploy.OnnxPredictor;
 import dev.hybridvit.infer.Predictor;
 import dev.hybridvit.profile.Timing;
 import dev.hybridvit.tensor.Tensors;
@@ -102,16 +98,15 @@ public final class FashionMnistDemo {
             truths.add(FashionMnist.CLASSES.get(label));
         }
         List<Sample> samples = new ArrayList<>();
-        Latency latency;
         try (Predictor p = Predictor.open(null, tested, null, 0)) {
             List<List<Predictor.Prediction>> preds = p.predict(files, 1);
             for (int i = 0; i < files.size(); i++) {
                 Predictor.Prediction top = preds.get(i).get(0);
                 samples.add(new Sample(o.out().relativize(files.get(i)).toString(), truths.get(i), top.label(), top.probability()));
             }
-            listener.log("exporting to ONNX and timing batch-1 inference in libtorch and ONNX Runtime ...");
-            latency = exportAndTime(p, files.get(0), o.out().resolve("model.onnx"));
         }
+        listener.log("exporting to ONNX and timing batch-1 inference in libtorch and ONNX Runtime ...");
+        Latency latency = exportAndTime(tested, files.get(0), o.out().resolve("model.onnx"));
         double wall = (System.nanoTime() - start) / 1e9;
 
         Map<String, Object> m = new LinkedHashMap<>();
@@ -149,27 +144,19 @@ public final class FashionMnistDemo {
     }
 
     /**
-     * Exports the trained model (deploy form: BN folded) to {@code onnx}, checks that ONNX Runtime
-     * gives the eager logits for {@code image}, and times batch 1 in both runtimes.
+     * Exports the tested checkpoint (deploy form, with its class names and preprocessing) to
+     * {@code onnx}, opens that file the way {@code predict --weights model.onnx} does, checks ONNX
+     * Runtime's logits against the eager model's for {@code image}, and times batch 1 in both.
      */
-    static Latency exportAndTime(Predictor p, Path image, Path onnx) throws IOException {
-        float[] x = p.preprocess(image);
-        int s = p.model().imageSize();
-        Exporter.export(p.model(), onnx, ExportOptions.defaults().withDeploy(true).withBatch(1).withClassNames(p.classNames()));
-        float[] eager;
-        try (NDManager scope = p.model().manager().newSubManager()) {
-            eager = p.model().predict(scope.create(x, new Shape(1, 3, s, s))).toFloatArray();
-        }
-        double[] torchMs = Timing.time(WARMUP_RUNS, TIMED_RUNS, () -> {
-            try (NDManager scope = p.model().manager().newSubManager()) {
-                NDArray in = scope.create(x, new Shape(1, 3, s, s));
-                p.model().predict(in).toFloatArray();
-            }
-        });
-        try (OnnxPredictor ort = OnnxPredictor.open(onnx)) {
-            double diff = Tensors.maxAbsDiff(eager, ort.predict(x, 1, 3, s, s)[0]);
-            double[] onnxMs = Timing.time(WARMUP_RUNS, TIMED_RUNS, () -> ort.predict(x, 1, 3, s, s));
-            return new Latency(Timing.median(torchMs), Timing.median(onnxMs), ort.threads(), onnx, diff);
+    static Latency exportAndTime(Path checkpoint, Path image, Path onnx) throws IOException {
+        Exporter.exportWeights(null, checkpoint, onnx, ExportOptions.defaults().withDeploy(true).withBatch(1), 0, 0);
+        try (Predictor eager = Predictor.open(null, checkpoint, null, 0);
+             Predictor ort = Predictor.open(null, onnx, null, 0, Predictor.Runtime.ONNX)) {
+            List<float[]> x = List.of(eager.preprocess(image));
+            double diff = Tensors.maxAbsDiff(eager.logits(x)[0], ort.logits(x)[0]);
+            double[] torchMs = Timing.time(WARMUP_RUNS, TIMED_RUNS, () -> eager.logits(x));
+            double[] onnxMs = Timing.time(WARMUP_RUNS, TIMED_RUNS, () -> ort.logits(x));
+            return new Latency(Timing.median(torchMs), Timing.median(onnxMs), Tensors.threads(), onnx, diff);
         }
     }
 }

@@ -44,6 +44,30 @@ class BenchmarkTest {
         assertThat(String.join("\n", log)).contains("peak:", "kernel time by op type", "Conv");
     }
 
+    private static Benchmark.Record record(String model, String runtime, int batch, double ms) {
+        return new Benchmark.Record(model, "cmt", runtime, batch, 128, 3_114_528, 91_000_000, ms, ms * 1.1, ms * 0.9, batch / ms * 1e3,
+                10, 100, 0.1, 500, "note", 2, "float32", true, 30, 5, new Benchmark.Machine("Test CPU", 2, "Linux amd64", "17"),
+                runtime.equals("onnx") ? "onnxruntime 1.29.0" : "PyTorch 2.7.1");
+    }
+
+    @Test
+    void readmeTableListsEveryRegisteredModelWithItsConditions() throws IOException {
+        List<Benchmark.Record> records = List.of(record("cmt_nano_hv", "torch", 1, 20), record("cmt_nano_hv", "onnx", 1, 8),
+                record("cmt_nano_hv", "onnx", 8, 50), record("nextvit_pico_hv", "onnx", 1, 2));
+        String md = Benchmark.markdown(records);
+        assertThat(md).contains("Test CPU (2 cores", "float32, batch 1, 2 threads", "onnxruntime 1.29.0", "PyTorch 2.7.1")
+                .contains("| `cmt_nano_hv` | cmt | 128 | 3.11 M | 0.091 | 20.0 | 8.0 | 2.5× | 10.0 (10%) |")
+                .contains("| `nextvit_pico_hv` | cmt | 128 | 3.11 M | 0.091 | — | 2.0 | — |")
+                .doesNotContain("50.0");
+        for (String m : dev.hybridvit.models.ModelRegistry.names()) assertThat(md).contains("| `" + m + "` |");
+        Path readme = Files.writeString(tmp.resolve("README.md"), "intro\n" + Benchmark.BEGIN + "\nold\n" + Benchmark.END + "\nrest\n");
+        Benchmark.updateReadme(readme, records);
+        String text = Files.readString(readme);
+        assertThat(text).startsWith("intro\n" + Benchmark.BEGIN + "\n").endsWith(Benchmark.END + "\nrest\n").doesNotContain("old");
+        Benchmark.updateReadme(readme, records);
+        assertThat(Files.readString(readme)).isEqualTo(text);
+    }
+
     @Test
     void rejectsUnknownRuntimeAndModel() {
         assertThatThrownBy(() -> new Benchmark.Config(List.of("nextvit_small"), List.of("tensorrt"), List.of(1), 0, 0, 1, 0, null))

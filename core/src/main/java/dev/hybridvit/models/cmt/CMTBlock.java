@@ -8,6 +8,7 @@ import dev.hybridvit.nn.DropPath;
 import dev.hybridvit.nn.Init;
 import dev.hybridvit.nn.LayerNorm;
 import dev.hybridvit.nn.Module;
+import dev.hybridvit.nn.OnnxForms;
 
 import java.util.List;
 import java.util.function.Supplier;
@@ -48,16 +49,22 @@ final class CMTBlock extends Module {
         return t.transpose(0, 2, 1).reshape(b, c, h, w);
     }
 
+    /**
+     * ONNX form. The residual stream changes layout twice per block instead of three times: to
+     * tokens for the attention branch, then back to the map, where the IRFFN (a map-to-map
+     * network) adds its output. In the deploy form the LPU's skip is folded into its depthwise conv.
+     */
     @Override
     public String toOnnx(OnnxGraph g, String x) {
         String s = g.scopeOf(this);
         long[] shape = g.shape(x);
         long c = shape[1], h = shape[2], w = shape[3];
-        x = g.add(OnnxOp.ADD, s + "/lpu_residual", List.of(lpu.toOnnx(g, x), x));
+        x = g.foldBatchNorm() ? OnnxForms.convPlusInput(g, lpu, x)
+                : g.add(OnnxOp.ADD, s + "/lpu_residual", List.of(lpu.toOnnx(g, x), x));
         String t = tokensOnnx(g, s, x);
         t = g.add(OnnxOp.ADD, s + "/attn_residual", List.of(t, dropPath.toOnnx(g, attn.toOnnx(g, norm1.toOnnx(g, t), h, w))));
-        t = g.add(OnnxOp.ADD, s + "/mlp_residual", List.of(t, dropPath.toOnnx(g, mlp.toOnnx(g, norm2.toOnnx(g, t), h, w))));
-        return mapOnnx(g, s, t, c, h, w);
+        String ffn = mlp.toOnnx(g, mapOnnx(g, s + "/mlp_in", norm2.toOnnx(g, t), c, h, w));
+        return g.add(OnnxOp.ADD, s + "/mlp_residual", List.of(mapOnnx(g, s, t, c, h, w), dropPath.toOnnx(g, ffn)));
     }
 
     /** B×C×H×W → B×(H·W)×C raster-order tokens. */

@@ -74,7 +74,8 @@ final class LightweightAttention extends Module {
         }
         NDArray bias = relativePos.get();
         String biasName = g.initializer(bias, "relative_pos", bias::toFloatArray, bias.getShape().getShape());
-        String out = Attention.attendOnnx(g, s + "/attn", queries, Attention.splitHeadsOnnx(g, s + "/k", k.toOnnx(g, kv), heads),
+        String out = Attention.attendTransposedOnnx(g, s + "/attn", queries,
+                Attention.splitHeadsTransposedOnnx(g, s + "/k", k.toOnnx(g, kv), heads),
                 Attention.splitHeadsOnnx(g, s + "/v", v.toOnnx(g, kv), heads), 1.0, biasName);
         return proj.toOnnx(g, Attention.mergeHeadsOnnx(g, s, out));
     }
