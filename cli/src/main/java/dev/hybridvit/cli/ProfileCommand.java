@@ -6,6 +6,7 @@ import dev.hybridvit.models.VisionModel;
 import dev.hybridvit.profile.BlockProfiler;
 import dev.hybridvit.profile.ProfileCharts;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -17,19 +18,14 @@ import java.util.concurrent.Callable;
         + "input shape it sees in the model, TeraFLOPS = 2·MACs/latency and TeraParams = params/latency.")
 final class ProfileCommand implements Callable<Integer> {
     @Parameters(paramLabel = "MODEL") String model;
-    @Option(names = "--runtime", description = "onnx (each block exported alone, ONNX Runtime) or torch (eager libtorch); "
-            + "default: ${DEFAULT-VALUE}") String runtime = "onnx";
+    @Mixin BlockTimingOptions timing;
     @Option(names = "--img-size", description = "input resolution (default: the model's native size)") int imgSize;
-    @Option(names = "--batch", description = "batch size (default: ${DEFAULT-VALUE})") int batch = 1;
-    @Option(names = "--threads", description = "intra-op threads (default: all cores)") int threads;
-    @Option(names = "--runs", description = "timed runs per block (default: ${DEFAULT-VALUE})") int runs = 30;
-    @Option(names = "--warmup", description = "untimed runs first (default: ${DEFAULT-VALUE})") int warmup = 5;
     @Option(names = "--json", paramLabel = "F", description = "write the block records as JSON") Path json;
     @Option(names = "--chart", paramLabel = "F.png", description = "write TeraFLOPS per block as a PNG bar chart") Path chart;
 
     @Override
     public Integer call() throws Exception {
-        BlockProfiler.Config config = new BlockProfiler.Config(runtime, batch, threads, runs, warmup);
+        BlockProfiler.Config config = timing.config();
         try (VisionModel m = ModelRegistry.get(model).create(ModelOptions.defaults().withImageSize(imgSize), 0)) {
             BlockProfiler.Profile p = BlockProfiler.profile(m, config, line -> System.err.println("  " + line));
             System.out.print(BlockProfiler.render(p));
