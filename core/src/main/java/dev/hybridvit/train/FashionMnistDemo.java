@@ -98,15 +98,16 @@ public final class FashionMnistDemo {
             truths.add(FashionMnist.CLASSES.get(label));
         }
         List<Sample> samples = new ArrayList<>();
-        try (Predictor p = Predictor.open(null, tested, null, 0)) {
-            List<List<Predictor.Prediction>> preds = p.predict(files, 1);
+        Latency latency;
+        try (Predictor eager = Predictor.open(null, tested, null, 0)) {
+            List<List<Predictor.Prediction>> preds = eager.predict(files, 1);
             for (int i = 0; i < files.size(); i++) {
                 Predictor.Prediction top = preds.get(i).get(0);
                 samples.add(new Sample(o.out().relativize(files.get(i)).toString(), truths.get(i), top.label(), top.probability()));
             }
+            listener.log("exporting to ONNX and timing batch-1 inference in libtorch and ONNX Runtime ...");
+            latency = exportAndTime(eager, tested, files.get(0), o.out().resolve("model.onnx"));
         }
-        listener.log("exporting to ONNX and timing batch-1 inference in libtorch and ONNX Runtime ...");
-        Latency latency = exportAndTime(tested, files.get(0), o.out().resolve("model.onnx"));
         double wall = (System.nanoTime() - start) / 1e9;
 
         Map<String, Object> m = new LinkedHashMap<>();
@@ -144,14 +145,14 @@ public final class FashionMnistDemo {
     }
 
     /**
-     * Exports the tested checkpoint (deploy form, with its class names and preprocessing) to
+     * Exports the tested checkpoint (deploy form, with its class names and preprocessing; {@code eager}
+     * holds the same weights) to
      * {@code onnx}, opens that file the way {@code predict --weights model.onnx} does, checks ONNX
      * Runtime's logits against the eager model's for {@code image}, and times batch 1 in both.
      */
-    static Latency exportAndTime(Path checkpoint, Path image, Path onnx) throws IOException {
+    static Latency exportAndTime(Predictor eager, Path checkpoint, Path image, Path onnx) throws IOException {
         Exporter.exportWeights(null, checkpoint, onnx, ExportOptions.defaults().withDeploy(true).withBatch(1), 0, 0);
-        try (Predictor eager = Predictor.open(null, checkpoint, null, 0);
-             Predictor ort = Predictor.open(null, onnx, null, 0, Predictor.Runtime.ONNX)) {
+        try (Predictor ort = Predictor.open(null, onnx, null, 0, Predictor.Runtime.ONNX)) {
             List<float[]> x = List.of(eager.preprocess(image));
             double diff = Tensors.maxAbsDiff(eager.logits(x)[0], ort.logits(x)[0]);
             double[] torchMs = Timing.time(WARMUP_RUNS, TIMED_RUNS, () -> eager.logits(x));
