@@ -58,8 +58,10 @@ public final class AdamW {
             List<NDArray> grads = new ArrayList<>(params.size());
             NDList norms = new NDList(params.size());
             for (Parameter p : params.values()) {
+                // getGradient() makes a new handle in the parameter's manager each call: close it with the
+                // scope (the gradient itself lives on in the parameter); tempAttach would hand it back.
                 NDArray g = p.value().getGradient();
-                g.tempAttach(scope);
+                g.attach(scope);
                 grads.add(g);
                 norms.add(g.norm());
             }

@@ -5,7 +5,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import dev.hybridvit.data.BatchLoader;
 import dev.hybridvit.nn.Parameter;
+import dev.hybridvit.train.Trainer;
 import dev.hybridvit.tensor.Tensors;
 import dev.hybridvit.weights.ReferenceFill;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -79,6 +81,29 @@ class AllModelsTest {
                 }
                 assertThat(bad).as("parameters without a finite, non-zero gradient").isEmpty();
             }
+        }
+    }
+
+    /**
+     * A training step (with EMA) must close every array it makes: a handle left in the model's
+     * manager each step grows memory without bound over a long run.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("models")
+    void trainingStepsLeaveNoArraysBehind(String name) {
+        try (VisionModel model = build(name, 10);
+             Trainer trainer = new Trainer(model, new Trainer.Config(1, 2, 1e-4, 0, 0, 0, 0.05, 0.1, 1.0, 0.99, 0))) {
+            float[] images = new float[2 * 3 * SIZE * SIZE];
+            java.util.Random rnd = new java.util.Random(0);
+            for (int i = 0; i < images.length; i++) images[i] = (float) rnd.nextGaussian();
+            BatchLoader.Batch batch = new BatchLoader.Batch(images, new int[] {3, 7}, 2, new int[] {3, SIZE, SIZE});
+            model.setTraining(true);
+            trainer.step(batch, 1e-4, false); // first step: lazily created state is allowed
+            int after1 = model.manager().getManagedArrays().size();
+            trainer.step(batch, 1e-4, false);
+            trainer.step(batch, 1e-4, false);
+            assertThat(model.manager().getManagedArrays().size()).as("arrays held by the model's manager after steps 1 and 3")
+                    .isEqualTo(after1);
         }
     }
 
