@@ -36,7 +36,7 @@ final class BenchmarkCommand implements Callable<Integer> {
     @Option(names = "--profile", paramLabel = "DIR", description = "also write ORT profiles there and print kernel time per op type") Path profile;
     @Option(names = "--train", description = "measure a full train step (forward, backward, AdamW) in libtorch instead of inference")
     boolean train;
-    @Option(names = "--steps", description = "with --train: steps per model, RSS shown after step 10 and the last (default: ${DEFAULT-VALUE})")
+    @Option(names = "--steps", description = "with --train: steps per model; RSS shown at step 10, half-way and the last step (default: ${DEFAULT-VALUE})")
     int steps = 20;
 
     @Override

@@ -1,6 +1,7 @@
 package dev.hybridvit.cli;
 
 import dev.hybridvit.data.Augmentation;
+import dev.hybridvit.data.RandomResizedCrop;
 import dev.hybridvit.train.StopSignal;
 import dev.hybridvit.train.TrainingRun;
 import picocli.CommandLine.Model.CommandSpec;
@@ -50,6 +51,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--mixup-switch-prob", defaultValue = "0.5",
             description = "probability of cutmix instead of mixup when both are on (default: 0.5)") double mixupSwitchProb;
     @Option(names = "--mixup-off-epoch", defaultValue = "0", description = "stop mixing from this epoch (default: 0, never)") int mixupOffEpoch;
+    @Option(names = "--scale", arity = "2", paramLabel = "F", description = "RandomResizedCrop area range, e.g. 0.08 1.0 (default: "
+            + "0.08 1.0 for an ImageFolder, small shifts for fashion-mnist)") double[] scale;
+    @Option(names = "--ratio", arity = "2", paramLabel = "F", description = "RandomResizedCrop aspect-ratio range (default: 0.75 1.3333)")
+    double[] ratio;
     @Spec CommandSpec spec;
 
     @Option(names = "--stop-after-epoch", defaultValue = "0", hidden = true,
@@ -58,7 +63,11 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (batchSize < 1 || epochs < 1 || workers < 1) throw new IllegalArgumentException("--batch-size, --epochs and --workers must be ≥ 1");
-        Augmentation augmentation = new Augmentation(aa, reprob, remode, recount, mixup, cutmix, mixupProb, mixupSwitchProb, mixupOffEpoch);
+        RandomResizedCrop crop = scale == null && ratio == null ? null : new RandomResizedCrop(
+                scale == null ? RandomResizedCrop.DEFAULT.scaleMin() : scale[0], scale == null ? RandomResizedCrop.DEFAULT.scaleMax() : scale[1],
+                ratio == null ? RandomResizedCrop.DEFAULT.ratioMin() : ratio[0], ratio == null ? RandomResizedCrop.DEFAULT.ratioMax() : ratio[1]);
+        Augmentation augmentation = new Augmentation(aa, reprob, remode, recount, mixup, cutmix, mixupProb, mixupSwitchProb, mixupOffEpoch,
+                crop);
         TrainingRun.Options o = new TrainingRun.Options(model, dataset, imgSize, batchSize, epochs, lr, minLr, warmupLr, warmupEpochs,
                 weightDecay, smoothing, dropPath, emaDecay, clipGrad, seed, workers, output, resume, weights, numClasses,
                 trainSubset, valSubset, stopAfterEpoch, augmentation);

@@ -25,7 +25,7 @@ class TrainRecipeCliTest {
         List<String> args = new java.util.ArrayList<>(List.of("train", "--model", "nextvit_pico_hv", "--dataset", "fashion-mnist",
                 "--train-subset", "256", "--val-subset", "64", "-b", "32", "--epochs", "2", "--warmup-epochs", "0.5", "--workers", "2",
                 "--seed", "7", "--model-ema-decay", "0.9", "--drop-path", "0.1", "--aa", "rand-m9-mstd0.5", "--reprob", "0.25",
-                "--mixup", "0.8", "--cutmix", "1.0", "--mixup-off-epoch", "2"));
+                "--mixup", "0.8", "--cutmix", "1.0", "--mixup-off-epoch", "2", "--scale", "0.5", "1.0"));
         args.addAll(List.of(extra));
         return args.toArray(String[]::new);
     }
@@ -53,6 +53,7 @@ class TrainRecipeCliTest {
         }
         Map<?, ?> recorded = (Map<?, ?>) Checkpoint.info(b.resolve("last.safetensors")).orElseThrow().extra().get("augmentation");
         assertThat(recorded.get("aa")).isEqualTo("rand-m9-mstd0.5");
+        assertThat(recorded.get("scale")).isEqualTo(List.of(0.5, 1.0));
 
         Path png = tmp.resolve("charts/confusion.png");
         CliTest.Result v = cli("validate", "--weights", a.resolve("best.safetensors").toString(), "--dataset", "fashion-mnist",
@@ -68,6 +69,7 @@ class TrainRecipeCliTest {
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("only RandAugment");
         assertThat(cli("train", "--model", "nextvit_pico_hv", "--dataset", "fashion-mnist", "--reprob", "2").err()).contains("--reprob");
+        assertThat(cli("train", "--model", "nextvit_pico_hv", "--dataset", "fashion-mnist", "--scale", "0.5", "2").err()).contains("--scale");
     }
 
     @Test
@@ -75,7 +77,7 @@ class TrainRecipeCliTest {
         CliTest.Result r = cli("benchmark", "--train", "nextvit_pico_hv", "--img-size", "32", "--batch", "4", "--steps", "3",
                 "--warmup", "1");
         assertThat(r.code()).as(r.err()).isZero();
-        assertThat(r.out()).containsPattern("nextvit_pico_hv +train b4 +32px .* img/s +RSS +\\d+ MB at step 3, +\\d+ MB at step 3");
+        assertThat(r.out()).containsPattern("nextvit_pico_hv +train b4 +32px .* img/s +RSS \\d+ MB at step 3, \\d+ MB at step 3, \\d+ MB at step 3 ");
     }
 
     @Test

@@ -7,10 +7,12 @@ import java.util.Map;
  * The training augmentations beyond crop and flip, named after timm's flags: {@code --aa}
  * (RandAugment config, null: off), {@code --reprob}/{@code --remode}/{@code --recount} (random
  * erasing), {@code --mixup}/{@code --cutmix} (Beta α, 0: off), {@code --mixup-prob},
- * {@code --mixup-switch-prob}, {@code --mixup-off-epoch}. {@link #none()} turns all off.
+ * {@code --mixup-switch-prob}, {@code --mixup-off-epoch}; {@code crop} ({@code --scale},
+ * {@code --ratio}) is the training crop, null for the dataset's default (see
+ * {@link DataSources#open}). {@link #none()} turns all off.
  */
 public record Augmentation(String autoAugment, double reprob, String remode, int recount, double mixup, double cutmix,
-                           double mixupProb, double mixupSwitchProb, int mixupOffEpoch) {
+                           double mixupProb, double mixupSwitchProb, int mixupOffEpoch, RandomResizedCrop crop) {
     public Augmentation {
         if (autoAugment != null && (autoAugment.isBlank() || autoAugment.equalsIgnoreCase("none"))) autoAugment = null;
         if (autoAugment != null) RandAugment.parse(autoAugment, new float[] {0}); // fail early on a bad string
@@ -21,19 +23,23 @@ public record Augmentation(String autoAugment, double reprob, String remode, int
 
     /** timm's defaults: everything off (remode pixel, recount 1, mixup prob 1, switch prob 0.5). */
     public static Augmentation none() {
-        return new Augmentation(null, 0, "pixel", 1, 0, 0, 1.0, 0.5, 0);
+        return new Augmentation(null, 0, "pixel", 1, 0, 0, 1.0, 0.5, 0, null);
     }
 
     public Augmentation withAutoAugment(String config) {
-        return new Augmentation(config, reprob, remode, recount, mixup, cutmix, mixupProb, mixupSwitchProb, mixupOffEpoch);
+        return new Augmentation(config, reprob, remode, recount, mixup, cutmix, mixupProb, mixupSwitchProb, mixupOffEpoch, crop);
     }
 
     public Augmentation withRandomErasing(double probability) {
-        return new Augmentation(autoAugment, probability, remode, recount, mixup, cutmix, mixupProb, mixupSwitchProb, mixupOffEpoch);
+        return new Augmentation(autoAugment, probability, remode, recount, mixup, cutmix, mixupProb, mixupSwitchProb, mixupOffEpoch, crop);
+    }
+
+    public Augmentation withCrop(RandomResizedCrop c) {
+        return new Augmentation(autoAugment, reprob, remode, recount, mixup, cutmix, mixupProb, mixupSwitchProb, mixupOffEpoch, c);
     }
 
     public Augmentation withMixup(double mixupAlpha, double cutmixAlpha) {
-        return new Augmentation(autoAugment, reprob, remode, recount, mixupAlpha, cutmixAlpha, mixupProb, mixupSwitchProb, mixupOffEpoch);
+        return new Augmentation(autoAugment, reprob, remode, recount, mixupAlpha, cutmixAlpha, mixupProb, mixupSwitchProb, mixupOffEpoch, crop);
     }
 
     /**
@@ -65,6 +71,8 @@ public record Augmentation(String autoAugment, double reprob, String remode, int
         m.put("mixup_prob", mixupProb);
         m.put("mixup_switch_prob", mixupSwitchProb);
         m.put("mixup_off_epoch", mixupOffEpoch);
+        m.put("scale", crop == null ? null : java.util.List.of(crop.scaleMin(), crop.scaleMax()));
+        m.put("ratio", crop == null ? null : java.util.List.of(crop.ratioMin(), crop.ratioMax()));
         return m;
     }
 }

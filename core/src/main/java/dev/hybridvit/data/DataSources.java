@@ -78,6 +78,15 @@ public final class DataSources {
      * @param trainSubset / valSubset use only the first N images (≤ 0: all)
      */
     public static Splits open(String dataset, ModelSpec spec, int size, long seed, int trainSubset, int valSubset) throws IOException {
+        return open(dataset, spec, size, seed, trainSubset, valSubset, null);
+    }
+
+    /**
+     * As above, with the training crop {@code crop}; null takes the dataset's default: for an
+     * ImageFolder timm's {@link RandomResizedCrop#DEFAULT}, for Fashion-MNIST small shifts.
+     */
+    public static Splits open(String dataset, ModelSpec spec, int size, long seed, int trainSubset, int valSubset,
+                              RandomResizedCrop crop) throws IOException {
         float[] mean = ModelSpec.IMAGENET_MEAN, std = ModelSpec.IMAGENET_STD;
         if (FASHION_MNIST.equalsIgnoreCase(dataset)) {
             Path dir = fashionMnistDir();
@@ -85,7 +94,8 @@ public final class DataSources {
             // ±2 px shifts at 32 px (±1.75 px of the 28 px original) and flips: the short demo budget underfits with ±4
             int pad = Math.max(1, size / 16);
             Transform base = Transforms.toRgb().then(Transforms.resize(size));
-            Transform aug = base.then(Transforms.randomCrop(pad)).then(Transforms.horizontalFlip()).then(Transforms.normalize(mean, std));
+            Transform aug = base.then(crop == null ? Transforms.randomCrop(pad) : crop.to(size))
+                    .then(Transforms.horizontalFlip()).then(Transforms.normalize(mean, std));
             Transform eval = base.then(Transforms.normalize(mean, std));
             return new Splits(FASHION_MNIST, Subset.head(train, trainSubset), Subset.head(test, valSubset), FashionMnist.CLASSES,
                     aug, eval, 1.0, 1);
@@ -127,7 +137,8 @@ public final class DataSources {
             classes = all.classNames();
         }
         for (Path p : skipped) System.err.println("warning: skipping unreadable image " + p);
-        Transform aug = Transforms.randomCropTo(size).then(Transforms.horizontalFlip()).then(Transforms.normalize(mean, std));
+        Transform aug = (crop == null ? RandomResizedCrop.DEFAULT : crop).to(size)
+                .then(Transforms.horizontalFlip()).then(Transforms.normalize(mean, std));
         Transform eval = Transforms.centerCrop(size).then(Transforms.normalize(mean, std));
         return new Splits(root.toString(), Subset.head(train, trainSubset), Subset.head(val, valSubset), classes, aug, eval, cropPct, 3);
     }

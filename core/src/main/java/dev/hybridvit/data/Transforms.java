@@ -18,31 +18,40 @@ public final class Transforms {
 
     /** Bilinear resize to size×size (align_corners=False, as torchvision on tensors). */
     public static Transform resize(int size) {
-        return (img, d, rng) -> {
-            if (d[1] == size && d[2] == size) return img;
-            int c = d[0], h = d[1], w = d[2];
-            float[] out = new float[c * size * size];
-            double sy = (double) h / size, sx = (double) w / size;
-            for (int y = 0; y < size; y++) {
-                double fy = Math.max(0, (y + 0.5) * sy - 0.5);
-                int y0 = Math.min((int) fy, h - 1), y1 = Math.min(y0 + 1, h - 1);
-                double wy = fy - y0;
-                for (int x = 0; x < size; x++) {
-                    double fx = Math.max(0, (x + 0.5) * sx - 0.5);
-                    int x0 = Math.min((int) fx, w - 1), x1 = Math.min(x0 + 1, w - 1);
-                    double wx = fx - x0;
-                    for (int ch = 0; ch < c; ch++) {
-                        int base = ch * h * w;
-                        double top = img[base + y0 * w + x0] * (1 - wx) + img[base + y0 * w + x1] * wx;
-                        double bot = img[base + y1 * w + x0] * (1 - wx) + img[base + y1 * w + x1] * wx;
-                        out[ch * size * size + y * size + x] = (float) (top * (1 - wy) + bot * wy);
-                    }
+        return (img, d, rng) -> d[1] == size && d[2] == size ? img : resizeRegion(img, d, 0, 0, d[1], d[2], size);
+    }
+
+    /**
+     * The region rows [top, top+h) × columns [left, left+w) of a C×H×W image, resized bilinearly
+     * (align_corners=False, sampling only inside the region) to size×size; {@code d} is updated.
+     */
+    static float[] resizeRegion(float[] img, int[] d, int top, int left, int h, int w, int size) {
+        int c = d[0], height = d[1], width = d[2];
+        if (top < 0 || left < 0 || h < 1 || w < 1 || top + h > height || left + w > width) {
+            throw new IllegalArgumentException("region " + h + "×" + w + " at (" + top + ", " + left + ") is not inside a "
+                    + height + "×" + width + " image");
+        }
+        float[] out = new float[c * size * size];
+        double sy = (double) h / size, sx = (double) w / size;
+        for (int y = 0; y < size; y++) {
+            double fy = Math.max(0, (y + 0.5) * sy - 0.5);
+            int y0 = Math.min((int) fy, h - 1), y1 = Math.min(y0 + 1, h - 1);
+            double wy = fy - y0;
+            for (int x = 0; x < size; x++) {
+                double fx = Math.max(0, (x + 0.5) * sx - 0.5);
+                int x0 = Math.min((int) fx, w - 1), x1 = Math.min(x0 + 1, w - 1);
+                double wx = fx - x0;
+                for (int ch = 0; ch < c; ch++) {
+                    int row0 = (ch * height + top + y0) * width + left, row1 = (ch * height + top + y1) * width + left;
+                    double upper = img[row0 + x0] * (1 - wx) + img[row0 + x1] * wx;
+                    double lower = img[row1 + x0] * (1 - wx) + img[row1 + x1] * wx;
+                    out[ch * size * size + y * size + x] = (float) (upper * (1 - wy) + lower * wy);
                 }
             }
-            d[1] = size;
-            d[2] = size;
-            return out;
-        };
+        }
+        d[1] = size;
+        d[2] = size;
+        return out;
     }
 
     /** Zero-pad by {@code pad} pixels, then crop back to the original size at a random offset. */

@@ -166,4 +166,47 @@ class AugmentationTest {
         assertThat(mean).isCloseTo(0.5, within(0.01));
         assertThat(var).isCloseTo(1 / (4 * (2 * 0.8 + 1)), within(0.005)); // Beta(α, α): 1 / (4(2α + 1))
     }
+
+    @Test
+    void randomResizedCropDrawsRegionsInsideItsRanges() {
+        RandomResizedCrop rrc = RandomResizedCrop.DEFAULT;
+        Random rng = new Random(3);
+        double minArea = 1, maxArea = 0;
+        for (int i = 0; i < 2000; i++) {
+            int[] r = rrc.region(64, 48, rng);
+            assertThat(r[0]).isBetween(0, 64 - r[2]);
+            assertThat(r[1]).isBetween(0, 48 - r[3]);
+            double area = (double) r[2] * r[3] / (64 * 48), ratio = (double) r[3] / r[2];
+            // rounding each side to whole pixels moves area and ratio a little past the drawn values
+            assertThat(area).isBetween(0.08 * 0.8, 1.0);
+            assertThat(ratio).isBetween(0.75 * 0.85, 4.0 / 3 / 0.85);
+            minArea = Math.min(minArea, area);
+            maxArea = Math.max(maxArea, area);
+        }
+        assertThat(minArea).as("small crops are drawn").isLessThan(0.12);
+        assertThat(maxArea).as("large crops are drawn").isGreaterThan(0.9);
+        // no draw fits a range of ratios the image cannot hold: torchvision's fallback, the centre crop at the clamped ratio
+        assertThat(new RandomResizedCrop(1, 1, 2, 3).region(40, 40, new Random(1))).containsExactly(10, 0, 20, 40);
+    }
+
+    @Test
+    void randomResizedCropOfTheWholeImageIsTheIdentityAndACropIsASubBlock() {
+        float[] img = image();
+        int[] d = {C, H, W};
+        assertThat(new RandomResizedCrop(1, 1, 1, 1).to(W).apply(img, d, new Random(0))).containsExactly(img);
+        // a quarter of the area at ratio 1 is a 16×16 block; resized to 16 it must be that block exactly
+        RandomResizedCrop quarter = new RandomResizedCrop(0.25, 0.25, 1, 1);
+        int[] r = quarter.region(H, W, new Random(9));
+        float[] crop = quarter.to(16).apply(img, d, new Random(9));
+        assertThat(d).containsExactly(C, 16, 16);
+        for (int c = 0; c < C; c++) {
+            for (int y = 0; y < 16; y++) {
+                for (int x = 0; x < 16; x++) {
+                    assertThat(crop[(c * 16 + y) * 16 + x]).isEqualTo(img[(c * H + r[0] + y) * W + r[1] + x]);
+                }
+            }
+        }
+        assertThatThrownBy(() -> new RandomResizedCrop(0.5, 0.2, 1, 1)).hasMessageContaining("--scale");
+        assertThatThrownBy(() -> new RandomResizedCrop(0.1, 1, 0, 1)).hasMessageContaining("--ratio");
+    }
 }

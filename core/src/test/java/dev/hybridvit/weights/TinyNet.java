@@ -36,7 +36,7 @@ final class TinyNet extends VisionModel {
     static final class Block extends Module {
         Block() {
             register("norm", new BatchNorm(8));
-            register("mlp", new ConvMlp(8, 16, Activation.Kind.RELU));
+            register("mlp", new ConvMlp(8, 16, Activation.Kind.RELU, dev.hybridvit.nn.Init.TRUNC_NORMAL_02));
         }
 
         @Override

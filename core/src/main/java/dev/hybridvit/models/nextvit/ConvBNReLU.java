@@ -6,7 +6,6 @@ import dev.hybridvit.nn.OnnxForms;
 import dev.hybridvit.nn.Activation;
 import dev.hybridvit.nn.BatchNorm;
 import dev.hybridvit.nn.Conv2d;
-import dev.hybridvit.nn.Init;
 import dev.hybridvit.nn.Module;
 
 /** Stem unit: 3×3 conv (padding 1, no bias) → BN → ReLU; keys {@code conv}, {@code norm}. */
@@ -15,8 +14,8 @@ final class ConvBNReLU extends Module {
     private final BatchNorm norm;
     private final Activation act;
 
-    ConvBNReLU(int in, int out, int stride) {
-        conv = register("conv", new Conv2d(in, out, 3, stride, 1, 1, false, Init.TRUNC_NORMAL_02));
+    ConvBNReLU(int in, int out, int stride, NextViTConfig.ConvInit init) {
+        conv = register("conv", new Conv2d(in, out, 3, stride, 1, 1, false, init.of(1)));
         norm = register("norm", new BatchNorm(out));
         act = register("act", Activation.relu());
     }

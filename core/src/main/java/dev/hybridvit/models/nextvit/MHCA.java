@@ -6,7 +6,6 @@ import dev.hybridvit.nn.OnnxForms;
 import dev.hybridvit.nn.Activation;
 import dev.hybridvit.nn.BatchNorm;
 import dev.hybridvit.nn.Conv2d;
-import dev.hybridvit.nn.Init;
 import dev.hybridvit.nn.Module;
 
 /**
@@ -19,12 +18,12 @@ final class MHCA extends Module {
     private final Activation act;
     private final Conv2d projection;
 
-    MHCA(int channels) {
-        groupConv = register("group_conv3x3", new Conv2d(channels, channels, 3, 1, 1,
-                channels / NextViTConfig.HEAD_DIM, false, Init.TRUNC_NORMAL_02));
+    MHCA(int channels, NextViTConfig.ConvInit init) {
+        int groups = channels / NextViTConfig.HEAD_DIM;
+        groupConv = register("group_conv3x3", new Conv2d(channels, channels, 3, 1, 1, groups, false, init.of(groups)));
         norm = register("norm", new BatchNorm(channels));
         act = register("act", Activation.relu());
-        projection = register("projection", Conv2d.pointwise(channels, channels, false));
+        projection = register("projection", new Conv2d(channels, channels, 1, 1, 0, 1, false, init.of(1)));
     }
 
     @Override

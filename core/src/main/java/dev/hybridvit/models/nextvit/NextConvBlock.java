@@ -23,13 +23,13 @@ final class NextConvBlock extends Module {
     private final DropPath mlpDrop;
     private boolean merged;
 
-    NextConvBlock(int in, int out, int stride, double dropPath) {
-        patchEmbed = register("patch_embed", new PatchEmbed(in, out, stride));
-        mhca = register("mhca", new MHCA(out));
+    NextConvBlock(int in, int out, int stride, double dropPath, NextViTConfig.ConvInit init) {
+        patchEmbed = register("patch_embed", new PatchEmbed(in, out, stride, init.of(1)));
+        mhca = register("mhca", new MHCA(out, init));
         attnDrop = register("attention_path_dropout", new DropPath(dropPath));
         norm = register("norm", new BatchNorm(out));
         mlp = register("mlp", new ConvMlp(out, NextViTConfig.makeDivisible(out * NextViTConfig.NCB_MLP_RATIO, 32),
-                Activation.Kind.RELU));
+                Activation.Kind.RELU, init.of(1)));
         mlpDrop = register("mlp_path_dropout", new DropPath(dropPath));
     }
 

@@ -32,19 +32,19 @@ final class NextTransformerBlock extends Module {
     private final DropPath mlpDrop;
     private boolean merged;
 
-    NextTransformerBlock(int in, int out, int stride, int sr, double dropPath) {
+    NextTransformerBlock(int in, int out, int stride, int sr, double dropPath, NextViTConfig.ConvInit init) {
         int mhsaChannels = NextViTConfig.makeDivisible((int) (out * NextViTConfig.MIX_BLOCK_RATIO), 32);
         int mhcaChannels = out - mhsaChannels;
-        patchEmbed = register("patch_embed", new PatchEmbed(in, mhsaChannels, stride));
+        patchEmbed = register("patch_embed", new PatchEmbed(in, mhsaChannels, stride, init.of(1)));
         norm1 = register("norm1", new BatchNorm(mhsaChannels));
         mhsa = register("e_mhsa", new EfficientMHSA(mhsaChannels, sr));
         mhsaDrop = register("mhsa_path_dropout", new DropPath(dropPath * 0.75));
-        projection = register("projection", new PatchEmbed(mhsaChannels, mhcaChannels, 1));
-        mhca = register("mhca", new MHCA(mhcaChannels));
+        projection = register("projection", new PatchEmbed(mhsaChannels, mhcaChannels, 1, init.of(1)));
+        mhca = register("mhca", new MHCA(mhcaChannels, init));
         mhcaDrop = register("mhca_path_dropout", new DropPath(dropPath * 0.25));
         norm2 = register("norm2", new BatchNorm(out));
         mlp = register("mlp", new ConvMlp(out, NextViTConfig.makeDivisible(out * NextViTConfig.NTB_MLP_RATIO, 32),
-                Activation.Kind.RELU));
+                Activation.Kind.RELU, init.of(1)));
         mlpDrop = register("mlp_path_dropout", new DropPath(dropPath));
     }
 

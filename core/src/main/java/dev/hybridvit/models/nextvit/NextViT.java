@@ -35,11 +35,12 @@ public final class NextViT extends VisionModel {
         super(spec, options);
         this.config = config;
         int[] stemCh = config.stemChannels();
+        NextViTConfig.ConvInit init = config.convInit();
         stem = register("stem", new Sequential(
-                new ConvBNReLU(3, stemCh[0], 2),
-                new ConvBNReLU(stemCh[0], stemCh[1], 1),
-                new ConvBNReLU(stemCh[1], stemCh[2], 1),
-                new ConvBNReLU(stemCh[2], stemCh[2], 2)));
+                new ConvBNReLU(3, stemCh[0], 2, init),
+                new ConvBNReLU(stemCh[0], stemCh[1], 1, init),
+                new ConvBNReLU(stemCh[1], stemCh[2], 1, init),
+                new ConvBNReLU(stemCh[2], stemCh[2], 2, init)));
         features = register("features", new Sequential());
         List<NextViTConfig.BlockSpec> blocks = config.blocks();
         double rate = options.dropPath(config.pathDropout());
@@ -54,8 +55,8 @@ public final class NextViT extends VisionModel {
             // torch.linspace(0, rate, depth)[i], evaluated in float32 as the official code does
             double dp = blocks.size() == 1 ? 0 : (float) (rate * i / (blocks.size() - 1));
             features.add(b.transformer()
-                    ? new NextTransformerBlock(in, b.outChannels(), stride, config.srRatios()[b.stage()], dp)
-                    : new NextConvBlock(in, b.outChannels(), stride, dp));
+                    ? new NextTransformerBlock(in, b.outChannels(), stride, config.srRatios()[b.stage()], dp, init)
+                    : new NextConvBlock(in, b.outChannels(), stride, dp, init));
             in = b.outChannels();
         }
         stageStart[4] = blocks.size();

@@ -219,6 +219,10 @@ public final class TRTViT extends VisionModel {
         for (TRTViTConfig c : TRTViTConfig.REGISTERED) {
             out.add(new ModelSpec(c.name(), "trtvit", c.summary(), 224, 0.875, (spec, opts) -> new TRTViT(spec, c, opts)));
         }
+        for (TRTViTConfig c : TRTViTConfig.PROJECT) {
+            out.add(new ModelSpec(c.name(), "trtvit", c.title() + ": " + c.pattern() + ", depths " + java.util.Arrays.toString(c.depths())
+                    + ", widths " + java.util.Arrays.toString(c.widths()), 32, 1.0, (spec, opts) -> new TRTViT(spec, c, opts)));
+        }
         return out;
     }
 }

@@ -10,6 +10,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
 
+import static dev.hybridvit.testing.InitAssertions.assertStd;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -45,15 +46,5 @@ class CMTMacsAndInitTest {
             assertThat(sd.get("patch_embed_a.norm.bias").toFloatArray()).containsOnly(0f);
             assertThat(sd.get("blocks_c.0.mlp.proj_bn.weight").toFloatArray()).containsOnly(1f);
         }
-    }
-
-    private static void assertStd(NDArray a, double expected) {
-        float[] v = a.toFloatArray();
-        double mean = 0, sq = 0;
-        for (float x : v) mean += x;
-        mean /= v.length;
-        for (float x : v) sq += (x - mean) * (x - mean);
-        double std = Math.sqrt(sq / (v.length - 1));
-        assertThat(std).as("std of %s", a.getShape()).isCloseTo(expected, within(expected * 0.06));
     }
 }
