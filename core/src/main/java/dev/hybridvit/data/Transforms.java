@@ -121,11 +121,6 @@ public final class Transforms {
         return (img, d, rng) -> crop(img, d, size, (d[1] - size) / 2, (d[2] - size) / 2);
     }
 
-    /** Crop size×size at a uniformly random offset (a translation augmentation on a larger input). */
-    public static Transform randomCropTo(int size) {
-        return (img, d, rng) -> crop(img, d, size, rng.nextInt(d[1] - size + 1), rng.nextInt(d[2] - size + 1));
-    }
-
     private static float[] crop(float[] img, int[] d, int size, int top, int left) {
         int c = d[0], h = d[1], w = d[2];
         if (h < size || w < size) throw new IllegalArgumentException("cannot crop " + size + " from a " + h + "×" + w + " image");
