@@ -90,6 +90,7 @@ class TRTViTTest {
         EXPECTED.put("mixnet_a", 47_543_336L);
         EXPECTED.put("mixnet_b", 50_691_112L);
         EXPECTED.put("mixnet_c", 50_691_112L);
+        EXPECTED.put("trtvit_pico_hv", 1_760_072L); // the project's own (TRTViTConfig.PICO)
     }
 
     @Test
