@@ -33,7 +33,7 @@ public final class PeakProbe implements AutoCloseable {
         return new PeakProbe(new OrtRunner(g.toBytes(), threads, x, N, N));
     }
 
-    /** Median GFLOP/s of {@code runs} MatMuls after one warm-up run. */
+    /** Median GFLOP/s of {@code runs} MatMuls after {@link Timing#time}'s shortest warm-up (one run, at least a second). */
     public double gflops(int runs) {
         return gflops(Timing.median(Timing.time(1, runs, runner::run)));
     }
@@ -41,13 +41,6 @@ public final class PeakProbe implements AutoCloseable {
     /** GFLOP/s of one MatMul that took {@code ms}. */
     public static double gflops(double ms) {
         return 2.0 * N * N * (double) N / (ms / 1e3) / 1e9;
-    }
-
-    /** Median GFLOP/s of {@code runs} MatMuls after two warm-up runs (the probe alone). */
-    public static double gflops(int threads, int runs) {
-        try (PeakProbe p = open(threads)) {
-            return p.gflops(runs);
-        }
     }
 
     @Override

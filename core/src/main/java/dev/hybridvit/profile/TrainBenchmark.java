@@ -67,7 +67,7 @@ public final class TrainBenchmark {
             SplittableRandom rnd = new SplittableRandom(42);
             int[] labels = new int[batch];
             for (int i = 0; i < batch; i++) labels[i] = rnd.nextInt(model.numClasses());
-            BatchLoader.Batch data = new BatchLoader.Batch(Timing.randomInput((long) batch * 3 * size * size), labels, batch, new int[] {3, size, size});
+            BatchLoader.Batch data = new BatchLoader.Batch(Benchmark.randomInput(batch, size), labels, batch, new int[] {3, size, size});
             model.setTraining(true);
             int reference = Math.min(RSS_REFERENCE_STEP, c.steps()), half = Math.max(reference, c.steps() / 2), every = Math.max(1, c.steps() / 10);
             double[] ms = new double[c.steps()];

@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import dev.hybridvit.data.BatchLoader;
 import dev.hybridvit.nn.Parameter;
+import dev.hybridvit.profile.Timing;
 import dev.hybridvit.train.Trainer;
 import dev.hybridvit.tensor.Tensors;
 import dev.hybridvit.weights.ReferenceFill;
@@ -93,9 +94,7 @@ class AllModelsTest {
     void trainingStepsLeaveNoArraysBehind(String name) {
         try (VisionModel model = build(name, 10);
              Trainer trainer = new Trainer(model, new Trainer.Config(1, 2, 1e-4, 0, 0, 0, 0.05, 0.1, 1.0, 0.99, 0))) {
-            float[] images = new float[2 * 3 * SIZE * SIZE];
-            java.util.Random rnd = new java.util.Random(0);
-            for (int i = 0; i < images.length; i++) images[i] = (float) rnd.nextGaussian();
+            float[] images = Timing.randomInput(2L * 3 * SIZE * SIZE);
             BatchLoader.Batch batch = new BatchLoader.Batch(images, new int[] {3, 7}, 2, new int[] {3, SIZE, SIZE});
             model.setTraining(true);
             trainer.step(batch, 1e-4, false); // first step: lazily created state is allowed
