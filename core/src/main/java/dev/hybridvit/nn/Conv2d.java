@@ -23,9 +23,9 @@ public final class Conv2d extends Module {
         this.bias = bias ? parameter("bias", new Shape(out), Init.ZEROS) : null;
     }
 
-    /** A 1×1 convolution with the default (trunc-normal .02) init. */
-    public static Conv2d pointwise(int in, int out, boolean bias) {
-        return new Conv2d(in, out, 1, 1, 0, 1, bias, Init.TRUNC_NORMAL_02);
+    /** A 1×1 convolution (stride 1, no padding, one group). */
+    public static Conv2d pointwise(int in, int out, boolean bias, Init init) {
+        return new Conv2d(in, out, 1, 1, 0, 1, bias, init);
     }
 
     public Parameter weight() { return weight; }

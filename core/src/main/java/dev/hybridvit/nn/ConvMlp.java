@@ -12,9 +12,9 @@ public final class ConvMlp extends Module {
     private final Activation act;
 
     public ConvMlp(int channels, int hidden, Activation.Kind act, Init convInit) {
-        this.conv1 = register("conv1", new Conv2d(channels, hidden, 1, 1, 0, 1, true, convInit));
+        this.conv1 = register("conv1", Conv2d.pointwise(channels, hidden, true, convInit));
         this.act = new Activation(act);
-        this.conv2 = register("conv2", new Conv2d(hidden, channels, 1, 1, 0, 1, true, convInit));
+        this.conv2 = register("conv2", Conv2d.pointwise(hidden, channels, true, convInit));
     }
 
     @Override

@@ -8,6 +8,7 @@ import dev.hybridvit.nn.Activation;
 import dev.hybridvit.nn.BatchNorm;
 import dev.hybridvit.nn.Conv2d;
 import dev.hybridvit.nn.ConvMlp;
+import dev.hybridvit.nn.Init;
 import dev.hybridvit.nn.Linear;
 import dev.hybridvit.nn.Module;
 import dev.hybridvit.nn.Sequential;
@@ -22,7 +23,7 @@ final class TinyNet extends VisionModel {
 
     TinyNet(ModelSpec spec, ModelOptions options) {
         super(spec, options);
-        register("stem", new Sequential(Conv2d.pointwise(3, 8, false)));
+        register("stem", new Sequential(Conv2d.pointwise(3, 8, false, Init.TRUNC_NORMAL_02)));
         register("features", new Sequential(new Block(), new Block(), new Block()));
         register("norm", new BatchNorm(8));
         register("proj_head", new Sequential(new Linear(8, options.numClasses(), true)));
@@ -36,7 +37,7 @@ final class TinyNet extends VisionModel {
     static final class Block extends Module {
         Block() {
             register("norm", new BatchNorm(8));
-            register("mlp", new ConvMlp(8, 16, Activation.Kind.RELU, dev.hybridvit.nn.Init.TRUNC_NORMAL_02));
+            register("mlp", new ConvMlp(8, 16, Activation.Kind.RELU, Init.TRUNC_NORMAL_02));
         }
 
         @Override

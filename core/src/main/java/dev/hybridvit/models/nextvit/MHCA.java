@@ -23,7 +23,7 @@ final class MHCA extends Module {
         groupConv = register("group_conv3x3", new Conv2d(channels, channels, 3, 1, 1, groups, false, init.of(groups)));
         norm = register("norm", new BatchNorm(channels));
         act = register("act", Activation.relu());
-        projection = register("projection", new Conv2d(channels, channels, 1, 1, 0, 1, false, init.of(1)));
+        projection = register("projection", Conv2d.pointwise(channels, channels, false, init.of(1)));
     }
 
     @Override

@@ -186,7 +186,8 @@ public record TRTViTConfig(String name, String title, String pattern, int stemWi
      * The project's own compact TRT-ViT for CPU training on small images (not a paper variant), the
      * Fashion-MNIST demo's model: a quarter of the final models' widths, one or two blocks per
      * stage, a 32-wide stem; 1.8 M parameters and 5.0 M MACs at 32 px with 1,000 classes (1.25 M and
-     * 4.5 M with 10). Widths ×1.5 learned slower per epoch on Fashion-MNIST at 12% less speed.
+     * 4.5 M with 10). Widths ×1.5 did no better on Fashion-MNIST (15 epochs: 91.94% vs 92.05%) at
+     * 30% less training speed (docs/demo-experiments).
      * MixBlock-C in stages 3 and 4
      * ({@code C-C-M-M}, unlike the paper's {@code C-C-C-M}): at 32 px the last stage is a single
      * token, where attention is trivial, so stage 3's 2×2 map gives the Transformer real tokens to
