@@ -55,6 +55,8 @@ final class TrainCommand implements Callable<Integer> {
             + "0.08 1.0 for an ImageFolder, small shifts for fashion-mnist)") double[] scale;
     @Option(names = "--ratio", arity = "2", paramLabel = "F", description = "RandomResizedCrop aspect-ratio range (default: 0.75 1.3333)")
     double[] ratio;
+    @Option(names = "--hflip", paramLabel = "P", description = "probability of a left-right flip (default: 0.5 for an ImageFolder,"
+            + " 0 for fashion-mnist, whose shoes and bags all face one way)") Double hflip;
     @Spec CommandSpec spec;
 
     @Option(names = "--stop-after-epoch", defaultValue = "0", hidden = true,
@@ -67,7 +69,7 @@ final class TrainCommand implements Callable<Integer> {
                 scale == null ? RandomResizedCrop.DEFAULT.scaleMin() : scale[0], scale == null ? RandomResizedCrop.DEFAULT.scaleMax() : scale[1],
                 ratio == null ? RandomResizedCrop.DEFAULT.ratioMin() : ratio[0], ratio == null ? RandomResizedCrop.DEFAULT.ratioMax() : ratio[1]);
         Augmentation augmentation = new Augmentation(aa, reprob, remode, recount, mixup, cutmix, mixupProb, mixupSwitchProb, mixupOffEpoch,
-                crop);
+                crop, hflip);
         TrainingRun.Options o = new TrainingRun.Options(model, dataset, imgSize, batchSize, epochs, lr, minLr, warmupLr, warmupEpochs,
                 weightDecay, smoothing, dropPath, emaDecay, clipGrad, seed, workers, output, resume, weights, numClasses,
                 trainSubset, valSubset, stopAfterEpoch, augmentation);

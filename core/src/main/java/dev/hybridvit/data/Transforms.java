@@ -76,8 +76,15 @@ public final class Transforms {
 
     /** Mirror left-right with probability 1/2. */
     public static Transform horizontalFlip() {
+        return horizontalFlip(0.5);
+    }
+
+    /** Mirror left-right with probability {@code p} (timm's {@code --hflip}); 0 is the identity. */
+    public static Transform horizontalFlip(double p) {
+        if (!(p >= 0 && p <= 1)) throw new IllegalArgumentException("flip probability must be in [0, 1], got " + p);
+        if (p == 0) return (img, d, rng) -> img;
         return (img, d, rng) -> {
-            if (!rng.nextBoolean()) return img;
+            if (rng.nextDouble() >= p) return img;
             int c = d[0], h = d[1], w = d[2];
             float[] out = new float[img.length];
             for (int row = 0; row < c * h; row++) {

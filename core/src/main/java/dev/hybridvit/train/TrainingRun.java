@@ -132,7 +132,8 @@ public final class TrainingRun {
         if (modelName == null) throw new IllegalArgumentException("--model is required (unless --resume names a checkpoint)");
         ModelSpec spec = ModelRegistry.get(modelName);
         int size = resumed != null ? resumed.options().imageSize(spec) : o.imgSize() > 0 ? o.imgSize() : spec.defaultImageSize();
-        DataSources.Splits data = DataSources.open(o.dataset(), spec, size, o.seed(), o.trainSubset(), o.valSubset(), o.augmentation().crop());
+        DataSources.Splits data = DataSources.open(o.dataset(), spec, size, o.seed(), o.trainSubset(), o.valSubset(), o.augmentation().crop(),
+                o.augmentation().hflip());
         int classes = data.classes().size();
         if (o.numClasses() != null && o.numClasses() != classes) {
             throw new IllegalArgumentException("--num-classes " + o.numClasses() + " but " + data.name() + " has " + classes + " classes");

@@ -74,6 +74,21 @@ class AugmentationTest {
     }
 
     @Test
+    void flipProbabilityIsHonoured() {
+        float[] img = image();
+        int[] d = {C, H, W};
+        float[] mirrored = Transforms.horizontalFlip(1).apply(img, d, new Random(1));
+        assertThat(mirrored[5]).isEqualTo(img[W - 1 - 5]);
+        assertThat(Transforms.horizontalFlip(1).apply(mirrored, d, new Random(2))).containsExactly(img);
+        Random r = new Random(3);
+        for (int i = 0; i < 20; i++) assertThat(Transforms.horizontalFlip(0).apply(img, d, r)).isSameAs(img);
+        int flips = 0;
+        for (int i = 0; i < 1000; i++) if (Transforms.horizontalFlip(0.25).apply(img, d, r) != img) flips++;
+        assertThat(flips).isBetween(200, 300);
+        assertThatThrownBy(() -> Augmentation.none().withHflip(1.5)).hasMessageContaining("1.5");
+    }
+
+    @Test
     void badConfigsAreRejectedByName() {
         assertThatThrownBy(() -> RandAugment.parse("v0", new float[] {0})).hasMessageContaining("only RandAugment");
         assertThatThrownBy(() -> RandAugment.parse("rand-m9-w0", new float[] {0})).hasMessageContaining("'w0'");
