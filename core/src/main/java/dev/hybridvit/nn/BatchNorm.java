@@ -7,6 +7,7 @@ import dev.hybridvit.deploy.onnx.OnnxAttr;
 import dev.hybridvit.deploy.onnx.OnnxGraph;
 import dev.hybridvit.deploy.onnx.OnnxOp;
 
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -44,6 +45,22 @@ public final class BatchNorm extends Module {
     public String toOnnx(OnnxGraph g, String x) {
         return g.add(OnnxOp.BATCH_NORM, g.scopeOf(this), List.of(x, OnnxForms.param(g, weight), OnnxForms.param(g, bias),
                 OnnxForms.param(g, runningMean), OnnxForms.param(g, runningVar)), OnnxAttr.f("epsilon", EPS));
+    }
+
+    /**
+     * The node over {@code padded} ≥ C channels (see {@link OnnxForms#nchwcChannels}); the extra
+     * channels get γ = β = μ = 0, σ² = 1, so they map to 0.
+     */
+    public String toOnnxPadded(OnnxGraph g, String x, int padded) {
+        if (padded == channels) return toOnnx(g, x);
+        String s = g.scopeOf(this);
+        float[] var = Arrays.copyOf(runningVar.value().toFloatArray(), padded);
+        Arrays.fill(var, channels, padded, 1f);
+        return g.add(OnnxOp.BATCH_NORM, s, List.of(x,
+                g.initializer(s + ".weight_padded", OnnxForms.padOutputs(weight.value().toFloatArray(), channels, padded), padded),
+                g.initializer(s + ".bias_padded", OnnxForms.padOutputs(bias.value().toFloatArray(), channels, padded), padded),
+                g.initializer(s + ".running_mean_padded", OnnxForms.padOutputs(runningMean.value().toFloatArray(), channels, padded), padded),
+                g.initializer(s + ".running_var_padded", var, padded)), OnnxAttr.f("epsilon", EPS));
     }
 
     /**

@@ -45,6 +45,27 @@ public final class BatchNormFold {
     }
 
     /**
+     * Pre-norm fold into a depthwise conv (C×1×k×k, row-major) that does not pad: W'[c] = s[c]·W[c],
+     * b'[c] = b[c] + t[c]·ΣW[c]. Exact only without padding (a padded border would see t·0).
+     */
+    public static float[][] foldBeforeDepthwise(float[] w, float[] b, int channels, double[][] affine) {
+        if (affine[0].length != channels) {
+            throw new IllegalArgumentException("cannot fold " + affine[0].length + " channels into a depthwise conv of " + channels);
+        }
+        int taps = w.length / channels;
+        float[] w2 = new float[w.length], b2 = new float[channels];
+        for (int c = 0; c < channels; c++) {
+            double sum = 0;
+            for (int j = 0; j < taps; j++) {
+                sum += w[c * taps + j];
+                w2[c * taps + j] = (float) (w[c * taps + j] * affine[0][c]);
+            }
+            b2[c] = (float) ((b == null ? 0 : b[c]) + affine[1][c] * sum);
+        }
+        return new float[][] {w2, b2};
+    }
+
+    /**
      * Post-norm fold (conv → BN, the usual Conv+BN merge) on host arrays: for y = s⊙(W x + b) + t
      * returns W' = diag(s)·W and b' = s⊙b + t; {@code b} may be null.
      */

@@ -51,6 +51,11 @@ public final class Conv2d extends Module {
 
     /** This convolution's node with the given weight/bias initializers (used by BN folding). */
     String onnxNode(OnnxGraph g, String x, String w, String b) {
+        return onnxNode(g, x, w, b, groups);
+    }
+
+    /** The node with another group count (a depthwise conv whose channels were padded). */
+    String onnxNode(OnnxGraph g, String x, String w, String b, int groups) {
         List<String> inputs = b == null ? List.of(x, w) : List.of(x, w, b);
         return g.add(OnnxOp.CONV, g.scopeOf(this), inputs, OnnxAttr.ints("kernel_shape", kernel, kernel),
                 OnnxAttr.ints("strides", stride, stride), OnnxAttr.ints("pads", padding, padding, padding, padding),

@@ -37,8 +37,22 @@ public final class Linear extends Module {
      * fuses best), with the transposed weight stored as the initializer.
      */
     public String toOnnx(OnnxGraph g, String x, double scale) {
+        return toOnnx(g, x, scale, null);
+    }
+
+    /**
+     * As {@link #toOnnx(OnnxGraph, String, double)}, with a per-channel affine map that precedes
+     * this layer (a LayerNorm's γ, β; see {@link LayerNorm#normalizeOnnx}) folded into weight and
+     * bias; {@code preAffine} may be null.
+     */
+    public String toOnnx(OnnxGraph g, String x, double scale, double[][] preAffine) {
         float[] w = weight.value().toFloatArray();
         float[] b = bias == null ? null : bias.value().toFloatArray();
+        if (preAffine != null) {
+            float[][] folded = BatchNormFold.foldBefore(w, b, out, preAffine);
+            w = folded[0];
+            b = folded[1];
+        }
         return OnnxForms.linear(g, g.scopeOf(this), x, w, b, out, in, scale);
     }
 }

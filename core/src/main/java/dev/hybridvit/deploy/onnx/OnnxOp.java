@@ -15,6 +15,7 @@ public enum OnnxOp {
     CONV("Conv", 2, 3, 1, "kernel_shape", "strides", "pads", "group", "dilations"),
     BATCH_NORM("BatchNormalization", 5, 5, 1, "epsilon", "momentum"),
     LAYER_NORM("LayerNormalization", 2, 3, 1, "axis", "epsilon"),
+    INSTANCE_NORM("InstanceNormalization", 3, 3, 1, "epsilon"),
     RELU("Relu", 1, 1, 1),
     SIGMOID("Sigmoid", 1, 1, 1),
     ERF("Erf", 1, 1, 1),

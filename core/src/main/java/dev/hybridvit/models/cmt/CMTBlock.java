@@ -52,7 +52,8 @@ final class CMTBlock extends Module {
     /**
      * ONNX form. The residual stream changes layout twice per block instead of three times: to
      * tokens for the attention branch, then back to the map, where the IRFFN (a map-to-map
-     * network) adds its output. In the deploy form the LPU's skip is folded into its depthwise conv.
+     * network) adds its output. In the deploy form the LPU's skip is folded into its depthwise conv
+     * and each LayerNorm's γ, β into the linear ops after it.
      */
     @Override
     public String toOnnx(OnnxGraph g, String x) {
@@ -62,8 +63,10 @@ final class CMTBlock extends Module {
         x = g.foldBatchNorm() ? OnnxForms.convPlusInput(g, lpu, x)
                 : g.add(OnnxOp.ADD, s + "/lpu_residual", List.of(lpu.toOnnx(g, x), x));
         String t = tokensOnnx(g, s, x);
-        t = g.add(OnnxOp.ADD, s + "/attn_residual", List.of(t, dropPath.toOnnx(g, attn.toOnnx(g, norm1.toOnnx(g, t), h, w))));
-        String ffn = mlp.toOnnx(g, mapOnnx(g, s + "/mlp_in", norm2.toOnnx(g, t), c, h, w));
+        LayerNorm.Normalized n1 = norm1.normalizeOnnx(g, t);
+        t = g.add(OnnxOp.ADD, s + "/attn_residual", List.of(t, dropPath.toOnnx(g, attn.toOnnx(g, n1.value(), h, w, n1.affine()))));
+        LayerNorm.Normalized n2 = norm2.normalizeOnnx(g, t);
+        String ffn = mlp.toOnnx(g, mapOnnx(g, s + "/mlp_in", n2.value(), c, h, w), n2.affine());
         return g.add(OnnxOp.ADD, s + "/mlp_residual", List.of(mapOnnx(g, s, t, c, h, w), dropPath.toOnnx(g, ffn)));
     }
 

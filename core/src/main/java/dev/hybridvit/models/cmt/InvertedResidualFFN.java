@@ -9,6 +9,7 @@ import dev.hybridvit.nn.BatchNormFold;
 import dev.hybridvit.nn.OnnxForms;
 import dev.hybridvit.nn.Conv2d;
 import dev.hybridvit.nn.Init;
+import dev.hybridvit.nn.LayerNorm;
 import dev.hybridvit.nn.Module;
 import dev.hybridvit.nn.Sequential;
 
@@ -49,27 +50,62 @@ final class InvertedResidualFFN extends Module {
         return conv2.forward(y);
     }
 
-    /**
-     * ONNX form. In the deploy form the depthwise conv's skip is folded into its centre tap, the BN
-     * after the depthwise stage's GELU ({@code proj_bn}) into the following 1×1 conv (exact: a 1×1
-     * conv has no padding), and that conv's own BN ({@code conv2.1}) into it as well. The BN after
-     * the first GELU stays: the depthwise 3×3 conv it feeds zero-pads, so folding it needs a
-     * constant C×H×W bias map for the border — tried; it made CMT-S's file 27% larger and measured
-     * no faster.
-     */
     @Override
     public String toOnnx(OnnxGraph g, String x) {
-        String s = g.scopeOf(this);
+        return toOnnx(g, x, null);
+    }
+
+    /**
+     * ONNX form; {@code preAffine}: a LayerNorm's γ, β still to be applied to {@code x} (deploy
+     * form only, see {@link LayerNorm#normalizeOnnx}), or null.
+     */
+    String toOnnx(OnnxGraph g, String x, double[][] preAffine) {
+        if (g.foldBatchNorm()) return deployOnnx(g, x, preAffine);
+        if (preAffine != null) throw new IllegalArgumentException("a pre-norm affine is folded only in the deploy form");
         String y = conv1.toOnnx(g, x);
-        y = g.foldBatchNorm() ? OnnxForms.convPlusInput(g, proj, y) : g.add(OnnxOp.ADD, s + "/dw_residual", List.of(proj.toOnnx(g, y), y));
-        y = projAct.toOnnx(g, y);
+        y = g.add(OnnxOp.ADD, g.scopeOf(this) + "/dw_residual", List.of(proj.toOnnx(g, y), y));
         Conv2d pw = (Conv2d) conv2.get(0);
         BatchNorm bn = (BatchNorm) conv2.get(1);
-        if (!g.foldBatchNorm()) return bn.toOnnx(g, pw.toOnnx(g, projBn.toOnnx(g, y)));
-        float[] b = pw.bias() == null ? null : pw.bias().value().toFloatArray();
-        float[][] pre = BatchNormFold.foldBefore(pw.weight().value().toFloatArray(), b, pw.out, projBn.affine());
+        return bn.toOnnx(g, pw.toOnnx(g, projBn.toOnnx(g, projAct.toOnnx(g, y))));
+    }
+
+    /**
+     * The deploy form, with identical numerics up to float rounding: the preceding LayerNorm's γ, β
+     * folded into the expansion conv; the depthwise conv's skip into its centre tap; the BN after
+     * the depthwise stage's GELU ({@code proj_bn}) and the projection's own BN into the projection
+     * conv (exact: a 1×1 conv has no padding). The BN after the first GELU stays a node: the 3×3
+     * conv it feeds zero-pads, so folding it needs a constant C×H×W bias map for the border —
+     * tried; CMT-S's file grew 27% and ran no faster. The hidden width is zero-padded to whole
+     * NCHWc blocks ({@link OnnxForms#nchwcChannels}; CMT-Ti's 3.6× widths are not): the extra
+     * channels stay exactly 0 through GELU, BN and the depthwise conv, and the projection ignores them.
+     */
+    private String deployOnnx(OnnxGraph g, String x, double[][] preAffine) {
+        Conv2d expand = (Conv2d) conv1.get(0), pw = (Conv2d) conv2.get(0);
+        BatchNorm expandBn = (BatchNorm) conv1.get(2), bn = (BatchNorm) conv2.get(1);
+        int dim = expand.in, hidden = expand.out, padded = OnnxForms.nchwcChannels(hidden);
+
+        float[] w = expand.weight().value().toFloatArray();
+        float[] b = expand.bias() == null ? new float[hidden] : expand.bias().value().toFloatArray();
+        if (preAffine != null) {
+            float[][] f = BatchNormFold.foldBefore(w, b, hidden, preAffine);
+            w = f[0];
+            b = f[1];
+        }
+        String y = OnnxForms.conv(g, expand, x, OnnxForms.padOutputs(w, hidden, padded), OnnxForms.padOutputs(b, hidden, padded),
+                g.scopeOf(expand) + "_deploy", dim, padded);
+        y = expandBn.toOnnxPadded(g, conv1.get(1).toOnnx(g, y), padded);
+
+        float[] dw = OnnxForms.plusIdentity(proj, proj.weight().value().toFloatArray());
+        float[] dwBias = proj.bias() == null ? new float[hidden] : proj.bias().value().toFloatArray();
+        y = OnnxForms.conv(g, proj, y, OnnxForms.padOutputs(dw, hidden, padded), OnnxForms.padOutputs(dwBias, hidden, padded),
+                g.scopeOf(proj) + "_skip_folded", padded, padded);
+        y = projAct.toOnnx(g, y);
+
+        float[] pb = pw.bias() == null ? null : pw.bias().value().toFloatArray();
+        float[][] pre = BatchNormFold.foldBefore(pw.weight().value().toFloatArray(), pb, pw.out, projBn.affine());
         float[][] both = BatchNormFold.foldAfter(pre[0], pre[1], pw.out, bn.affine());
-        return OnnxForms.conv(g, pw, y, both[0], both[1], g.scopeOf(pw) + "_bn_folded");
+        return OnnxForms.conv(g, pw, y, OnnxForms.padInputs(both[0], dim, hidden, padded), both[1],
+                g.scopeOf(pw) + "_bn_folded", padded, dim);
     }
 
     /** Tokens B×N×C on an h×w grid → B×N×C. */

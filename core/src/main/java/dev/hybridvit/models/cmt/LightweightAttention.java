@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import dev.hybridvit.deploy.onnx.OnnxGraph;
 import dev.hybridvit.nn.Attention;
 import dev.hybridvit.nn.BatchNorm;
+import dev.hybridvit.nn.BatchNormFold;
 import dev.hybridvit.nn.Conv2d;
 import dev.hybridvit.nn.Init;
 import dev.hybridvit.nn.Linear;
@@ -61,30 +62,45 @@ final class LightweightAttention extends Module {
      * ONNX form on tokens: d^-½ folded into the q projection (so the bias is added to exactly the
      * scaled scores, as in the official order), the key/value reduction as a stride-k depthwise
      * Conv (+ its BN, folded in the deploy form), the stage's relative position bias as one shared
-     * initializer.
+     * initializer. {@code preAffine}: the LayerNorm's γ, β still to be applied to {@code x} (deploy
+     * form), folded into q and into the reduction conv (exact: it does not pad) or, without one,
+     * into k and v; null when already applied.
      */
-    String toOnnx(OnnxGraph g, String x, long h, long w) {
+    String toOnnx(OnnxGraph g, String x, long h, long w, double[][] preAffine) {
         String s = g.scopeOf(this);
         long c = g.shape(x)[2];
-        String queries = Attention.splitHeadsOnnx(g, s + "/q", q.toOnnx(g, x, scale), heads);
+        String queries = Attention.splitHeadsOnnx(g, s + "/q", q.toOnnx(g, x, scale, preAffine), heads);
         String kv = x;
+        double[][] kvAffine = preAffine;
         if (sr != null) {
             String map = CMTBlock.mapOnnx(g, s + "/sr_in", x, c, h, w);
-            kv = CMTBlock.tokensOnnx(g, s + "/sr_out", OnnxForms.convBn(g, (Conv2d) sr.get(0), (BatchNorm) sr.get(1), map));
+            kv = CMTBlock.tokensOnnx(g, s + "/sr_out", reductionOnnx(g, map, preAffine));
+            kvAffine = null;
         }
         NDArray bias = relativePos.get();
         String biasName = g.initializer(bias, "relative_pos", bias::toFloatArray, bias.getShape().getShape());
         String out = Attention.attendTransposedOnnx(g, s + "/attn", queries,
-                Attention.splitHeadsTransposedOnnx(g, s + "/k", k.toOnnx(g, kv), heads),
-                Attention.splitHeadsOnnx(g, s + "/v", v.toOnnx(g, kv), heads), 1.0, biasName);
+                Attention.splitHeadsTransposedOnnx(g, s + "/k", k.toOnnx(g, kv, 1.0, kvAffine), heads),
+                Attention.splitHeadsOnnx(g, s + "/v", v.toOnnx(g, kv, 1.0, kvAffine), heads), 1.0, biasName);
         return proj.toOnnx(g, Attention.mergeHeadsOnnx(g, s, out));
+    }
+
+    /** The key/value reduction conv + BN, with a pre-norm affine folded in front when given. */
+    private String reductionOnnx(OnnxGraph g, String map, double[][] preAffine) {
+        Conv2d conv = (Conv2d) sr.get(0);
+        BatchNorm bn = (BatchNorm) sr.get(1);
+        if (preAffine == null) return OnnxForms.convBn(g, conv, bn, map);
+        float[] b = conv.bias() == null ? null : conv.bias().value().toFloatArray();
+        float[][] pre = BatchNormFold.foldBeforeDepthwise(conv.weight().value().toFloatArray(), b, conv.out, preAffine);
+        float[][] both = BatchNormFold.foldAfter(pre[0], pre[1], conv.out, bn.affine());
+        return OnnxForms.conv(g, conv, map, both[0], both[1], g.scopeOf(conv) + "_norms_folded");
     }
 
     @Override
     public String toOnnx(OnnxGraph g, String x) {
         long[] shape = g.shape(x);
         String s = g.scopeOf(this);
-        String out = toOnnx(g, CMTBlock.tokensOnnx(g, s + "/in", x), shape[2], shape[3]);
+        String out = toOnnx(g, CMTBlock.tokensOnnx(g, s + "/in", x), shape[2], shape[3], null);
         return CMTBlock.mapOnnx(g, s + "/out", out, shape[1], shape[2], shape[3]);
     }
 
