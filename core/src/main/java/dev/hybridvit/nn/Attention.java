@@ -50,9 +50,10 @@ public final class Attention {
         return g.add(OnnxOp.MATMUL, hint + "/context", List.of(attn, v));
     }
 
-    /** ONNX form of {@link #splitHeads}. */
+    /** ONNX form of {@link #splitHeads}; with one head a Reshape (ORT would copy for a Transpose that moves a 1). */
     public static String splitHeadsOnnx(OnnxGraph g, String hint, String x, int heads) {
         long[] s = g.shape(x);
+        if (heads == 1) return g.reshape(x, hint + "/heads", 0, 1, s[1], s[2]);
         return g.transpose(g.reshape(x, hint + "/heads", 0, s[1], heads, s[2] / heads), hint + "/heads_t", 0, 2, 1, 3);
     }
 
@@ -62,9 +63,10 @@ public final class Attention {
         return g.transpose(g.reshape(x, hint + "/heads", 0, s[1], heads, s[2] / heads), hint + "/heads_t", 0, 2, 3, 1);
     }
 
-    /** ONNX form of {@link #mergeHeads}. */
+    /** ONNX form of {@link #mergeHeads} (a Reshape alone for one head). */
     public static String mergeHeadsOnnx(OnnxGraph g, String hint, String x) {
         long[] s = g.shape(x);
+        if (s[1] == 1) return g.reshape(x, hint + "/merged", 0, s[2], s[3]);
         return g.reshape(g.transpose(x, hint + "/merge_t", 0, 2, 1, 3), hint + "/merged", 0, s[2], s[1] * s[3]);
     }
 

@@ -66,18 +66,22 @@ final class CMTBlock extends Module {
         LayerNorm.Normalized n1 = norm1.normalizeOnnx(g, t);
         t = g.add(OnnxOp.ADD, s + "/attn_residual", List.of(t, dropPath.toOnnx(g, attn.toOnnx(g, n1.value(), h, w, n1.affine()))));
         LayerNorm.Normalized n2 = norm2.normalizeOnnx(g, t);
-        String ffn = mlp.toOnnx(g, mapOnnx(g, s + "/mlp_in", n2.value(), c, h, w), n2.affine());
-        return g.add(OnnxOp.ADD, s + "/mlp_residual", List.of(mapOnnx(g, s, t, c, h, w), dropPath.toOnnx(g, ffn)));
+        String ffn = tokensOnnx(g, s + "/mlp_out", mlp.toOnnx(g, mapOnnx(g, s + "/mlp_in", n2.value(), c, h, w), n2.affine()));
+        t = g.add(OnnxOp.ADD, s + "/mlp_residual", List.of(t, dropPath.toOnnx(g, ffn)));
+        return mapOnnx(g, s, t, c, h, w);
     }
 
-    /** B×C×H×W → B×(H·W)×C raster-order tokens. */
+    /**
+     * B×C×H×W → B×(H·W)×C raster-order tokens, as a 4-D NCHW→NHWC Transpose then a Reshape: ORT
+     * turns that Transpose after a blocked (NCHWc) conv into the reorder it needs anyway.
+     */
     static String tokensOnnx(OnnxGraph g, String scope, String x) {
         long[] s = g.shape(x);
-        return g.transpose(g.reshape(x, scope + "/flatten", 0, s[1], s[2] * s[3]), scope + "/tokens", 0, 2, 1);
+        return g.reshape(g.transpose(x, scope + "/nhwc", 0, 2, 3, 1), scope + "/tokens", 0, s[2] * s[3], s[1]);
     }
 
-    /** B×N×C tokens → B×C×h×w. */
+    /** B×N×C tokens → B×C×h×w, as a Reshape to NHWC then a 4-D Transpose (which ORT fuses into the next conv's reorder). */
     static String mapOnnx(OnnxGraph g, String scope, String tokens, long c, long h, long w) {
-        return g.reshape(g.transpose(tokens, scope + "/untokens", 0, 2, 1), scope + "/unflatten", 0, c, h, w);
+        return g.transpose(g.reshape(tokens, scope + "/nhwc", 0, h, w, c), scope + "/nchw", 0, 3, 1, 2);
     }
 }

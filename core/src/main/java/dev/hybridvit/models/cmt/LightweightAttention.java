@@ -2,6 +2,7 @@ package dev.hybridvit.models.cmt;
 
 import ai.djl.ndarray.NDArray;
 import dev.hybridvit.deploy.onnx.OnnxGraph;
+import dev.hybridvit.deploy.onnx.OnnxOp;
 import dev.hybridvit.nn.Attention;
 import dev.hybridvit.nn.BatchNorm;
 import dev.hybridvit.nn.BatchNormFold;
@@ -12,6 +13,7 @@ import dev.hybridvit.nn.Module;
 import dev.hybridvit.nn.OnnxForms;
 import dev.hybridvit.nn.Sequential;
 
+import java.util.List;
 import java.util.function.Supplier;
 
 /**
@@ -67,6 +69,7 @@ final class LightweightAttention extends Module {
      * into k and v; null when already applied.
      */
     String toOnnx(OnnxGraph g, String x, long h, long w, double[][] preAffine) {
+        if (g.foldBatchNorm() && sr != null) return deployOnnx(g, x, h, w, preAffine);
         String s = g.scopeOf(this);
         long c = g.shape(x)[2];
         String queries = Attention.splitHeadsOnnx(g, s + "/q", q.toOnnx(g, x, scale, preAffine), heads);
@@ -83,6 +86,42 @@ final class LightweightAttention extends Module {
                 Attention.splitHeadsTransposedOnnx(g, s + "/k", k.toOnnx(g, kv, 1.0, kvAffine), heads),
                 Attention.splitHeadsOnnx(g, s + "/v", v.toOnnx(g, kv, 1.0, kvAffine), heads), 1.0, biasName);
         return proj.toOnnx(g, Attention.mergeHeadsOnnx(g, s, out));
+    }
+
+    /**
+     * The deploy form with a key/value reduction, equal up to float rounding: keys and values are
+     * projected straight from the reduced map (B×C×M) by one MatMul with the stacked k, v weights,
+     * which yields kᵀ and vᵀ per head without a Transpose (vᵀ's is fused into the context MatMul
+     * by ORT). Their biases go: k's adds q·b_k to every score of a query row, which softmax ignores;
+     * v's adds b_v to every context row (softmax rows sum to 1), which the projection maps to
+     * W_proj·b_v, folded into its bias.
+     */
+    private String deployOnnx(OnnxGraph g, String x, long h, long w, double[][] preAffine) {
+        String s = g.scopeOf(this);
+        int c = k.in;
+        String queries = Attention.splitHeadsOnnx(g, s + "/q", q.toOnnx(g, x, scale, preAffine), heads);
+        String reduced = reductionOnnx(g, CMTBlock.mapOnnx(g, s + "/sr_in", x, c, h, w), preAffine);
+        long[] rs = g.shape(reduced);
+        long m = rs[2] * rs[3];
+        float[] stacked = java.util.Arrays.copyOf(k.weight().value().toFloatArray(), 2 * c * c);
+        System.arraycopy(v.weight().value().toFloatArray(), 0, stacked, c * c, c * c);
+        String kv = g.add(OnnxOp.MATMUL, s + "/kv_t", List.of(g.initializer(s + ".kv.weight", stacked, 2L * c, c),
+                g.reshape(reduced, s + "/sr_flat", 0, c, m)));
+        String[] kvt = g.split(g.reshape(kv, s + "/kv_t_heads", 0, 2L * heads, c / heads, m), s + "/kv_split", 1, heads, heads);
+        NDArray bias = relativePos.get();
+        String biasName = g.initializer(bias, "relative_pos", bias::toFloatArray, bias.getShape().getShape());
+        String out = Attention.attendTransposedOnnx(g, s + "/attn", queries, kvt[0],
+                g.transpose(kvt[1], s + "/v", 0, 1, 3, 2), 1.0, biasName);
+
+        float[] pw = proj.weight().value().toFloatArray(), pb = proj.bias().value().toFloatArray();
+        float[] vb = v.bias().value().toFloatArray();
+        float[] bias2 = new float[c];
+        for (int o = 0; o < c; o++) {
+            double acc = pb[o];
+            for (int i = 0; i < c; i++) acc += (double) pw[o * c + i] * vb[i];
+            bias2[o] = (float) acc;
+        }
+        return OnnxForms.linear(g, g.scopeOf(proj), Attention.mergeHeadsOnnx(g, s, out), pw, bias2, c, c, 1.0);
     }
 
     /** The key/value reduction conv + BN, with a pre-norm affine folded in front when given. */
