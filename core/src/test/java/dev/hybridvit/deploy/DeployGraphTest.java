@@ -1,0 +1,70 @@
+package dev.hybridvit.deploy;
+
+import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import dev.hybridvit.models.ModelOptions;
+import dev.hybridvit.models.ModelRegistry;
+import dev.hybridvit.models.ModelSpec;
+import dev.hybridvit.models.VisionModel;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The deploy form's graph shape (its numerics are {@link OnnxExportTest}'s): what it was
+ * rewritten for must stay rewritten. No LayerNormalization (ORT's kernel is several times slower
+ * than the InstanceNormalization form); in CMT, no Transpose to split keys into heads and an IRFFN
+ * whose depthwise conv fills whole 16-channel NCHWc blocks.
+ */
+class DeployGraphTest {
+    static List<String> models() {
+        return ModelRegistry.names();
+    }
+
+    static List<String> cmtModels() {
+        return ModelRegistry.all().stream().filter(s -> s.family().equals("cmt")).map(ModelSpec::name).toList();
+    }
+
+    static GraphProto deployGraph(String name) {
+        try (VisionModel model = ModelRegistry.get(name).create(ModelOptions.defaults().withImageSize(64), 0)) {
+            return Exporter.graph(model, ExportOptions.defaults().withDeploy(true)).build().getGraph();
+        }
+    }
+
+    static long count(GraphProto g, String opType) {
+        return g.getNodeList().stream().filter(n -> n.getOpType().equals(opType)).count();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("models")
+    void deployFormHasNoLayerNormalization(String name) {
+        assertThat(count(deployGraph(name), "LayerNormalization")).isZero();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cmtModels")
+    void cmtDeployFormIsShapedForOrt(String name) {
+        GraphProto g = deployGraph(name);
+        Map<String, TensorProto> weights = g.getInitializerList().stream()
+                .collect(Collectors.toMap(TensorProto::getName, Function.identity()));
+        List<NodeProto> irffnDepthwise = g.getNodeList().stream()
+                .filter(n -> n.getOpType().equals("Conv") && n.getName().contains(".mlp.proj")).toList();
+        assertThat(irffnDepthwise).isNotEmpty();
+        for (NodeProto n : irffnDepthwise) {
+            long channels = weights.get(n.getInput(1)).getDims(0);
+            assertThat(channels % 16).as(n.getName() + " channels " + channels).isZero();
+        }
+        // keys leave the stacked k/v MatMul already transposed per head: the only Transposes left
+        // are the layout changes around convs and at most q's and the merge's per block
+        long blocks = g.getNodeList().stream().filter(n -> n.getName().contains("/attn_residual")).count();
+        assertThat(count(g, "Transpose")).isLessThanOrEqualTo(8 * blocks + 8);
+        assertThat(count(g, "InstanceNormalization")).isEqualTo(2 * blocks + 4);
+    }
+}
