@@ -13,6 +13,7 @@ import dev.hybridvit.nn.Module;
 import dev.hybridvit.nn.OnnxForms;
 import dev.hybridvit.nn.Sequential;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -103,7 +104,7 @@ final class LightweightAttention extends Module {
         String reduced = reductionOnnx(g, CMTBlock.mapOnnx(g, s + "/sr_in", x, c, h, w), preAffine);
         long[] rs = g.shape(reduced);
         long m = rs[2] * rs[3];
-        float[] stacked = java.util.Arrays.copyOf(k.weight().value().toFloatArray(), 2 * c * c);
+        float[] stacked = Arrays.copyOf(k.weight().value().toFloatArray(), 2 * c * c);
         System.arraycopy(v.weight().value().toFloatArray(), 0, stacked, c * c, c * c);
         String kv = g.add(OnnxOp.MATMUL, s + "/kv_t", List.of(g.initializer(s + ".kv.weight", stacked, 2L * c, c),
                 g.reshape(reduced, s + "/sr_flat", 0, c, m)));
@@ -113,15 +114,16 @@ final class LightweightAttention extends Module {
         String out = Attention.attendTransposedOnnx(g, s + "/attn", queries, kvt[0],
                 g.transpose(kvt[1], s + "/v", 0, 1, 3, 2), 1.0, biasName);
 
-        float[] pw = proj.weight().value().toFloatArray(), pb = proj.bias().value().toFloatArray();
+        // b_v as a shift before the projection: W_proj unchanged, its bias + W_proj·b_v
+        double[] ones = new double[c], valueBias = new double[c];
         float[] vb = v.bias().value().toFloatArray();
-        float[] bias2 = new float[c];
-        for (int o = 0; o < c; o++) {
-            double acc = pb[o];
-            for (int i = 0; i < c; i++) acc += (double) pw[o * c + i] * vb[i];
-            bias2[o] = (float) acc;
+        for (int i = 0; i < c; i++) {
+            ones[i] = 1;
+            valueBias[i] = vb[i];
         }
-        return OnnxForms.linear(g, g.scopeOf(proj), Attention.mergeHeadsOnnx(g, s, out), pw, bias2, c, c, 1.0);
+        float[][] projFolded = BatchNormFold.foldBefore(proj.weight().value().toFloatArray(), proj.bias().value().toFloatArray(),
+                c, new double[][] {ones, valueBias});
+        return OnnxForms.linear(g, g.scopeOf(proj), Attention.mergeHeadsOnnx(g, s, out), projFolded[0], projFolded[1], c, c, 1.0);
     }
 
     /** The key/value reduction conv + BN, with a pre-norm affine folded in front when given. */
