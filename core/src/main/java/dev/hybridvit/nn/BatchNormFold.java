@@ -23,21 +23,25 @@ public final class BatchNormFold {
     }
 
     /**
-     * Pre-norm fold on host arrays, leaving the inputs untouched: {@code w} is O×I row-major,
+     * Pre-norm fold on host arrays, leaving the inputs untouched: {@code w} is O×I row-major, or
+     * O×I×k×k for a conv (exact only if the conv does not pad: a padded border would see t·0);
      * {@code b} may be null (zero); returns {new W, new b}.
      */
     public static float[][] foldBefore(float[] w, float[] b, int out, double[][] affine) {
-        int in = w.length / out;
-        if (in != affine[0].length) {
-            throw new IllegalArgumentException("cannot fold " + affine[0].length + " channels into a weight of " + out + "×" + in);
+        int in = affine[0].length;
+        if (w.length % ((long) out * in) != 0) {
+            throw new IllegalArgumentException("cannot fold " + in + " channels into a weight of " + out + "×" + (w.length / out));
         }
+        int taps = w.length / (out * in);
         float[] w2 = new float[w.length], b2 = new float[out];
         for (int o = 0; o < out; o++) {
             double acc = b == null ? 0 : b[o];
             for (int i = 0; i < in; i++) {
-                int at = o * in + i;
-                acc += (double) w[at] * affine[1][i];
-                w2[at] = (float) (w[at] * affine[0][i]);
+                for (int k = 0; k < taps; k++) {
+                    int at = (o * in + i) * taps + k;
+                    acc += (double) w[at] * affine[1][i];
+                    w2[at] = (float) (w[at] * affine[0][i]);
+                }
             }
             b2[o] = (float) acc;
         }

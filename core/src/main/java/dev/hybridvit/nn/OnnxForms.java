@@ -15,6 +15,20 @@ import java.util.List;
 public final class OnnxForms {
     private OnnxForms() {}
 
+    /**
+     * B×C×H×W → B×(H·W)×C raster-order tokens, as a 4-D NCHW→NHWC Transpose then a Reshape: ORT
+     * turns that Transpose after a blocked (NCHWc) conv into the reorder it needs anyway.
+     */
+    public static String tokens(OnnxGraph g, String scope, String x) {
+        long[] s = g.shape(x);
+        return g.reshape(g.transpose(x, scope + "/nhwc", 0, 2, 3, 1), scope + "/tokens", 0, s[2] * s[3], s[1]);
+    }
+
+    /** B×N×C tokens → B×C×h×w, as a Reshape to NHWC then a 4-D Transpose (which ORT fuses into the next conv's reorder). */
+    public static String map(OnnxGraph g, String scope, String tokens, long c, long h, long w) {
+        return g.transpose(g.reshape(tokens, scope + "/nhwc", 0, h, w, c), scope + "/nchw", 0, 3, 1, 2);
+    }
+
     /** The initializer of a parameter (named by its state-dict key), added once per graph. */
     public static String param(OnnxGraph g, Parameter p) {
         return g.initializer(p, g.scopeOf(p), () -> p.value().toFloatArray(), p.shape().getShape());

@@ -50,10 +50,10 @@ final class CMTBlock extends Module {
     }
 
     /**
-     * ONNX form. The residual stream changes layout twice per block instead of three times: to
-     * tokens for the attention branch, then back to the map, where the IRFFN (a map-to-map
-     * network) adds its output. In the deploy form the LPU's skip is folded into its depthwise conv
-     * and each LayerNorm's γ, β into the linear ops after it.
+     * ONNX form. The residual stream stays in tokens; the LPU and the IRFFN (map-to-map networks)
+     * see it as a map through {@link OnnxForms#map}/{@link OnnxForms#tokens}, whose Transposes ORT
+     * folds into its NCHWc reorders. In the deploy form the LPU's skip is folded into its
+     * depthwise conv and each LayerNorm's γ, β into the linear ops after it.
      */
     @Override
     public String toOnnx(OnnxGraph g, String x) {
@@ -62,26 +62,12 @@ final class CMTBlock extends Module {
         long c = shape[1], h = shape[2], w = shape[3];
         x = g.foldBatchNorm() ? OnnxForms.convPlusInput(g, lpu, x)
                 : g.add(OnnxOp.ADD, s + "/lpu_residual", List.of(lpu.toOnnx(g, x), x));
-        String t = tokensOnnx(g, s, x);
+        String t = OnnxForms.tokens(g, s, x);
         LayerNorm.Normalized n1 = norm1.normalizeOnnx(g, t);
         t = g.add(OnnxOp.ADD, s + "/attn_residual", List.of(t, dropPath.toOnnx(g, attn.toOnnx(g, n1.value(), h, w, n1.affine()))));
         LayerNorm.Normalized n2 = norm2.normalizeOnnx(g, t);
-        String ffn = tokensOnnx(g, s + "/mlp_out", mlp.toOnnx(g, mapOnnx(g, s + "/mlp_in", n2.value(), c, h, w), n2.affine()));
+        String ffn = OnnxForms.tokens(g, s + "/mlp_out", mlp.toOnnx(g, OnnxForms.map(g, s + "/mlp_in", n2.value(), c, h, w), n2.affine()));
         t = g.add(OnnxOp.ADD, s + "/mlp_residual", List.of(t, dropPath.toOnnx(g, ffn)));
-        return mapOnnx(g, s, t, c, h, w);
-    }
-
-    /**
-     * B×C×H×W → B×(H·W)×C raster-order tokens, as a 4-D NCHW→NHWC Transpose then a Reshape: ORT
-     * turns that Transpose after a blocked (NCHWc) conv into the reorder it needs anyway.
-     */
-    static String tokensOnnx(OnnxGraph g, String scope, String x) {
-        long[] s = g.shape(x);
-        return g.reshape(g.transpose(x, scope + "/nhwc", 0, 2, 3, 1), scope + "/tokens", 0, s[2] * s[3], s[1]);
-    }
-
-    /** B×N×C tokens → B×C×h×w, as a Reshape to NHWC then a 4-D Transpose (which ORT fuses into the next conv's reorder). */
-    static String mapOnnx(OnnxGraph g, String scope, String tokens, long c, long h, long w) {
-        return g.transpose(g.reshape(tokens, scope + "/nhwc", 0, h, w, c), scope + "/nchw", 0, 3, 1, 2);
+        return OnnxForms.map(g, s, t, c, h, w);
     }
 }

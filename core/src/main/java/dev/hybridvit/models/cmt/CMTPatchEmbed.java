@@ -2,6 +2,7 @@ package dev.hybridvit.models.cmt;
 
 import ai.djl.ndarray.NDArray;
 import dev.hybridvit.deploy.onnx.OnnxGraph;
+import dev.hybridvit.nn.OnnxForms;
 import dev.hybridvit.nn.Conv2d;
 import dev.hybridvit.nn.Init;
 import dev.hybridvit.nn.LayerNorm;
@@ -36,7 +37,7 @@ final class CMTPatchEmbed extends Module {
         String s = g.scopeOf(this);
         String y = proj.toOnnx(g, x);
         long[] shape = g.shape(y);
-        String tokens = norm.toOnnx(g, CMTBlock.tokensOnnx(g, s, y));
-        return CMTBlock.mapOnnx(g, s, tokens, shape[1], shape[2], shape[3]);
+        String tokens = norm.toOnnx(g, OnnxForms.tokens(g, s, y));
+        return OnnxForms.map(g, s, tokens, shape[1], shape[2], shape[3]);
     }
 }

@@ -77,8 +77,8 @@ final class LightweightAttention extends Module {
         String kv = x;
         double[][] kvAffine = preAffine;
         if (sr != null) {
-            String map = CMTBlock.mapOnnx(g, s + "/sr_in", x, c, h, w);
-            kv = CMTBlock.tokensOnnx(g, s + "/sr_out", reductionOnnx(g, map, preAffine));
+            String map = OnnxForms.map(g, s + "/sr_in", x, c, h, w);
+            kv = OnnxForms.tokens(g, s + "/sr_out", reductionOnnx(g, map, preAffine));
             kvAffine = null;
         }
         NDArray bias = relativePos.get();
@@ -101,7 +101,7 @@ final class LightweightAttention extends Module {
         String s = g.scopeOf(this);
         int c = k.in;
         String queries = Attention.splitHeadsOnnx(g, s + "/q", q.toOnnx(g, x, scale, preAffine), heads);
-        String reduced = reductionOnnx(g, CMTBlock.mapOnnx(g, s + "/sr_in", x, c, h, w), preAffine);
+        String reduced = reductionOnnx(g, OnnxForms.map(g, s + "/sr_in", x, c, h, w), preAffine);
         long[] rs = g.shape(reduced);
         long m = rs[2] * rs[3];
         float[] stacked = Arrays.copyOf(k.weight().value().toFloatArray(), 2 * c * c);
@@ -141,8 +141,8 @@ final class LightweightAttention extends Module {
     public String toOnnx(OnnxGraph g, String x) {
         long[] shape = g.shape(x);
         String s = g.scopeOf(this);
-        String out = toOnnx(g, CMTBlock.tokensOnnx(g, s + "/in", x), shape[2], shape[3], null);
-        return CMTBlock.mapOnnx(g, s + "/out", out, shape[1], shape[2], shape[3]);
+        String out = toOnnx(g, OnnxForms.tokens(g, s + "/in", x), shape[2], shape[3], null);
+        return OnnxForms.map(g, s + "/out", out, shape[1], shape[2], shape[3]);
     }
 
     /** The module contract on a feature map: B×C×H×W → B×C×H×W (tokens in raster order). */

@@ -5,6 +5,8 @@ import dev.hybridvit.deploy.onnx.OnnxGraph;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import dev.hybridvit.nn.Attention;
+import dev.hybridvit.nn.OnnxForms;
+import dev.hybridvit.nn.BatchNormFold;
 import dev.hybridvit.nn.Conv2d;
 import dev.hybridvit.nn.Init;
 import dev.hybridvit.nn.LayerNorm;
@@ -43,19 +45,30 @@ final class SpatialReductionAttention extends Module {
         throw new UnsupportedOperationException("attention needs the map size: call forward(tokens, height, width)");
     }
 
-    /** ONNX form on tokens of an h×w map: d^-½ folded into q, K/V from one MatMul split in two. */
-    String toOnnx(OnnxGraph g, String x, long h, long w) {
+    /**
+     * ONNX form on tokens of an h×w map: d^-½ folded into q, K/V from one MatMul split in two.
+     * {@code preAffine}: the block's LayerNorm γ, β still to be applied to {@code x} (deploy form,
+     * see {@link LayerNorm#normalizeOnnx}), folded into q and the reduction conv (exact: it does
+     * not pad) or, without one, into kv; null when already applied.
+     */
+    String toOnnx(OnnxGraph g, String x, long h, long w, double[][] preAffine) {
         String s = g.scopeOf(this);
         long c = g.shape(x)[2];
-        String queries = Attention.splitHeadsOnnx(g, s + "/q", q.toOnnx(g, x, scale), heads);
-        String source = x;
+        String queries = Attention.splitHeadsOnnx(g, s + "/q", q.toOnnx(g, x, scale, preAffine), heads);
+        LayerNorm.Normalized source = new LayerNorm.Normalized(x, preAffine);
         if (srConv != null) {
-            String map = g.reshape(g.transpose(x, s + "/sr_in", 0, 2, 1), s + "/sr_map", 0, c, h, w);
-            String reduced = srConv.toOnnx(g, map);
-            long[] rs = g.shape(reduced);
-            source = norm.toOnnx(g, g.transpose(g.reshape(reduced, s + "/sr_flat", 0, c, rs[2] * rs[3]), s + "/sr_tokens", 0, 2, 1));
+            String map = OnnxForms.map(g, s + "/sr_in", x, c, h, w);
+            String reduced;
+            if (preAffine == null) {
+                reduced = srConv.toOnnx(g, map);
+            } else {
+                float[][] f = BatchNormFold.foldBefore(srConv.weight().value().toFloatArray(),
+                        srConv.bias() == null ? null : srConv.bias().value().toFloatArray(), srConv.out, preAffine);
+                reduced = OnnxForms.conv(g, srConv, map, f[0], f[1], g.scopeOf(srConv) + "_norm_folded");
+            }
+            source = norm.normalizeOnnx(g, OnnxForms.tokens(g, s + "/sr_out", reduced));
         }
-        String[] keyValue = g.split(kv.toOnnx(g, source), s + "/kv_split", 2, c, c);
+        String[] keyValue = g.split(kv.toOnnx(g, source.value(), 1.0, source.affine()), s + "/kv_split", 2, c, c);
         String out = Attention.attendOnnx(g, s + "/attn", queries, Attention.splitHeadsOnnx(g, s + "/k", keyValue[0], heads),
                 Attention.splitHeadsOnnx(g, s + "/v", keyValue[1], heads), 1.0, null);
         return proj.toOnnx(g, Attention.mergeHeadsOnnx(g, s, out));

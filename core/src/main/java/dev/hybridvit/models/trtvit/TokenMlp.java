@@ -25,6 +25,11 @@ final class TokenMlp extends Module {
 
     @Override
     public String toOnnx(OnnxGraph g, String x) {
-        return fc2.toOnnx(g, act.toOnnx(g, fc1.toOnnx(g, x)));
+        return toOnnx(g, x, null);
+    }
+
+    /** ONNX form with a pending LayerNorm γ, β (deploy form) folded into {@code fc1}; null for none. */
+    String toOnnx(OnnxGraph g, String x, double[][] preAffine) {
+        return fc2.toOnnx(g, act.toOnnx(g, fc1.toOnnx(g, x, 1.0, preAffine)));
     }
 }

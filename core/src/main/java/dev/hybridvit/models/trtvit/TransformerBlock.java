@@ -9,6 +9,7 @@ import java.util.List;
 import ai.djl.ndarray.NDArray;
 import dev.hybridvit.nn.DropPath;
 import dev.hybridvit.nn.LayerNorm;
+import dev.hybridvit.nn.OnnxForms;
 import dev.hybridvit.nn.Module;
 
 /**
@@ -85,9 +86,11 @@ public final class TransformerBlock extends Module {
         if (patchEmbed != null) x = patchEmbed.toOnnx(g, x);
         long[] shape = g.shape(x);
         long c = shape[1], h = shape[2], w = shape[3];
-        String t = g.transpose(g.reshape(x, s + "/flatten", 0, c, h * w), s + "/tokens", 0, 2, 1);
-        t = g.add(OnnxOp.ADD, s + "/attn_residual", List.of(t, dropPath.toOnnx(g, attn.toOnnx(g, norm1.toOnnx(g, t), h, w))));
-        t = g.add(OnnxOp.ADD, s + "/mlp_residual", List.of(t, dropPath.toOnnx(g, mlp.toOnnx(g, norm2.toOnnx(g, t)))));
-        return g.reshape(g.transpose(t, s + "/untokens", 0, 2, 1), s + "/unflatten", 0, c, h, w);
+        String t = OnnxForms.tokens(g, s, x);
+        LayerNorm.Normalized n1 = norm1.normalizeOnnx(g, t);
+        t = g.add(OnnxOp.ADD, s + "/attn_residual", List.of(t, dropPath.toOnnx(g, attn.toOnnx(g, n1.value(), h, w, n1.affine()))));
+        LayerNorm.Normalized n2 = norm2.normalizeOnnx(g, t);
+        t = g.add(OnnxOp.ADD, s + "/mlp_residual", List.of(t, dropPath.toOnnx(g, mlp.toOnnx(g, n2.value(), n2.affine()))));
+        return OnnxForms.map(g, s, t, c, h, w);
     }
 }
