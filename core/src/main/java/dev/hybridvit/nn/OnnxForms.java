@@ -88,6 +88,13 @@ public final class OnnxForms {
         return conv.onnxNode(g, x, wn, g.initializer(hint + ".bias", b, out), depthwise ? out : 1);
     }
 
+    /** A 1×1 Conv (out×in weights, row-major) on a B×in×H×W map: a Linear applied at every position. */
+    public static String pointwise(OnnxGraph g, String scope, String x, float[] w, float[] b, int out, int in) {
+        String wn = g.initializer(scope + ".weight_1x1", w, out, in, 1, 1);
+        return g.add(OnnxOp.CONV, scope + "/pointwise", List.of(x, wn, g.initializer(scope + ".bias_1x1", b, out)),
+                dev.hybridvit.deploy.onnx.OnnxAttr.ints("kernel_shape", 1, 1));
+    }
+
     /**
      * Channel count rounded up to ORT's NCHWc block (16 floats = one AVX-512 register): ORT runs a
      * conv in its fast blocked layout only when its channels fit the blocks — a depthwise conv of

@@ -21,7 +21,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The deploy form's graph shape (its numerics are {@link OnnxExportTest}'s): what it was
  * rewritten for must stay rewritten. No LayerNormalization (ORT's kernel is several times slower
  * than the InstanceNormalization form); in CMT, no Transpose to split keys into heads and an IRFFN
- * whose depthwise conv fills whole 16-channel NCHWc blocks.
+ * whose depthwise conv fills whole 16-channel NCHWc blocks; Next-ViT's E-MHSA on the map, with q
+ * and the output projection as 1×1 convs.
  */
 class DeployGraphTest {
     static List<String> models() {
@@ -30,6 +31,10 @@ class DeployGraphTest {
 
     static List<String> cmtModels() {
         return ModelRegistry.all().stream().filter(s -> s.family().equals("cmt")).map(ModelSpec::name).toList();
+    }
+
+    static List<String> nextVitModels() {
+        return ModelRegistry.all().stream().filter(s -> s.family().equals("nextvit")).map(ModelSpec::name).toList();
     }
 
     static GraphProto deployGraph(String name) {
@@ -66,5 +71,17 @@ class DeployGraphTest {
         long blocks = g.getNodeList().stream().filter(n -> n.getName().contains("/attn_residual")).count();
         assertThat(count(g, "Transpose")).isLessThanOrEqualTo(8 * blocks + 8);
         assertThat(count(g, "InstanceNormalization")).isEqualTo(2 * blocks + 4);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("nextVitModels")
+    void nextVitAttentionStaysOnTheMap(String name) {
+        GraphProto g = deployGraph(name);
+        long blocks = g.getNodeList().stream().filter(n -> n.getName().contains("/mhsa_residual")).count();
+        assertThat(blocks).isPositive();
+        // only the two last-axes swaps ORT fuses into its MatMuls; no token layout, no head split
+        assertThat(count(g, "Transpose")).isEqualTo(2 * blocks);
+        assertThat(g.getNodeList().stream().filter(n -> n.getOpType().equals("Conv") && n.getName().contains("e_mhsa."))
+                .count()).isEqualTo(2 * blocks);
     }
 }

@@ -69,10 +69,15 @@ final class NextTransformerBlock extends Module {
         x = patchEmbed.toOnnx(g, x);
         long[] shape = g.shape(x);
         long c = shape[1], h = shape[2], w = shape[3];
-        String flat = g.reshape(merged ? x : norm1.toOnnx(g, x), s + "/flatten", 0, c, h * w);
-        String tokens = g.transpose(flat, s + "/tokens", 0, 2, 1);
-        String attended = mhsaDrop.toOnnx(g, mhsa.toOnnx(g, tokens));
-        String back = g.reshape(g.transpose(attended, s + "/untokens", 0, 2, 1), s + "/unflatten", 0, c, h, w);
+        String back;
+        if (merged) { // the deploy form stays on the map (see EfficientMHSA#mapOnnx)
+            back = mhsaDrop.toOnnx(g, mhsa.mapOnnx(g, x));
+        } else {
+            String flat = g.reshape(norm1.toOnnx(g, x), s + "/flatten", 0, c, h * w);
+            String tokens = g.transpose(flat, s + "/tokens", 0, 2, 1);
+            String attended = mhsaDrop.toOnnx(g, mhsa.toOnnx(g, tokens));
+            back = g.reshape(g.transpose(attended, s + "/untokens", 0, 2, 1), s + "/unflatten", 0, c, h, w);
+        }
         x = g.add(OnnxOp.ADD, s + "/mhsa_residual", List.of(x, back));
         String local = projection.toOnnx(g, x);
         local = g.add(OnnxOp.ADD, s + "/mhca_residual", List.of(local, mhcaDrop.toOnnx(g, mhca.toOnnx(g, local))));
