@@ -50,6 +50,40 @@ public final class Attention {
         return g.add(OnnxOp.MATMUL, hint + "/context", List.of(attn, v));
     }
 
+    /**
+     * Keys and values per head, both transposed (B×h×d×M), from one MatMul of the stacked k, v
+     * weights (2C×C, {@code kv} rows 0..C−1 the keys') with a channels-first source B×C×M — no
+     * Transpose needed. Biases are left out: a key bias adds q·b_k to a whole score row, which
+     * softmax ignores; for the value bias see {@link #projectionWithValueBias}.
+     */
+    public static String[] keyValueTransposedOnnx(OnnxGraph g, String hint, float[] kv, String source, int heads) {
+        long[] s = g.shape(source);
+        long c = s[1], m = s[2];
+        String both = g.add(OnnxOp.MATMUL, hint + "/kv_t", List.of(g.initializer(hint + ".kv.weight", kv, 2 * c, c), source));
+        return g.split(g.reshape(both, hint + "/kv_t_heads", 0, 2L * heads, c / heads, m), hint + "/kv_split", 1, heads, heads);
+    }
+
+    /** The k and v weights (each C×C, row-major) stacked for {@link #keyValueTransposedOnnx}. */
+    public static float[] stack(float[] k, float[] v) {
+        float[] kv = java.util.Arrays.copyOf(k, k.length + v.length);
+        System.arraycopy(v, 0, kv, k.length, v.length);
+        return kv;
+    }
+
+    /**
+     * The output projection's {weight, bias} with a value bias folded in: softmax rows sum to 1,
+     * so b_v adds b_v to every context row, which the projection maps to W·b_v.
+     */
+    public static float[][] projectionWithValueBias(Linear proj, float[] valueBias) {
+        double[] ones = new double[proj.in], shift = new double[proj.in];
+        for (int i = 0; i < proj.in; i++) {
+            ones[i] = 1;
+            shift[i] = valueBias[i];
+        }
+        return BatchNormFold.foldBefore(proj.weight().value().toFloatArray(),
+                proj.bias() == null ? null : proj.bias().value().toFloatArray(), proj.out, new double[][] {ones, shift});
+    }
+
     /** ONNX form of {@link #splitHeads}; with one head a Reshape (ORT would copy for a Transpose that moves a 1). */
     public static String splitHeadsOnnx(OnnxGraph g, String hint, String x, int heads) {
         long[] s = g.shape(x);

@@ -13,7 +13,6 @@ import dev.hybridvit.nn.Module;
 import dev.hybridvit.nn.OnnxForms;
 import dev.hybridvit.nn.Sequential;
 
-import java.util.Arrays;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -93,9 +92,8 @@ final class LightweightAttention extends Module {
      * The deploy form with a key/value reduction, equal up to float rounding: keys and values are
      * projected straight from the reduced map (B×C×M) by one MatMul with the stacked k, v weights,
      * which yields kᵀ and vᵀ per head without a Transpose (vᵀ's is fused into the context MatMul
-     * by ORT). Their biases go: k's adds q·b_k to every score of a query row, which softmax ignores;
-     * v's adds b_v to every context row (softmax rows sum to 1), which the projection maps to
-     * W_proj·b_v, folded into its bias.
+     * by ORT); k's bias drops out and v's moves into the projection (see
+     * {@link Attention#keyValueTransposedOnnx}, {@link Attention#projectionWithValueBias}).
      */
     private String deployOnnx(OnnxGraph g, String x, long h, long w, double[][] preAffine) {
         String s = g.scopeOf(this);
@@ -103,26 +101,13 @@ final class LightweightAttention extends Module {
         String queries = Attention.splitHeadsOnnx(g, s + "/q", q.toOnnx(g, x, scale, preAffine), heads);
         String reduced = reductionOnnx(g, OnnxForms.map(g, s + "/sr_in", x, c, h, w), preAffine);
         long[] rs = g.shape(reduced);
-        long m = rs[2] * rs[3];
-        float[] stacked = Arrays.copyOf(k.weight().value().toFloatArray(), 2 * c * c);
-        System.arraycopy(v.weight().value().toFloatArray(), 0, stacked, c * c, c * c);
-        String kv = g.add(OnnxOp.MATMUL, s + "/kv_t", List.of(g.initializer(s + ".kv.weight", stacked, 2L * c, c),
-                g.reshape(reduced, s + "/sr_flat", 0, c, m)));
-        String[] kvt = g.split(g.reshape(kv, s + "/kv_t_heads", 0, 2L * heads, c / heads, m), s + "/kv_split", 1, heads, heads);
+        String[] kvt = Attention.keyValueTransposedOnnx(g, s, Attention.stack(k.weight().value().toFloatArray(),
+                v.weight().value().toFloatArray()), g.reshape(reduced, s + "/sr_flat", 0, c, rs[2] * rs[3]), heads);
         NDArray bias = relativePos.get();
         String biasName = g.initializer(bias, "relative_pos", bias::toFloatArray, bias.getShape().getShape());
         String out = Attention.attendTransposedOnnx(g, s + "/attn", queries, kvt[0],
                 g.transpose(kvt[1], s + "/v", 0, 1, 3, 2), 1.0, biasName);
-
-        // b_v as a shift before the projection: W_proj unchanged, its bias + W_proj·b_v
-        double[] ones = new double[c], valueBias = new double[c];
-        float[] vb = v.bias().value().toFloatArray();
-        for (int i = 0; i < c; i++) {
-            ones[i] = 1;
-            valueBias[i] = vb[i];
-        }
-        float[][] projFolded = BatchNormFold.foldBefore(proj.weight().value().toFloatArray(), proj.bias().value().toFloatArray(),
-                c, new double[][] {ones, valueBias});
+        float[][] projFolded = Attention.projectionWithValueBias(proj, v.bias().value().toFloatArray());
         return OnnxForms.linear(g, g.scopeOf(proj), Attention.mergeHeadsOnnx(g, s, out), projFolded[0], projFolded[1], c, c, 1.0);
     }
 

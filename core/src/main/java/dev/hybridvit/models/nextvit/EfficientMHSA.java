@@ -13,7 +13,6 @@ import dev.hybridvit.nn.Linear;
 import dev.hybridvit.nn.Module;
 import dev.hybridvit.nn.OnnxForms;
 
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -84,9 +83,8 @@ final class EfficientMHSA extends Module {
      * without a token layout: q and the output projection are 1×1 convs (ORT runs them blocked),
      * keys and values one MatMul with the stacked k, v weights on the pooled B×C×M view, and every
      * head tensor comes out transposed (B×h×d×N) from a Reshape: scores = (qᵀ)ᵀ·kᵀ and
-     * contextᵀ = vᵀ·Pᵀ, transposes ORT fuses into its MatMul. k's bias adds q·b_k to a whole score
-     * row (softmax ignores it); v's bias adds b_v to every context row (softmax rows sum to 1),
-     * which the projection maps to W_proj·b_v, folded into its bias.
+     * contextᵀ = vᵀ·Pᵀ, transposes ORT fuses into its MatMul. k's bias drops out and v's moves into
+     * the projection (see {@link Attention#keyValueTransposedOnnx}, {@link Attention#projectionWithValueBias}).
      */
     String mapOnnx(OnnxGraph g, String x) {
         if (!merged) throw new IllegalStateException("the map form is the deploy form: merge the BNs first");
@@ -107,24 +105,14 @@ final class EfficientMHSA extends Module {
                     OnnxAttr.ints("kernel_shape", window), OnnxAttr.ints("strides", window), OnnxAttr.ints("pads", 0, 0),
                     OnnxAttr.i("ceil_mode", 0), OnnxAttr.i("count_include_pad", 0));
         }
-        long m = g.shape(source)[2];
-        float[] stacked = Arrays.copyOf(k.weight().value().toFloatArray(), 2 * c * c);
-        System.arraycopy(v.weight().value().toFloatArray(), 0, stacked, c * c, c * c);
-        String kv = g.add(OnnxOp.MATMUL, s + "/kv_t", List.of(g.initializer(s + ".kv.weight", stacked, 2L * c, c), source));
-        String[] kvt = g.split(g.reshape(kv, s + "/kv_t_heads", 0, 2L * heads, d, m), s + "/kv_split", 1, heads, heads);
+        String[] kvt = Attention.keyValueTransposedOnnx(g, s, Attention.stack(k.weight().value().toFloatArray(),
+                v.weight().value().toFloatArray()), source, heads);
 
         String scores = g.add(OnnxOp.MATMUL, s + "/scores", List.of(g.transpose(queriesT, s + "/q", 0, 1, 3, 2), kvt[0]));
         String probs = g.add(OnnxOp.SOFTMAX, s + "/softmax", List.of(scores), OnnxAttr.i("axis", -1));
         String contextT = g.add(OnnxOp.MATMUL, s + "/context_t", List.of(kvt[1], g.transpose(probs, s + "/p_t", 0, 1, 3, 2)));
 
-        double[] ones = new double[c], valueBias = new double[c];
-        float[] vb = v.bias().value().toFloatArray();
-        for (int i = 0; i < c; i++) {
-            ones[i] = 1;
-            valueBias[i] = vb[i];
-        }
-        float[][] p = BatchNormFold.foldBefore(proj.weight().value().toFloatArray(), proj.bias().value().toFloatArray(),
-                c, new double[][] {ones, valueBias});
+        float[][] p = Attention.projectionWithValueBias(proj, v.bias().value().toFloatArray());
         return OnnxForms.pointwise(g, g.scopeOf(proj), g.reshape(contextT, s + "/context_map", 0, c, h, w), p[0], p[1], c, c);
     }
 
