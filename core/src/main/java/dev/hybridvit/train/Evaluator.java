@@ -2,7 +2,7 @@ package dev.hybridvit.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
+import dev.hybridvit.tensor.Tensors;
 import dev.hybridvit.data.BatchLoader;
 import dev.hybridvit.models.VisionModel;
 
@@ -27,7 +27,7 @@ public final class Evaluator {
             BatchLoader.Batch batch = it.next();
             try (NDManager step = model.manager().newSubManager()) {
                 int[] d = batch.dims();
-                NDArray x = step.create(batch.images(), new Shape(batch.size(), d[0], d[1], d[2]));
+                NDArray x = Tensors.channelsLast(step, batch.images(), batch.size(), d[0], d[1], d[2]);
                 float[] logits = model.forward(x).toFloatArray();
                 for (int i = 0; i < batch.size(); i++) {
                     int label = batch.labels()[i];

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import dev.hybridvit.tensor.Tensors;
 import dev.hybridvit.data.BatchLoader;
 import dev.hybridvit.data.Mixup;
 import dev.hybridvit.models.VisionModel;
@@ -131,7 +132,7 @@ public final class Trainer implements AutoCloseable {
         Mixup.Mixed mixed = mix ? config.mixup().apply(batch, new Random(stepSeed(config.seed() ^ MIXUP_SALT, optimizer.steps()))) : null;
         try (NDManager step = model.manager().newSubManager()) {
             int[] d = batch.dims();
-            NDArray x = step.create(mixed == null ? batch.images() : mixed.images(), new Shape(batch.size(), d[0], d[1], d[2]));
+            NDArray x = Tensors.channelsLast(step, mixed == null ? batch.images() : mixed.images(), batch.size(), d[0], d[1], d[2]);
             NDArray labels = step.create(batch.labels());
             NDArray targets = mixed == null ? Losses.smoothedTargets(labels, classes, config.smoothing())
                     : step.create(mixed.targets(), new Shape(batch.size(), classes));
