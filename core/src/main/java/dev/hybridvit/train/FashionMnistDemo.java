@@ -28,7 +28,7 @@ import java.util.Map;
  */
 public final class FashionMnistDemo {
     public static final String DEFAULT_MODEL = "trtvit_pico_hv";
-    public static final int DEFAULT_IMAGE_SIZE = 32, DEFAULT_EPOCHS = 35, DEFAULT_BATCH = 256, DEFAULT_VAL_SUBSET = 2_000;
+    public static final int DEFAULT_IMAGE_SIZE = 32, DEFAULT_EPOCHS = 45, DEFAULT_BATCH = 256, DEFAULT_VAL_SUBSET = 2_000;
     public static final double DEFAULT_LR = 4e-3;
     private static final int TIMED_RUNS = 50, WARMUP_RUNS = 10;
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
