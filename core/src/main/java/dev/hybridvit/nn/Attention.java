@@ -80,8 +80,7 @@ public final class Attention {
             ones[i] = 1;
             shift[i] = valueBias[i];
         }
-        return BatchNormFold.foldBefore(proj.weight().value().toFloatArray(),
-                proj.bias() == null ? null : proj.bias().value().toFloatArray(), proj.out, new double[][] {ones, shift});
+        return proj.hostWeights(1.0, new double[][] {ones, shift});
     }
 
     /** ONNX form of {@link #splitHeads}; with one head a Reshape (ORT would copy for a Transpose that moves a 1). */

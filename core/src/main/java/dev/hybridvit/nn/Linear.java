@@ -46,6 +46,15 @@ public final class Linear extends Module {
      * bias; {@code preAffine} may be null.
      */
     public String toOnnx(OnnxGraph g, String x, double scale, double[][] preAffine) {
+        float[][] wb = hostWeights(scale, preAffine);
+        return OnnxForms.linear(g, g.scopeOf(this), x, wb[0], wb[1], out, in);
+    }
+
+    /**
+     * {weight (out×in, row-major), bias (null without one)} as host arrays for an ONNX form: a
+     * preceding per-channel affine folded in first (null for none), then the output scale.
+     */
+    public float[][] hostWeights(double scale, double[][] preAffine) {
         float[] w = weight.value().toFloatArray();
         float[] b = bias == null ? null : bias.value().toFloatArray();
         if (preAffine != null) {
@@ -53,6 +62,10 @@ public final class Linear extends Module {
             w = folded[0];
             b = folded[1];
         }
-        return OnnxForms.linear(g, g.scopeOf(this), x, w, b, out, in, scale);
+        if (scale != 1.0) {
+            for (int i = 0; i < w.length; i++) w[i] = (float) (w[i] * scale);
+            if (b != null) for (int o = 0; o < out; o++) b[o] = (float) (b[o] * scale);
+        }
+        return new float[][] {w, b};
     }
 }

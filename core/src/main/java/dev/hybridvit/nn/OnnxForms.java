@@ -118,31 +118,20 @@ public final class OnnxForms {
     }
 
     /**
-     * y = scale·(x·Wᵀ + b) for an out×in row-major {@code w}: Gemm for a 2-D input, otherwise
-     * MatMul with the transposed weight plus Add. {@code b} may be null.
+     * y = x·Wᵀ + b for an out×in row-major {@code w}: Gemm for a 2-D input, otherwise MatMul with
+     * the transposed weight plus Add. {@code b} may be null.
      */
-    public static String linear(OnnxGraph g, String scope, String x, float[] w, float[] b, int out, int in, double scale) {
-        int rank = g.shape(x).length;
-        float[] bias = null;
-        if (b != null) {
-            bias = new float[out];
-            for (int o = 0; o < out; o++) bias[o] = (float) (b[o] * scale);
-        }
-        if (rank == 2) {
-            float[] ws = w;
-            if (scale != 1.0) {
-                ws = new float[w.length];
-                for (int i = 0; i < w.length; i++) ws[i] = (float) (w[i] * scale);
-            }
-            String wn = g.initializer(scope + ".weight", ws, out, in);
-            List<String> inputs = bias == null ? List.of(x, wn) : List.of(x, wn, g.initializer(scope + ".bias", bias, out));
+    public static String linear(OnnxGraph g, String scope, String x, float[] w, float[] b, int out, int in) {
+        if (g.shape(x).length == 2) {
+            String wn = g.initializer(scope + ".weight", w, out, in);
+            List<String> inputs = b == null ? List.of(x, wn) : List.of(x, wn, g.initializer(scope + ".bias", b, out));
             return g.add(OnnxOp.GEMM, scope, inputs, dev.hybridvit.deploy.onnx.OnnxAttr.i("transB", 1));
         }
         float[] wt = new float[w.length];
         for (int o = 0; o < out; o++) {
-            for (int i = 0; i < in; i++) wt[i * out + o] = (float) (w[o * in + i] * scale);
+            for (int i = 0; i < in; i++) wt[i * out + o] = w[o * in + i];
         }
         String y = g.add(OnnxOp.MATMUL, scope + "/matmul", List.of(x, g.initializer(scope + ".weight_t", wt, in, out)));
-        return bias == null ? y : g.add(OnnxOp.ADD, scope, List.of(y, g.initializer(scope + ".bias", bias, out)));
+        return b == null ? y : g.add(OnnxOp.ADD, scope, List.of(y, g.initializer(scope + ".bias", b, out)));
     }
 }

@@ -108,7 +108,7 @@ final class LightweightAttention extends Module {
         String out = Attention.attendTransposedOnnx(g, s + "/attn", queries, kvt[0],
                 g.transpose(kvt[1], s + "/v", 0, 1, 3, 2), 1.0, biasName);
         float[][] projFolded = Attention.projectionWithValueBias(proj, v.bias().value().toFloatArray());
-        return OnnxForms.linear(g, g.scopeOf(proj), Attention.mergeHeadsOnnx(g, s, out), projFolded[0], projFolded[1], c, c, 1.0);
+        return OnnxForms.linear(g, g.scopeOf(proj), Attention.mergeHeadsOnnx(g, s, out), projFolded[0], projFolded[1], c, c);
     }
 
     /** The key/value reduction conv + BN, with a pre-norm affine folded in front when given. */

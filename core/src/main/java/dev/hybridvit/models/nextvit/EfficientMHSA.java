@@ -93,10 +93,8 @@ final class EfficientMHSA extends Module {
         int c = (int) shape[1], d = c / heads;
         long h = shape[2], w = shape[3], n = h * w;
 
-        float[] qw = q.weight().value().toFloatArray(), qb = q.bias().value().toFloatArray();
-        for (int i = 0; i < qw.length; i++) qw[i] = (float) (qw[i] * scale);
-        for (int i = 0; i < qb.length; i++) qb[i] = (float) (qb[i] * scale);
-        String queriesT = g.reshape(OnnxForms.pointwise(g, g.scopeOf(q), x, qw, qb, c, c), s + "/q_t", 0, heads, d, n);
+        float[][] qs = q.hostWeights(scale, null);
+        String queriesT = g.reshape(OnnxForms.pointwise(g, g.scopeOf(q), x, qs[0], qs[1], c, c), s + "/q_t", 0, heads, d, n);
 
         String source = g.reshape(x, s + "/flat", 0, c, n);
         if (sr > 1) {

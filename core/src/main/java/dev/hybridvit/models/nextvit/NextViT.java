@@ -7,7 +7,6 @@ import dev.hybridvit.models.ModelSpec;
 import dev.hybridvit.models.VisionModel;
 import dev.hybridvit.nn.AvgPool2d;
 import dev.hybridvit.nn.BatchNorm;
-import dev.hybridvit.nn.BatchNormFold;
 import dev.hybridvit.nn.OnnxForms;
 import dev.hybridvit.nn.Linear;
 import dev.hybridvit.nn.Module;
@@ -112,10 +111,9 @@ public final class NextViT extends VisionModel {
     protected String headOnnx(OnnxGraph g, String features) {
         Linear head = (Linear) projHead.get(0);
         if (!g.foldBatchNorm()) return projHead.toOnnx(g, AvgPool2d.global(g, "head/pool", norm.toOnnx(g, features)));
-        float[] b = head.bias() == null ? null : head.bias().value().toFloatArray();
-        float[][] f = BatchNormFold.foldBefore(head.weight().value().toFloatArray(), b, head.out, norm.affine());
+        float[][] f = head.hostWeights(1.0, norm.affine());
         return OnnxForms.linear(g, g.scopeOf(head) + "_bn_folded", AvgPool2d.global(g, "head/pool", features), f[0], f[1],
-                head.out, head.in, 1.0);
+                head.out, head.in);
     }
 
     @Override

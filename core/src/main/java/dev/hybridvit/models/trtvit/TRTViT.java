@@ -1,7 +1,6 @@
 package dev.hybridvit.models.trtvit;
 
 import dev.hybridvit.deploy.onnx.OnnxGraph;
-import dev.hybridvit.nn.BatchNormFold;
 import dev.hybridvit.nn.OnnxForms;
 
 import ai.djl.ndarray.NDArray;
@@ -76,10 +75,9 @@ public final class TRTViT extends VisionModel {
                 if (norm != null) x = norm.toOnnx(g, x);
                 return fc.toOnnx(g, AvgPool2d.global(g, g.scopeOf(this) + "/pool", x));
             }
-            float[] b = fc.bias() == null ? null : fc.bias().value().toFloatArray();
-            float[][] f = BatchNormFold.foldBefore(fc.weight().value().toFloatArray(), b, fc.out, norm.affine());
+            float[][] f = fc.hostWeights(1.0, norm.affine());
             return OnnxForms.linear(g, g.scopeOf(fc) + "_bn_folded", AvgPool2d.global(g, g.scopeOf(this) + "/pool", x),
-                    f[0], f[1], fc.out, fc.in, 1.0);
+                    f[0], f[1], fc.out, fc.in);
         }
     }
 
