@@ -31,6 +31,30 @@ public final class Conv2d extends Module {
     public Parameter weight() { return weight; }
     public Parameter bias() { return bias; }
 
+    /** One filter per channel (groups = channels). */
+    public boolean isDepthwise() {
+        return groups > 1 && groups == in && in == out;
+    }
+
+    /**
+     * {weight (out×in/groups×k×k, row-major), bias (null without one)} as host arrays for an ONNX
+     * form, with a preceding per-channel affine folded in (null for none): per input channel for a
+     * dense conv, per channel for a depthwise one. Exact only if the conv does not pad (a padded
+     * border would see t·0 instead of 0), so a padding conv refuses an affine.
+     */
+    public float[][] hostWeights(double[][] preAffine) {
+        float[] w = weight.value().toFloatArray();
+        float[] b = bias == null ? null : bias.value().toFloatArray();
+        if (preAffine == null) return new float[][] {w, b};
+        if (padding != 0) {
+            throw new IllegalArgumentException("a " + kernel + "×" + kernel + " conv with padding " + padding
+                    + " cannot absorb a preceding affine exactly");
+        }
+        if (isDepthwise()) return BatchNormFold.foldBeforeDepthwise(w, b, out, preAffine);
+        if (groups != 1) throw new IllegalArgumentException("a preceding affine folds into dense or depthwise convs, not " + groups + " groups");
+        return BatchNormFold.foldBefore(w, b, out, preAffine);
+    }
+
     @Override
     public NDArray forward(NDArray x) {
         if (x.getShape().dimension() != 4 || x.getShape().get(1) != in) {

@@ -37,8 +37,8 @@ public final class OnnxForms {
     /** conv → BN, folded into one Conv when {@link OnnxGraph#foldBatchNorm()} is set. */
     public static String convBn(OnnxGraph g, Conv2d conv, BatchNorm bn, String x) {
         if (!g.foldBatchNorm()) return bn.toOnnx(g, conv.toOnnx(g, x));
-        float[] b = conv.bias() == null ? null : conv.bias().value().toFloatArray();
-        float[][] f = BatchNormFold.foldAfter(conv.weight().value().toFloatArray(), b, conv.out, bn.affine());
+        float[][] wb = conv.hostWeights(null);
+        float[][] f = BatchNormFold.foldAfter(wb[0], wb[1], conv.out, bn.affine());
         return conv(g, conv, x, f[0], f[1], g.scopeOf(conv) + "_bn_folded");
     }
 
@@ -65,8 +65,8 @@ public final class OnnxForms {
 
     /** {@code conv(x) + x} (see {@link #convPlusInput(OnnxGraph, Conv2d, String, float[], float[], String)}) with the conv's own weights. */
     public static String convPlusInput(OnnxGraph g, Conv2d conv, String x) {
-        return convPlusInput(g, conv, x, conv.weight().value().toFloatArray(),
-                conv.bias() == null ? null : conv.bias().value().toFloatArray(), g.scopeOf(conv) + "_skip_folded");
+        float[][] wb = conv.hostWeights(null);
+        return convPlusInput(g, conv, x, wb[0], wb[1], g.scopeOf(conv) + "_skip_folded");
     }
 
     /** {@code conv}'s node with replacement (folded) weight and bias arrays. */
@@ -80,7 +80,7 @@ public final class OnnxForms {
      * {@link #nchwcChannels}); a depthwise conv stays depthwise over the {@code out} channels.
      */
     public static String conv(OnnxGraph g, Conv2d conv, String x, float[] w, float[] b, String hint, int in, int out) {
-        boolean depthwise = conv.groups == conv.in && conv.groups > 1;
+        boolean depthwise = conv.isDepthwise();
         if (!depthwise && conv.groups != 1) throw new IllegalArgumentException("only dense or depthwise convs are padded");
         if (depthwise && in != out) throw new IllegalArgumentException("a depthwise conv keeps its channel count, got " + in + " → " + out);
         long perOut = depthwise ? 1 : in;

@@ -84,25 +84,20 @@ final class InvertedResidualFFN extends Module {
         BatchNorm expandBn = (BatchNorm) conv1.get(2), bn = (BatchNorm) conv2.get(1);
         int dim = expand.in, hidden = expand.out, padded = OnnxForms.nchwcChannels(hidden);
 
-        float[] w = expand.weight().value().toFloatArray();
-        float[] b = expand.bias() == null ? new float[hidden] : expand.bias().value().toFloatArray();
-        if (preAffine != null) {
-            float[][] f = BatchNormFold.foldBefore(w, b, hidden, preAffine);
-            w = f[0];
-            b = f[1];
-        }
-        String y = OnnxForms.conv(g, expand, x, OnnxForms.padOutputs(w, hidden, padded), OnnxForms.padOutputs(b, hidden, padded),
+        float[][] e = expand.hostWeights(preAffine);
+        float[] b = e[1] == null ? new float[hidden] : e[1];
+        String y = OnnxForms.conv(g, expand, x, OnnxForms.padOutputs(e[0], hidden, padded), OnnxForms.padOutputs(b, hidden, padded),
                 g.scopeOf(expand) + "_deploy", dim, padded);
         y = expandBn.toOnnxPadded(g, conv1.get(1).toOnnx(g, y), padded);
 
-        float[] dw = OnnxForms.plusIdentity(proj, proj.weight().value().toFloatArray());
-        float[] dwBias = proj.bias() == null ? new float[hidden] : proj.bias().value().toFloatArray();
+        float[][] d = proj.hostWeights(null);
+        float[] dw = OnnxForms.plusIdentity(proj, d[0]);
+        float[] dwBias = d[1] == null ? new float[hidden] : d[1];
         y = OnnxForms.conv(g, proj, y, OnnxForms.padOutputs(dw, hidden, padded), OnnxForms.padOutputs(dwBias, hidden, padded),
                 g.scopeOf(proj) + "_skip_folded", padded, padded);
         y = projAct.toOnnx(g, y);
 
-        float[] pb = pw.bias() == null ? null : pw.bias().value().toFloatArray();
-        float[][] pre = BatchNormFold.foldBefore(pw.weight().value().toFloatArray(), pb, pw.out, projBn.affine());
+        float[][] pre = pw.hostWeights(projBn.affine());
         float[][] both = BatchNormFold.foldAfter(pre[0], pre[1], pw.out, bn.affine());
         return OnnxForms.conv(g, pw, y, OnnxForms.padInputs(both[0], dim, hidden, padded), both[1],
                 g.scopeOf(pw) + "_bn_folded", padded, dim);

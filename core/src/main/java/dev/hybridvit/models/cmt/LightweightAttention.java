@@ -116,8 +116,7 @@ final class LightweightAttention extends Module {
         Conv2d conv = (Conv2d) sr.get(0);
         BatchNorm bn = (BatchNorm) sr.get(1);
         if (preAffine == null) return OnnxForms.convBn(g, conv, bn, map);
-        float[] b = conv.bias() == null ? null : conv.bias().value().toFloatArray();
-        float[][] pre = BatchNormFold.foldBeforeDepthwise(conv.weight().value().toFloatArray(), b, conv.out, preAffine);
+        float[][] pre = conv.hostWeights(preAffine);
         float[][] both = BatchNormFold.foldAfter(pre[0], pre[1], conv.out, bn.affine());
         return OnnxForms.conv(g, conv, map, both[0], both[1], g.scopeOf(conv) + "_norms_folded");
     }

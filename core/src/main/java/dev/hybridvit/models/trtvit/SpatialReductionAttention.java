@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import dev.hybridvit.nn.Attention;
 import dev.hybridvit.nn.OnnxForms;
-import dev.hybridvit.nn.BatchNormFold;
 import dev.hybridvit.nn.Conv2d;
 import dev.hybridvit.nn.Init;
 import dev.hybridvit.nn.LayerNorm;
@@ -62,8 +61,7 @@ final class SpatialReductionAttention extends Module {
             if (preAffine == null) {
                 reduced = srConv.toOnnx(g, map);
             } else {
-                float[][] f = BatchNormFold.foldBefore(srConv.weight().value().toFloatArray(),
-                        srConv.bias() == null ? null : srConv.bias().value().toFloatArray(), srConv.out, preAffine);
+                float[][] f = srConv.hostWeights(preAffine);
                 reduced = OnnxForms.conv(g, srConv, map, f[0], f[1], g.scopeOf(srConv) + "_norm_folded");
             }
             source = norm.normalizeOnnx(g, OnnxForms.tokens(g, s + "/sr_out", reduced));
