@@ -63,6 +63,24 @@ public final class Attention {
         return g.split(g.reshape(both, hint + "/kv_t_heads", 0, 2L * heads, c / heads, m), hint + "/kv_split", 1, heads, heads);
     }
 
+    /**
+     * Attention for a graph whose batch is fixed at 1, on 1×N×C / 1×M×C token tensors, with the
+     * heads as the MatMul batch axis: each token tensor is viewed as N×h×d and its head transpose
+     * is left to ORT, which folds it into the MatMul (FusedMatMul transBatch). Only the merge of
+     * the context's heads (h×N×d → N×h×d) remains a Transpose. Returns the 1×N×C context.
+     */
+    public static String attendBatchOneOnnx(OnnxGraph g, String hint, String q, String k, String v, int heads, String bias) {
+        long n = g.shape(q)[1], m = g.shape(k)[1], c = g.shape(q)[2], d = c / heads;
+        String qh = g.transpose(g.reshape(q, hint + "/q_heads", n, heads, d), hint + "/q_heads_t", 1, 0, 2);
+        String kt = g.transpose(g.reshape(k, hint + "/k_heads", m, heads, d), hint + "/k_heads_t", 1, 2, 0);
+        String vh = g.transpose(g.reshape(v, hint + "/v_heads", m, heads, d), hint + "/v_heads_t", 1, 0, 2);
+        String scores = g.add(OnnxOp.MATMUL, hint + "/scores", List.of(qh, kt));
+        if (bias != null) scores = g.add(OnnxOp.ADD, hint + "/biased", List.of(scores, bias));
+        String attn = g.add(OnnxOp.SOFTMAX, hint + "/softmax", List.of(scores), OnnxAttr.i("axis", -1));
+        String context = g.add(OnnxOp.MATMUL, hint + "/context", List.of(attn, vh));
+        return g.reshape(g.transpose(context, hint + "/merge_t", 1, 0, 2), hint + "/merged", 1, n, c);
+    }
+
     /** The k and v weights (each C×C, row-major) stacked for {@link #keyValueTransposedOnnx}. */
     public static float[] stack(float[] k, float[] v) {
         float[] kv = java.util.Arrays.copyOf(k, k.length + v.length);

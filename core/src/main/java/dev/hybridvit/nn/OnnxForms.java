@@ -132,6 +132,10 @@ public final class OnnxForms {
             for (int i = 0; i < in; i++) wt[i * out + o] = w[o * in + i];
         }
         String y = g.add(OnnxOp.MATMUL, scope + "/matmul", List.of(x, g.initializer(scope + ".weight_t", wt, in, out)));
-        return b == null ? y : g.add(OnnxOp.ADD, scope, List.of(y, g.initializer(scope + ".bias", b, out)));
+        if (b == null) return y;
+        long[] biasShape = new long[g.shape(x).length];
+        java.util.Arrays.fill(biasShape, 1);
+        biasShape[biasShape.length - 1] = out;
+        return g.add(OnnxOp.ADD, scope, List.of(y, g.initializer(scope + ".bias", b, biasShape)));
     }
 }

@@ -56,17 +56,23 @@ class OnnxExportTest {
     }
 
     private void checkParity(String name, int size, boolean deploy) throws IOException {
+        checkParity(name, size, deploy, 2);
+    }
+
+    /** {@code batch}: the export's fixed batch; the predictor splits the two test images into such batches. */
+    private void checkParity(String name, int size, boolean deploy, int batch) throws IOException {
         try (VisionModel model = filled(name, size)) {
             NDArray x = model.manager().randomNormal(new Shape(2, 3, size, size));
             float[] input = x.toFloatArray();
             float[] eager = Tensors.toFloats(model.predict(x));
             Path file = tmp.resolve(name + (deploy ? "-deploy" : "") + ".onnx");
-            Exporter.Result r = Exporter.export(model, file, ExportOptions.defaults().withDeploy(deploy).withBatch(2));
+            Exporter.Result r = Exporter.export(model, file, ExportOptions.defaults().withDeploy(deploy).withBatch(batch));
             assertThat(r.bytes()).isPositive();
             try (OnnxPredictor p = OnnxPredictor.open(file, OnnxPredictor.Options.defaults().withThreads(1))) {
                 float[] ort = flat(p.predict(input, 2, 3, size, size));
                 double rel = relative(ort, eager);
-                System.out.printf("%s %d %s: ORT vs eager relative %.2e (%d nodes)%n", name, size, deploy ? "deploy" : "plain", rel, r.nodes());
+                System.out.printf("%s %d %s batch %d: ORT vs eager relative %.2e (%d nodes)%n", name, size,
+                        deploy ? "deploy" : "plain", batch, rel, r.nodes());
                 assertThat(rel).as("ORT vs eager, relative").isLessThanOrEqualTo(TOLERANCE);
                 assertThat(p.metadata()).containsEntry("model", name).containsEntry("image_size", Integer.toString(size))
                         .containsKeys("mean", "std");
@@ -84,6 +90,13 @@ class OnnxExportTest {
     @MethodSource("models")
     void deployExportMatchesEager(String name) throws IOException {
         checkParity(name, SIZE, true);
+    }
+
+    /** Batch 1 has its own deploy form (CMT: heads as the MatMul batch axis). */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("models")
+    void batchOneDeployExportMatchesEager(String name) throws IOException {
+        checkParity(name, SIZE, true, 1);
     }
 
     /** Odd sizes: ceil-mode pools with partial windows and E-MHSA token counts not divisible by sr². */
@@ -182,19 +195,24 @@ class OnnxExportTest {
     @MethodSource("referenceCases")
     void referenceCaseThroughOrt(String id) throws IOException {
         ReferenceCase ref = ReferenceCase.named(id);
-        for (boolean deploy : new boolean[] {false, true}) {
+        // plain and deploy with a dynamic batch, and deploy with batch 1 (its own form)
+        for (int variant = 0; variant < 3; variant++) {
+            boolean deploy = variant > 0;
+            ExportOptions options = ExportOptions.defaults().withDeploy(deploy);
+            options = variant == 2 ? options.withBatch(1) : options.withDynamicBatch();
             try (VisionModel model = ModelRegistry.get(ref.model()).create(ModelOptions.defaults().withImageSize(ref.imageSize()), 0)) {
                 Map<String, NDArray> w = ref.fill().stateDict(model.namedSlots(), model.manager());
                 model.loadStateDict(w);
                 w.values().forEach(NDArray::close);
                 Path file = tmp.resolve("ref.onnx");
-                Exporter.export(model, file, ExportOptions.defaults().withDeploy(deploy).withDynamicBatch());
+                Exporter.export(model, file, options);
                 try (OnnxPredictor p = OnnxPredictor.open(file)) {
                     int s = ref.imageSize();
                     float[] ort = flat(p.predict(ref.input(), ref.batch(), 3, s, s));
                     float[] want = deploy && ref.deployLogits() != null ? ref.deployLogits() : ref.logits();
                     double err = ReferenceCase.relativeError(ort, want);
-                    System.out.printf("%s via ORT (%s): relative error %.2e%n", ref.id(), deploy ? "deploy" : "plain", err);
+                    System.out.printf("%s via ORT (%s, %s): relative error %.2e%n", ref.id(), deploy ? "deploy" : "plain",
+                            options.dynamicBatch() ? "dynamic batch" : "batch " + options.batch(), err);
                     assertThat(err).isLessThanOrEqualTo(ReferenceCase.TOLERANCE);
                     // the deploy graph also matches the un-merged official logits
                     if (deploy) assertThat(ReferenceCase.relativeError(ort, ref.logits())).isLessThanOrEqualTo(ReferenceCase.TOLERANCE);

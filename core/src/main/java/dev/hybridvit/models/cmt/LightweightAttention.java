@@ -69,6 +69,7 @@ final class LightweightAttention extends Module {
      * into k and v; null when already applied.
      */
     String toOnnx(OnnxGraph g, String x, long h, long w, double[][] preAffine) {
+        if (g.foldBatchNorm() && g.shape(x)[0] == 1) return batchOneOnnx(g, x, h, w, preAffine);
         if (g.foldBatchNorm() && sr != null) return deployOnnx(g, x, h, w, preAffine);
         String s = g.scopeOf(this);
         long c = g.shape(x)[2];
@@ -109,6 +110,30 @@ final class LightweightAttention extends Module {
                 g.transpose(kvt[1], s + "/v", 0, 1, 3, 2), 1.0, biasName);
         float[][] projFolded = Attention.projectionWithValueBias(proj, v.bias().value().toFloatArray());
         return OnnxForms.linear(g, g.scopeOf(proj), Attention.mergeHeadsOnnx(g, s, out), projFolded[0], projFolded[1], c, c);
+    }
+
+    /**
+     * The deploy form for a graph whose batch is 1: heads as the MatMul batch axis (see
+     * {@link Attention#attendBatchOneOnnx}), keys and values projected from the (reduced) tokens
+     * without biases — k's drops out of the softmax, v's moves into the projection.
+     */
+    private String batchOneOnnx(OnnxGraph g, String x, long h, long w, double[][] preAffine) {
+        String s = g.scopeOf(this);
+        int c = k.in;
+        String source = x;
+        double[][] kvAffine = preAffine;
+        if (sr != null) {
+            source = OnnxForms.tokens(g, s + "/sr_out", reductionOnnx(g, OnnxForms.map(g, s + "/sr_in", x, c, h, w), preAffine));
+            kvAffine = null;
+        }
+        NDArray bias = relativePos.get();
+        String biasName = g.initializer(bias, "relative_pos", bias::toFloatArray, bias.getShape().getShape());
+        String context = Attention.attendBatchOneOnnx(g, s + "/attn", q.toOnnx(g, x, scale, preAffine),
+                OnnxForms.linear(g, g.scopeOf(k), source, k.hostWeights(1.0, kvAffine)[0], null, c, c),
+                OnnxForms.linear(g, g.scopeOf(v), source, v.hostWeights(1.0, kvAffine)[0], null, c, c), heads, biasName);
+        float[] valueBias = v.hostWeights(1.0, kvAffine)[1];
+        float[][] projFolded = Attention.projectionWithValueBias(proj, valueBias);
+        return OnnxForms.linear(g, g.scopeOf(proj), context, projFolded[0], projFolded[1], c, c);
     }
 
     /** The key/value reduction conv + BN, with a pre-norm affine folded in front when given. */
