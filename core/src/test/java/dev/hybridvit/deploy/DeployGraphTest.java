@@ -20,8 +20,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The deploy form's graph shape (its numerics are {@link OnnxExportTest}'s): what it was
  * rewritten for must stay rewritten. No LayerNormalization (ORT's kernel is several times slower
- * than the InstanceNormalization form); in CMT, no Transpose to split keys into heads and an IRFFN
- * whose depthwise conv fills whole 16-channel NCHWc blocks; Next-ViT's E-MHSA on the map, with q
+ * than the InstanceNormalization form); in CMT, no head split that ORT has to run as a Transpose
+ * (batch 1) or none for the keys (other batches), and an IRFFN whose depthwise conv fills whole
+ * 16-channel NCHWc blocks; Next-ViT's E-MHSA on the map, with q
  * and the output projection as 1×1 convs.
  */
 class DeployGraphTest {
