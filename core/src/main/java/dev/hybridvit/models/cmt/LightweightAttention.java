@@ -134,11 +134,11 @@ final class LightweightAttention extends Module {
         }
         NDArray bias = relativePos.get();
         String biasName = g.initializer(bias, "relative_pos", bias::toFloatArray, bias.getShape().getShape());
+        float[][] values = v.hostWeights(1.0, kvAffine);
         String context = Attention.attendBatchOneOnnx(g, s + "/attn", q.toOnnx(g, x, scale, preAffine),
                 OnnxForms.linear(g, g.scopeOf(k), source, k.hostWeights(1.0, kvAffine)[0], null, c, c),
-                OnnxForms.linear(g, g.scopeOf(v), source, v.hostWeights(1.0, kvAffine)[0], null, c, c), heads, biasName);
-        float[] valueBias = v.hostWeights(1.0, kvAffine)[1];
-        float[][] projFolded = Attention.projectionWithValueBias(proj, valueBias);
+                OnnxForms.linear(g, g.scopeOf(v), source, values[0], null, c, c), heads, biasName);
+        float[][] projFolded = Attention.projectionWithValueBias(proj, values[1]);
         return OnnxForms.linear(g, g.scopeOf(proj), context, projFolded[0], projFolded[1], c, c);
     }
 
