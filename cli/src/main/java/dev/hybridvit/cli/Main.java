@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         description = "Next-ViT, CMT and TRT-ViT hybrid vision backbones on the JVM.",
         subcommands = {ModelsCommand.class, InfoCommand.class, RunCommand.class, ExportCommand.class, BenchmarkCommand.class,
                 ProfileCommand.class, DensityCommand.class, TrainCommand.class, ValidateCommand.class, PredictCommand.class,
-                DemoCommand.class, CommandLine.HelpCommand.class})
+                DemoCommand.class, CompareCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     public static void main(String[] args) {
         System.exit(run(args));

@@ -239,6 +239,29 @@ class CliTest {
         }
     }
 
+    /** Two exports of one model compared interleaved: same logits (plain vs deploy form), both latencies, the paired difference. */
+    @Test
+    void compareTimesTwoExportsInterleaved() throws IOException {
+        Path weights = tmp.resolve("w.safetensors"), plain = tmp.resolve("plain.onnx"), deploy = tmp.resolve("deploy.onnx"),
+                dynamic = tmp.resolve("dynamic.onnx");
+        try (VisionModel model = ModelRegistry.get("trtvit_pico_hv").create(ModelOptions.defaults(), 5)) {
+            SafeTensors.write(weights, model.stateDict(), Map.of());
+        }
+        for (String[] e : new String[][] {{plain.toString()}, {deploy.toString(), "--deploy"}, {dynamic.toString(), "--batch", "dynamic"}}) {
+            Result r = cli(concat(new String[] {"export", "trtvit_pico_hv", "--weights", weights.toString(), "--onnx"}, e));
+            assertThat(r.code).as(r.err).isZero();
+        }
+        Result r = cli("compare", plain.toString(), deploy.toString(), "--rounds", "4", "--block", "3", "--threads", "1");
+        assertThat(r.code).as(r.err).isZero();
+        assertThat(r.out).containsPattern("A median \\d+\\.\\d+ ms, B median \\d+\\.\\d+ ms; B − A: median [+-]\\d+\\.\\d+ ms");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("max \\|A − B\\| (\\S+) \\(max \\|A\\| (\\S+)\\)").matcher(r.out);
+        assertThat(m.find()).as(r.out).isTrue();
+        assertThat(Double.parseDouble(m.group(1))).isLessThanOrEqualTo(1e-4 * Double.parseDouble(m.group(2)));
+        assertThat(r.err).contains("round 4/4");
+        assertError(cli("compare", plain.toString(), dynamic.toString()), "different batch sizes", "dynamic batch");
+        assertError(cli("compare", plain.toString(), tmp.resolve("absent.onnx").toString()), "absent.onnx");
+    }
+
     private static void assertError(Result r, String... fragments) {
         assertThat(r.code).as("exit code; stderr: %s", r.err).isEqualTo(2);
         assertThat(r.err).startsWith("error: ").contains(fragments).doesNotContain("\tat ");

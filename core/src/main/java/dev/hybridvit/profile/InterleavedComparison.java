@@ -1,0 +1,68 @@
+package dev.hybridvit.profile;
+
+import dev.hybridvit.deploy.OnnxPredictor;
+import dev.hybridvit.tensor.Tensors;
+
+import java.util.Arrays;
+import java.util.function.Consumer;
+
+/**
+ * Latency of two ONNX graphs of the same model compared in one process, alternating blocks of runs
+ * so that the machine's drift (±5–10% over minutes here) hits both alike: in each round one block
+ * of A and one of B (the order alternating), a few untimed runs to let ORT's spinning worker settle
+ * on the session, then the median of the block. Reported: both medians and the median and quartiles
+ * of the paired differences B − A, the figure to judge a ~1 ms change by (two separate benchmark
+ * runs cannot). The graphs' logits are compared on the same input as well.
+ */
+public final class InterleavedComparison {
+    private InterleavedComparison() {}
+
+    public record Result(double medianA, double medianB, double diffMedian, double diffP25, double diffP75,
+                         double maxAbsLogitDiff, double maxAbsLogitA, int rounds, int block) {}
+
+    /**
+     * @param a, b  predictors for graphs with the same input shape
+     * @param batch images per run (a fixed-batch graph's own batch, 1 for a dynamic one)
+     */
+    public static Result run(OnnxPredictor a, OnnxPredictor b, int batch, int rounds, int block, Consumer<String> log) {
+        if (rounds < 2 || block < 1) throw new IllegalArgumentException("need at least 2 rounds of at least 1 run, got " + rounds + " × " + block);
+        if (a.height() != b.height() || a.width() != b.width()) {
+            throw new IllegalArgumentException("the graphs take different inputs: " + a.height() + "×" + a.width() + " vs "
+                    + b.height() + "×" + b.width());
+        }
+        int h = a.height(), w = a.width();
+        float[] input = Timing.randomInput((long) batch * 3 * h * w);
+        float[] ya = flat(a.predict(input, batch, 3, h, w)), yb = flat(b.predict(input, batch, 3, h, w));
+        if (ya.length != yb.length) throw new IllegalArgumentException("the graphs give " + ya.length + " and " + yb.length + " logits");
+        for (int i = 0; i < 3; i++) {
+            a.predict(input, batch, 3, h, w);
+            b.predict(input, batch, 3, h, w);
+        }
+        double[] ta = new double[rounds], tb = new double[rounds], diff = new double[rounds];
+        for (int r = 0; r < rounds; r++) {
+            boolean aFirst = r % 2 == 0;
+            double first = blockMedian(aFirst ? a : b, input, batch, h, w, block);
+            double second = blockMedian(aFirst ? b : a, input, batch, h, w, block);
+            ta[r] = aFirst ? first : second;
+            tb[r] = aFirst ? second : first;
+            diff[r] = tb[r] - ta[r];
+            if (log != null) log.accept(String.format(java.util.Locale.ROOT, "round %d/%d: A %.2f ms, B %.2f ms", r + 1, rounds, ta[r], tb[r]));
+        }
+        Arrays.sort(ta);
+        Arrays.sort(tb);
+        Arrays.sort(diff);
+        return new Result(Timing.median(ta), Timing.median(tb), Timing.median(diff), Timing.percentile(diff, 0.25),
+                Timing.percentile(diff, 0.75), Tensors.maxAbsDiff(ya, yb), Tensors.maxAbs(ya), rounds, block);
+    }
+
+    private static double blockMedian(OnnxPredictor p, float[] input, int batch, int h, int w, int block) {
+        for (int i = 0; i < 3; i++) p.predict(input, batch, 3, h, w); // the other session's worker was spinning
+        return Timing.median(Timing.time(0, block, () -> p.predict(input, batch, 3, h, w)));
+    }
+
+    private static float[] flat(float[][] rows) {
+        float[] out = new float[rows.length * rows[0].length];
+        for (int i = 0; i < rows.length; i++) System.arraycopy(rows[i], 0, out, i * rows[i].length, rows[i].length);
+        return out;
+    }
+}
