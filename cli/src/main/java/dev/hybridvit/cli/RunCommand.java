@@ -63,9 +63,7 @@ final class RunCommand implements Callable<Integer> {
             System.err.println(loaded.describe());
             if (runtime.equals("onnx")) {
                 float[][] rows = OnnxRuntimeRun.logits(net, deploy, threads, x.data(), s);
-                float[] flat = new float[rows.length * rows[0].length];
-                for (int i = 0; i < rows.length; i++) System.arraycopy(rows[i], 0, flat, i * rows[i].length, rows[i].length);
-                Npy.write(output, new long[] {rows.length, rows[0].length}, flat);
+                Npy.write(output, new long[] {rows.length, rows[0].length}, Tensors.flatten(rows));
                 System.err.printf("%s: wrote (%d, %d) logits to %s (ONNX Runtime%s)%n", model, rows.length, rows[0].length, output,
                         deploy ? ", deploy form" : "");
                 return 0;

@@ -87,13 +87,7 @@ public final class LayerNorm extends Module {
      */
     private String deployNormalizeOnnx(OnnxGraph g, String x) {
         int n = (int) g.shape(x)[1];
-        // interned keys: the graph keys initializers by identity, so one pair per token count
-        String ones = g.initializer(("instance_norm_ones_" + n).intern(), "instance_norm_ones", () -> {
-            float[] v = new float[n];
-            java.util.Arrays.fill(v, 1f);
-            return v;
-        }, n);
-        String zeros = g.initializer(("instance_norm_zeros_" + n).intern(), "instance_norm_zeros", () -> new float[n], n);
+        String ones = g.filled(1f, n), zeros = g.filled(0f, n);
         return g.add(OnnxOp.INSTANCE_NORM, g.scopeOf(this) + "/normalized", List.of(x, ones, zeros), OnnxAttr.f("epsilon", eps));
     }
 }

@@ -32,7 +32,7 @@ public final class InterleavedComparison {
         }
         int h = a.height(), w = a.width();
         float[] input = Timing.randomInput((long) batch * 3 * h * w);
-        float[] ya = flat(a.predict(input, batch, 3, h, w)), yb = flat(b.predict(input, batch, 3, h, w));
+        float[] ya = Tensors.flatten(a.predict(input, batch, 3, h, w)), yb = Tensors.flatten(b.predict(input, batch, 3, h, w));
         if (ya.length != yb.length) throw new IllegalArgumentException("the graphs give " + ya.length + " and " + yb.length + " logits");
         for (int i = 0; i < 3; i++) {
             a.predict(input, batch, 3, h, w);
@@ -58,11 +58,5 @@ public final class InterleavedComparison {
     private static double blockMedian(OnnxPredictor p, float[] input, int batch, int h, int w, int block) {
         for (int i = 0; i < 3; i++) p.predict(input, batch, 3, h, w); // the other session's worker was spinning
         return Timing.median(Timing.time(0, block, () -> p.predict(input, batch, 3, h, w)));
-    }
-
-    private static float[] flat(float[][] rows) {
-        float[] out = new float[rows.length * rows[0].length];
-        for (int i = 0; i < rows.length; i++) System.arraycopy(rows[i], 0, out, i * rows[i].length, rows[i].length);
-        return out;
     }
 }

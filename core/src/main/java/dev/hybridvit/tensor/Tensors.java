@@ -95,6 +95,19 @@ public final class Tensors {
     }
 
     /** Max |a-b| over all elements (host side; for checks and tests). */
+    /** Rows (e.g. one logit vector per image) laid end to end. */
+    public static float[] flatten(float[][] rows) {
+        int n = 0;
+        for (float[] r : rows) n += r.length;
+        float[] out = new float[n];
+        int at = 0;
+        for (float[] r : rows) {
+            System.arraycopy(r, 0, out, at, r.length);
+            at += r.length;
+        }
+        return out;
+    }
+
     public static double maxAbsDiff(float[] a, float[] b) {
         if (a.length != b.length) throw new IllegalArgumentException("length " + a.length + " vs " + b.length);
         double m = 0;

@@ -49,6 +49,7 @@ public final class OnnxGraph {
     private final Map<Object, String> scopes = new IdentityHashMap<>();
     private final Map<Object, String> initializersBySource = new IdentityHashMap<>();
     private final Map<String, String> int64Cache = new HashMap<>();
+    private final Map<String, String> filledCache = new HashMap<>();
     private final Map<String, String> metadata = new LinkedHashMap<>();
     private long initializerBytes;
 
@@ -189,6 +190,20 @@ public final class OnnxGraph {
     /** A float32 scalar constant. */
     public String scalar(float v) {
         return initializer("const_f32", new float[] {v});
+    }
+
+    /** A float32 constant of shape {@code dims} with every element {@code v}, shared between nodes. */
+    public String filled(float v, long... dims) {
+        String key = v + "@" + Arrays.toString(dims);
+        String existing = filledCache.get(key);
+        if (existing != null) return existing;
+        long n = 1;
+        for (long d : dims) n *= d;
+        float[] data = new float[Math.toIntExact(n)];
+        Arrays.fill(data, v);
+        String name = initializer("const_fill", data, dims);
+        filledCache.put(key, name);
+        return name;
     }
 
     /** Shape of a value ({@code -1} = dynamic batch). */

@@ -82,8 +82,7 @@ final class LightweightAttention extends Module {
             kv = OnnxForms.tokens(g, s + "/sr_out", reductionOnnx(g, map, preAffine));
             kvAffine = null;
         }
-        NDArray bias = relativePos.get();
-        String biasName = g.initializer(bias, "relative_pos", bias::toFloatArray, bias.getShape().getShape());
+        String biasName = relativePosOnnx(g);
         String out = Attention.attendTransposedOnnx(g, s + "/attn", queries,
                 Attention.splitHeadsTransposedOnnx(g, s + "/k", k.toOnnx(g, kv, 1.0, kvAffine), heads),
                 Attention.splitHeadsOnnx(g, s + "/v", v.toOnnx(g, kv, 1.0, kvAffine), heads), 1.0, biasName);
@@ -106,8 +105,7 @@ final class LightweightAttention extends Module {
         long[] rs = g.shape(reduced);
         String[] kvt = Attention.keyValueTransposedOnnx(g, s, Attention.stack(k.weight().value().toFloatArray(),
                 v.weight().value().toFloatArray()), g.reshape(reduced, s + "/sr_flat", 0, c, rs[2] * rs[3]), heads);
-        NDArray bias = relativePos.get();
-        String biasName = g.initializer(bias, "relative_pos", bias::toFloatArray, bias.getShape().getShape());
+        String biasName = relativePosOnnx(g);
         String out = Attention.attendTransposedOnnx(g, s + "/attn", queries, kvt[0],
                 g.transpose(kvt[1], s + "/v", 0, 1, 3, 2), 1.0, biasName);
         float[][] projFolded = Attention.projectionWithValueBias(proj, v.bias().value().toFloatArray());
@@ -132,14 +130,19 @@ final class LightweightAttention extends Module {
             source = OnnxForms.tokens(g, s + "/sr_out", reductionOnnx(g, OnnxForms.map(g, s + "/sr_in", x, c, h, w), preAffine));
             kvAffine = null;
         }
-        NDArray bias = relativePos.get();
-        String biasName = g.initializer(bias, "relative_pos", bias::toFloatArray, bias.getShape().getShape());
+        String biasName = relativePosOnnx(g);
         float[][] values = v.hostWeights(1.0, kvAffine);
         String context = Attention.attendBatchOneOnnx(g, s + "/attn", q.toOnnx(g, x, scale, preAffine),
                 OnnxForms.linear(g, g.scopeOf(k), source, k.hostWeights(1.0, kvAffine)[0], null, c, c),
                 OnnxForms.linear(g, g.scopeOf(v), source, values[0], null, c, c), heads, biasName);
         float[][] projFolded = Attention.projectionWithValueBias(proj, values[1]);
         return OnnxForms.linear(g, g.scopeOf(proj), context, projFolded[0], projFolded[1], c, c);
+    }
+
+    /** The stage's relative position bias (heads × N × M) as one initializer shared by its blocks. */
+    private String relativePosOnnx(OnnxGraph g) {
+        NDArray bias = relativePos.get();
+        return g.initializer(bias, "relative_pos", bias::toFloatArray, bias.getShape().getShape());
     }
 
     /** The key/value reduction conv + BN, with a pre-norm affine folded in front when given. */
