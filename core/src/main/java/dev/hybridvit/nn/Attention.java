@@ -64,21 +64,29 @@ public final class Attention {
     }
 
     /**
-     * Attention for a graph whose batch is fixed at 1, on 1×N×C / 1×M×C token tensors, with the
-     * heads as the MatMul batch axis: each token tensor is viewed as N×h×d and its head transpose
-     * is left to ORT, which folds it into the MatMul (FusedMatMul transBatch). Only the merge of
-     * the context's heads (h×N×d → N×h×d) remains a Transpose. Returns the 1×N×C context.
+     * Attention whose keys, values and output are channels-first maps (B×C×…), for forms that
+     * keep the residual stream as a map: a map viewed as B×h×d×M already is the keys transposed
+     * per head, and the context computed transposed, vᵀ·attnᵀ (B×h×d×N), already is the output
+     * map, so neither needs a Transpose. Queries are B×N×C tokens; {@code bias} (h×N×M, or null)
+     * is added to the scores. With a batch of 1 the batch axis is dropped, so the heads are the
+     * MatMul batch and ORT folds the query's head split and attnᵀ into its MatMuls (FusedMatMul);
+     * with another batch ORT folds attnᵀ and the query split stays a Transpose.
+     * Returns the B×C×h×w context.
      */
-    public static String attendBatchOneOnnx(OnnxGraph g, String hint, String q, String k, String v, int heads, String bias) {
-        long n = g.shape(q)[1], m = g.shape(k)[1], c = g.shape(q)[2], d = c / heads;
-        String qh = g.transpose(g.reshape(q, hint + "/q_heads", n, heads, d), hint + "/q_heads_t", 1, 0, 2);
-        String kt = g.transpose(g.reshape(k, hint + "/k_heads", m, heads, d), hint + "/k_heads_t", 1, 2, 0);
-        String vh = g.transpose(g.reshape(v, hint + "/v_heads", m, heads, d), hint + "/v_heads_t", 1, 0, 2);
+    public static String attendMapsOnnx(OnnxGraph g, String hint, String q, String keys, String values, int heads, String bias, long h, long w) {
+        long[] ks = g.shape(keys);
+        long c = ks[1], m = ks[2] * ks[3], n = h * w, d = c / heads;
+        boolean one = ks[0] == 1;
+        String qh = one ? g.transpose(g.reshape(q, hint + "/q_heads", n, heads, d), hint + "/q_heads_t", 1, 0, 2)
+                : g.transpose(g.reshape(q, hint + "/q_heads", 0, n, heads, d), hint + "/q_heads_t", 0, 2, 1, 3);
+        String kt = one ? g.reshape(keys, hint + "/k_t", heads, d, m) : g.reshape(keys, hint + "/k_t", 0, heads, d, m);
+        String vt = one ? g.reshape(values, hint + "/v_t", heads, d, m) : g.reshape(values, hint + "/v_t", 0, heads, d, m);
         String scores = g.add(OnnxOp.MATMUL, hint + "/scores", List.of(qh, kt));
         if (bias != null) scores = g.add(OnnxOp.ADD, hint + "/biased", List.of(scores, bias));
         String attn = g.add(OnnxOp.SOFTMAX, hint + "/softmax", List.of(scores), OnnxAttr.i("axis", -1));
-        String context = g.add(OnnxOp.MATMUL, hint + "/context", List.of(attn, vh));
-        return g.reshape(g.transpose(context, hint + "/merge_t", 1, 0, 2), hint + "/merged", 1, n, c);
+        String attnT = one ? g.transpose(attn, hint + "/attn_t", 0, 2, 1) : g.transpose(attn, hint + "/attn_t", 0, 1, 3, 2);
+        String contextT = g.add(OnnxOp.MATMUL, hint + "/context_t", List.of(vt, attnT));
+        return g.reshape(contextT, hint + "/context_map", one ? 1 : 0, c, h, w);
     }
 
     /** The k and v weights (each C×C, row-major) stacked for {@link #keyValueTransposedOnnx}. */

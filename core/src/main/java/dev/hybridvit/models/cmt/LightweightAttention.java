@@ -61,82 +61,50 @@ final class LightweightAttention extends Module {
     }
 
     /**
-     * ONNX form on tokens: d^-½ folded into the q projection (so the bias is added to exactly the
-     * scaled scores, as in the official order), the key/value reduction as a stride-k depthwise
-     * Conv (+ its BN, folded in the deploy form), the stage's relative position bias as one shared
-     * initializer. {@code preAffine}: the LayerNorm's γ, β still to be applied to {@code x} (deploy
-     * form), folded into q and into the reduction conv (exact: it does not pad) or, without one,
-     * into k and v; null when already applied. The deploy form has two variants: batch 1
-     * ({@link #batchOneOnnx}) and any other batch ({@link #deployOnnx}).
+     * The plain ONNX form on tokens (B×N×C → B×N×C): d^-½ folded into the q projection (so the
+     * bias is added to exactly the scaled scores, as in the official order), the key/value
+     * reduction as a stride-k depthwise Conv + BN, the stage's relative position bias as one
+     * shared initializer. The deploy form is {@link #mapOnnx}.
      */
-    String toOnnx(OnnxGraph g, String x, long h, long w, double[][] preAffine) {
-        if (g.foldBatchNorm() && g.shape(x)[0] == 1) return batchOneOnnx(g, x, h, w, preAffine);
-        if (g.foldBatchNorm() && sr != null) return deployOnnx(g, x, h, w, preAffine);
+    String toOnnx(OnnxGraph g, String x, long h, long w) {
         String s = g.scopeOf(this);
         long c = g.shape(x)[2];
-        String queries = Attention.splitHeadsOnnx(g, s + "/q", q.toOnnx(g, x, scale, preAffine), heads);
+        String queries = Attention.splitHeadsOnnx(g, s + "/q", q.toOnnx(g, x, scale), heads);
         String kv = x;
-        double[][] kvAffine = preAffine;
         if (sr != null) {
             String map = OnnxForms.map(g, s + "/sr_in", x, c, h, w);
-            kv = OnnxForms.tokens(g, s + "/sr_out", reductionOnnx(g, map, preAffine));
-            kvAffine = null;
+            kv = OnnxForms.tokens(g, s + "/sr_out", reductionOnnx(g, map, null));
         }
-        String biasName = relativePosOnnx(g);
         String out = Attention.attendTransposedOnnx(g, s + "/attn", queries,
-                Attention.splitHeadsTransposedOnnx(g, s + "/k", k.toOnnx(g, kv, 1.0, kvAffine), heads),
-                Attention.splitHeadsOnnx(g, s + "/v", v.toOnnx(g, kv, 1.0, kvAffine), heads), 1.0, biasName);
+                Attention.splitHeadsTransposedOnnx(g, s + "/k", k.toOnnx(g, kv), heads),
+                Attention.splitHeadsOnnx(g, s + "/v", v.toOnnx(g, kv), heads), 1.0, relativePosOnnx(g));
         return proj.toOnnx(g, Attention.mergeHeadsOnnx(g, s, out));
     }
 
     /**
-     * The deploy form with a key/value reduction for any batch other than a fixed 1 (dynamic or
-     * larger), equal up to float rounding: keys and values are
-     * projected straight from the reduced map (B×C×M) by one MatMul with the stacked k, v weights,
-     * which yields kᵀ and vᵀ per head without a Transpose (vᵀ's is fused into the context MatMul
-     * by ORT); k's bias drops out and v's moves into the projection (see
-     * {@link Attention#keyValueTransposedOnnx}, {@link Attention#projectionWithValueBias}).
+     * The deploy form, equal up to float rounding, from B×N×C tokens to the B×C×h×w output map
+     * (the residual stream of {@link CMTBlock}'s deploy form): q as MatMul + bias on the tokens,
+     * with d^-½ and the LayerNorm's γ, β ({@code preAffine}, or null) folded in; keys and values
+     * as bias-free 1×1 convs on the reduced map (or, without a reduction, the LayerNorm'd map,
+     * with γ, β folded into them), whose outputs are already the transposed per-head keys and
+     * values {@link Attention#attendMapsOnnx} wants. k's bias drops out of the softmax and v's
+     * moves into the projection, a 1×1 conv on the context map, to which ORT fuses the block's
+     * residual Add. Against session 7's token form: cmt_s −1.3 ms at batch 1 (interleaved A/B).
      */
-    private String deployOnnx(OnnxGraph g, String x, long h, long w, double[][] preAffine) {
+    String mapOnnx(OnnxGraph g, String x, long h, long w, double[][] preAffine) {
         String s = g.scopeOf(this);
         int c = k.in;
-        String queries = Attention.splitHeadsOnnx(g, s + "/q", q.toOnnx(g, x, scale, preAffine), heads);
-        String reduced = reductionOnnx(g, OnnxForms.map(g, s + "/sr_in", x, c, h, w), preAffine);
-        long[] rs = g.shape(reduced);
-        String[] kvt = Attention.keyValueTransposedOnnx(g, s, Attention.stack(k.weight().value().toFloatArray(),
-                v.weight().value().toFloatArray()), g.reshape(reduced, s + "/sr_flat", 0, c, rs[2] * rs[3]), heads);
-        String biasName = relativePosOnnx(g);
-        String out = Attention.attendTransposedOnnx(g, s + "/attn", queries, kvt[0],
-                g.transpose(kvt[1], s + "/v", 0, 1, 3, 2), 1.0, biasName);
-        float[][] projFolded = Attention.projectionWithValueBias(proj, v.bias().value().toFloatArray());
-        return OnnxForms.linear(g, g.scopeOf(proj), Attention.mergeHeadsOnnx(g, s, out), projFolded[0], projFolded[1], c, c);
-    }
-
-    /**
-     * The deploy form for a graph whose batch is 1 (what the latency benchmark exports): heads as
-     * the MatMul batch axis, so that ORT folds every head split into its MatMuls (see
-     * {@link Attention#attendBatchOneOnnx}); keys and values projected from the (reduced) tokens
-     * by two bias-free MatMuls with the small reduced tokens as rows (faster than the stacked
-     * channels-first MatMul of {@link #deployOnnx}, whose constant left operand ORT cannot
-     * prepack); k's bias drops out of the softmax, v's moves into the projection. Also used
-     * without a reduction (stage 4). cmt_s −1.1 ms against the {@link #deployOnnx} form.
-     */
-    private String batchOneOnnx(OnnxGraph g, String x, long h, long w, double[][] preAffine) {
-        String s = g.scopeOf(this);
-        int c = k.in;
-        String source = x;
-        double[][] kvAffine = preAffine;
-        if (sr != null) {
-            source = OnnxForms.tokens(g, s + "/sr_out", reductionOnnx(g, OnnxForms.map(g, s + "/sr_in", x, c, h, w), preAffine));
-            kvAffine = null;
-        }
-        String biasName = relativePosOnnx(g);
+        String queries = q.toOnnx(g, x, scale, preAffine);
+        String map = OnnxForms.map(g, s + "/in", x, c, h, w);
+        String source = sr == null ? map : reductionOnnx(g, map, preAffine);
+        double[][] kvAffine = sr == null ? preAffine : null;
         float[][] values = v.hostWeights(1.0, kvAffine);
-        String context = Attention.attendBatchOneOnnx(g, s + "/attn", q.toOnnx(g, x, scale, preAffine),
-                OnnxForms.linear(g, g.scopeOf(k), source, k.hostWeights(1.0, kvAffine)[0], null, c, c),
-                OnnxForms.linear(g, g.scopeOf(v), source, values[0], null, c, c), heads, biasName);
+        float[] noBias = new float[c];
+        String context = Attention.attendMapsOnnx(g, s + "/attn", queries,
+                OnnxForms.pointwise(g, g.scopeOf(k), source, k.hostWeights(1.0, kvAffine)[0], noBias, c, c),
+                OnnxForms.pointwise(g, g.scopeOf(v), source, values[0], noBias, c, c), heads, relativePosOnnx(g), h, w);
         float[][] projFolded = Attention.projectionWithValueBias(proj, values[1]);
-        return OnnxForms.linear(g, g.scopeOf(proj), context, projFolded[0], projFolded[1], c, c);
+        return OnnxForms.pointwise(g, g.scopeOf(proj), context, projFolded[0], projFolded[1], c, c);
     }
 
     /** The stage's relative position bias (heads × N × M) as one initializer shared by its blocks. */
@@ -159,8 +127,9 @@ final class LightweightAttention extends Module {
     public String toOnnx(OnnxGraph g, String x) {
         long[] shape = g.shape(x);
         String s = g.scopeOf(this);
-        String out = toOnnx(g, OnnxForms.tokens(g, s + "/in", x), shape[2], shape[3], null);
-        return OnnxForms.map(g, s + "/out", out, shape[1], shape[2], shape[3]);
+        String tokens = OnnxForms.tokens(g, s + "/in", x);
+        if (g.foldBatchNorm()) return mapOnnx(g, tokens, shape[2], shape[3], null);
+        return OnnxForms.map(g, s + "/out", toOnnx(g, tokens, shape[2], shape[3]), shape[1], shape[2], shape[3]);
     }
 
     /** The module contract on a feature map: B×C×H×W → B×C×H×W (tokens in raster order). */
