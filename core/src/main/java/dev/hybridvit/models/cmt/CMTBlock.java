@@ -76,7 +76,7 @@ final class CMTBlock extends Module {
      * LayerNorm's γ, β into the linear ops after it. Both residual branches end in a 1×1 conv
      * (the attention's projection, the IRFFN's last conv), and ORT fuses each residual Add into
      * that conv's output ({@code NchwcConv} with a sum input). Against session 7's token-stream
-     * form: cmt_s −1.3 ms, cmt_ti −0.3 ms at batch 1 (interleaved A/B).
+     * form: cmt_s −1.4 ms (quartiles −2.0…−0.9), cmt_ti −0.3 ms at batch 1 (interleaved A/B).
      */
     private String deployOnnx(OnnxGraph g, String x, long c, long h, long w) {
         String s = g.scopeOf(this);
