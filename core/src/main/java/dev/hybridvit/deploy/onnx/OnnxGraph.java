@@ -187,9 +187,9 @@ public final class OnnxGraph {
         return n;
     }
 
-    /** A float32 scalar constant. */
+    /** A float32 scalar constant, shared between nodes (see {@link #filled}). */
     public String scalar(float v) {
-        return initializer("const_f32", new float[] {v});
+        return filled(v);
     }
 
     /** A float32 constant of shape {@code dims} with every element {@code v}, shared between nodes. */
