@@ -39,7 +39,17 @@ public final class OnnxForms {
         if (!g.foldBatchNorm()) return bn.toOnnx(g, conv.toOnnx(g, x));
         float[][] wb = conv.hostWeights(null);
         float[][] f = BatchNormFold.foldAfter(wb[0], wb[1], conv.out, bn.affine());
-        return conv(g, conv, x, f[0], f[1], g.scopeOf(conv) + "_bn_folded");
+        return convOnPadded(g, conv, x, f[0], f[1], g.scopeOf(conv) + "_bn_folded");
+    }
+
+    /**
+     * {@code conv}'s node with replacement weights, on an input whose channels may be zero-padded
+     * past {@code conv.in} (see {@link #streamChannels}): the extra input channels get zero weights.
+     */
+    public static String convOnPadded(OnnxGraph g, Conv2d conv, String x, float[] w, float[] b, String hint) {
+        int in = (int) g.shape(x)[1];
+        if (in == conv.in) return conv(g, conv, x, w, b, hint);
+        return conv(g, conv, x, padInputs(w, conv.out, conv.in, in), b, hint, in, conv.out);
     }
 
     /**
@@ -52,7 +62,10 @@ public final class OnnxForms {
         if (conv.groups != conv.in || conv.in != conv.out || conv.stride != 1 || conv.kernel % 2 == 0 || conv.padding != conv.kernel / 2) {
             throw new IllegalArgumentException("only a depthwise stride-1 'same' conv takes its input as the centre tap");
         }
-        return conv(g, conv, x, plusIdentity(conv, w), b, hint);
+        int channels = (int) g.shape(x)[1]; // more than conv.out on a zero-padded stream (see streamChannels)
+        float[] bias = b == null ? new float[conv.out] : b;
+        return conv(g, conv, x, padOutputs(plusIdentity(conv, w), conv.out, channels), padOutputs(bias, conv.out, channels), hint,
+                channels, channels);
     }
 
     /** Depthwise weights {@code w} with 1 added to each channel's centre tap: conv(x) + x as one conv. */
@@ -102,6 +115,32 @@ public final class OnnxForms {
      */
     public static int nchwcChannels(int channels) {
         return (channels + 15) / 16 * 16;
+    }
+
+    /**
+     * Channels for a residual stream kept as a map in a deploy graph: ORT blocks a map into NCHWc
+     * (padding the channels to whole blocks itself) only when its channel count is a multiple of 4;
+     * other counts (CMT-Ti's 46) are zero-padded to whole blocks in the graph instead, or the
+     * stage's convs run unblocked and its residual Adds unfused.
+     */
+    public static int streamChannels(int channels) {
+        return channels % 4 == 0 ? channels : nchwcChannels(channels);
+    }
+
+    /** {@code x} with zero channels appended along {@code axis} up to {@code channels} (a Pad node; x itself when it has them). */
+    public static String padChannels(OnnxGraph g, String scope, String x, int axis, long channels) {
+        long[] s = g.shape(x);
+        if (s[axis] == channels) return x;
+        long[] pads = new long[2 * s.length];
+        pads[s.length + axis] = channels - s[axis];
+        return g.add(OnnxOp.PAD, scope + "/pad_channels", List.of(x, g.ints(pads)));
+    }
+
+    /** B×N×P tokens → their first {@code channels} channels (a Split; the tokens themselves when P = channels). */
+    public static String unpadTokens(OnnxGraph g, String scope, String tokens, long channels) {
+        long p = g.shape(tokens)[2];
+        if (p == channels) return tokens;
+        return g.split(tokens, scope + "/unpad_channels", 2, channels, p - channels)[0];
     }
 
     /** {@code v} (out × per row-major, e.g. conv weights or a bias with per = 1) padded with zero rows to {@code newOut}. */

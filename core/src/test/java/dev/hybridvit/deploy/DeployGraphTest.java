@@ -21,7 +21,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The deploy form's graph shape (its numerics are {@link OnnxExportTest}'s): what it was
  * rewritten for must stay rewritten. No LayerNormalization (ORT's kernel is several times slower
  * than the InstanceNormalization form); in CMT, a residual stream that stays a map with each
- * residual Add on a conv's output, no head split that ORT has to run as a Transpose (batch 1) or
+ * residual Add on a conv's output and channel counts ORT can block, no head split that ORT has to run as a Transpose (batch 1) or
  * only q's (other batches), and an IRFFN whose depthwise conv fills whole 16-channel NCHWc blocks; Next-ViT's E-MHSA on the map, with q
  * and the output projection as 1×1 convs.
  */
@@ -94,6 +94,17 @@ class DeployGraphTest {
         for (NodeProto n : irffnDepthwise) {
             long channels = weights.get(n.getInput(1)).getDims(0);
             assertThat(channels % 16).as(n.getName() + " channels " + channels).isZero();
+        }
+        // The residual stream's convs (LPU, attention projection, IRFFN) have channel counts ORT's
+        // NCHWc reorders accept (multiples of 4; CMT-Ti's 46-channel stage is zero-padded to 48),
+        // so they run blocked and take the residual Adds in
+        List<NodeProto> streamConvs = g.getNodeList().stream().filter(n -> n.getOpType().equals("Conv") && n.getName().startsWith("blocks_")
+                && !n.getName().contains(".attn.sr") && !n.getName().contains(".attn.k") && !n.getName().contains(".attn.v")).toList();
+        assertThat(streamConvs).isNotEmpty();
+        for (NodeProto n : streamConvs) {
+            TensorProto wt = weights.get(n.getInput(1));
+            assertThat(wt.getDims(0) % 4).as(n.getName() + " outputs " + wt.getDims(0)).isZero();
+            assertThat(wt.getDims(1) == 1 || wt.getDims(1) % 4 == 0).as(n.getName() + " inputs " + wt.getDims(1)).isTrue();
         }
         // The residual stream stays a map: the only layout changes are the two LayerNorms' way to
         // tokens and back (4 Transposes per block, which ORT turns into its NCHWc reorders). At

@@ -31,6 +31,7 @@ public enum OnnxOp {
     SOFTMAX("Softmax", 1, 1, 1, "axis"),
     CONCAT("Concat", 1, Integer.MAX_VALUE, 1, "axis"),
     SPLIT("Split", 2, 2, -1, "axis"),
+    PAD("Pad", 2, 3, 1, "mode"),
     MAX_POOL("MaxPool", 1, 1, 1, "kernel_shape", "strides", "pads", "ceil_mode", "dilations"),
     AVERAGE_POOL("AveragePool", 1, 1, 1, "kernel_shape", "strides", "pads", "ceil_mode", "count_include_pad"),
     GLOBAL_AVERAGE_POOL("GlobalAveragePool", 1, 1, 1),
@@ -145,6 +146,12 @@ public enum OnnxOp {
                 int axis = (int) OnnxAttr.integer(attrs, "axis", 0);
                 long[] out = x.clone();
                 for (int i = 1; i < in.size(); i++) out[axis] += g.shape(in.get(i))[axis];
+                yield new long[][] {out};
+            }
+            case PAD -> {
+                long[] pads = g.constant(in.get(1));
+                long[] out = x.clone();
+                for (int i = 0; i < out.length; i++) if (out[i] >= 0) out[i] += pads[i] + pads[i + out.length];
                 yield new long[][] {out};
             }
             case SPLIT -> {

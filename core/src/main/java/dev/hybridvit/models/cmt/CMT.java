@@ -213,7 +213,10 @@ public final class CMT extends VisionModel implements StateDictAdapter {
 
     @Override
     protected String stageOnnx(int i, OnnxGraph g, String x) {
-        return blocks[i].toOnnx(g, patchEmbeds[i].toOnnx(g, x));
+        String map = patchEmbeds[i].toOnnx(g, x);
+        // the deploy form's residual stream in channels ORT can block (CMT-Ti's 46 → 48, zeros)
+        if (g.foldBatchNorm()) map = OnnxForms.padChannels(g, "stage" + (i + 1), map, 1, OnnxForms.streamChannels(config.dims()[i]));
+        return blocks[i].toOnnx(g, map);
     }
 
     /** 1×1 conv → BN (folded in the deploy form) → Swish → global pool → linear. */

@@ -78,13 +78,15 @@ final class CMTBlock extends Module {
      * that conv's output ({@code NchwcConv} with a sum input). Against session 7's token-stream
      * form: cmt_s −1.4 ms (quartiles −2.0…−0.9), cmt_ti −0.3 ms at batch 1 (interleaved A/B).
      */
-    private String deployOnnx(OnnxGraph g, String x, long c, long h, long w) {
+    private String deployOnnx(OnnxGraph g, String x, long p, long h, long w) {
         String s = g.scopeOf(this);
+        int c = norm1.channels; // p > c on a zero-padded stream (see CMT#stageOnnx): the norms see the first c
         x = OnnxForms.convPlusInput(g, lpu, x);
-        LayerNorm.Normalized n1 = norm1.normalizeOnnx(g, OnnxForms.tokens(g, s + "/attn_in", x));
-        x = g.add(OnnxOp.ADD, s + "/attn_residual", List.of(dropPath.toOnnx(g, attn.mapOnnx(g, n1.value(), h, w, n1.affine())), x));
-        LayerNorm.Normalized n2 = norm2.normalizeOnnx(g, OnnxForms.tokens(g, s + "/mlp_in", x));
-        String ffn = mlp.toOnnx(g, OnnxForms.map(g, s + "/mlp_in", n2.value(), c, h, w), n2.affine());
+        LayerNorm.Normalized n1 = norm1.normalizeOnnx(g, OnnxForms.unpadTokens(g, s + "/attn_in", OnnxForms.tokens(g, s + "/attn_in", x), c));
+        x = g.add(OnnxOp.ADD, s + "/attn_residual", List.of(dropPath.toOnnx(g, attn.mapOnnx(g, n1.value(), h, w, n1.affine(), p)), x));
+        LayerNorm.Normalized n2 = norm2.normalizeOnnx(g, OnnxForms.unpadTokens(g, s + "/mlp_in", OnnxForms.tokens(g, s + "/mlp_in", x), c));
+        String ffnIn = OnnxForms.padChannels(g, s + "/mlp_in", n2.value(), 2, p);
+        String ffn = mlp.toOnnx(g, OnnxForms.map(g, s + "/mlp_in", ffnIn, p, h, w), n2.affine());
         return g.add(OnnxOp.ADD, s + "/mlp_residual", List.of(dropPath.toOnnx(g, ffn), x));
     }
 }

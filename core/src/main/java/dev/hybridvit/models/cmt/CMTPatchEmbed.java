@@ -35,7 +35,13 @@ final class CMTPatchEmbed extends Module {
     @Override
     public String toOnnx(OnnxGraph g, String x) {
         String s = g.scopeOf(this);
-        String y = proj.toOnnx(g, x);
+        String y;
+        if (g.shape(x)[1] == proj.in) {
+            y = proj.toOnnx(g, x);
+        } else { // the previous stage's zero-padded stream (see CMT#stageOnnx)
+            float[][] wb = proj.hostWeights(null);
+            y = OnnxForms.convOnPadded(g, proj, x, wb[0], wb[1], s + ".proj_padded_input");
+        }
         long[] shape = g.shape(y);
         String tokens = norm.toOnnx(g, OnnxForms.tokens(g, s, y));
         return OnnxForms.map(g, s, tokens, shape[1], shape[2], shape[3]);

@@ -83,11 +83,13 @@ final class InvertedResidualFFN extends Module {
         Conv2d expand = (Conv2d) conv1.get(0), pw = (Conv2d) conv2.get(0);
         BatchNorm expandBn = (BatchNorm) conv1.get(2), bn = (BatchNorm) conv2.get(1);
         int dim = expand.in, hidden = expand.out, padded = OnnxForms.nchwcChannels(hidden);
+        int stream = (int) g.shape(x)[1]; // > dim on a zero-padded residual stream (see CMT#stageOnnx)
 
         float[][] e = expand.hostWeights(preAffine);
         float[] b = e[1] == null ? new float[hidden] : e[1];
-        String y = OnnxForms.conv(g, expand, x, OnnxForms.padOutputs(e[0], hidden, padded), OnnxForms.padOutputs(b, hidden, padded),
-                g.scopeOf(expand) + "_deploy", dim, padded);
+        float[] expandWeight = OnnxForms.padInputs(OnnxForms.padOutputs(e[0], hidden, padded), padded, dim, stream);
+        String y = OnnxForms.conv(g, expand, x, expandWeight, OnnxForms.padOutputs(b, hidden, padded),
+                g.scopeOf(expand) + "_deploy", stream, padded);
         y = expandBn.toOnnxPadded(g, conv1.get(1).toOnnx(g, y), padded);
 
         float[][] d = proj.hostWeights(null);
@@ -99,8 +101,8 @@ final class InvertedResidualFFN extends Module {
 
         float[][] pre = pw.hostWeights(projBn.affine());
         float[][] both = BatchNormFold.foldAfter(pre[0], pre[1], pw.out, bn.affine());
-        return OnnxForms.conv(g, pw, y, OnnxForms.padInputs(both[0], dim, hidden, padded), both[1],
-                g.scopeOf(pw) + "_bn_folded", padded, dim);
+        return OnnxForms.conv(g, pw, y, OnnxForms.padOutputs(OnnxForms.padInputs(both[0], dim, hidden, padded), dim, stream),
+                OnnxForms.padOutputs(both[1], dim, stream), g.scopeOf(pw) + "_bn_folded", padded, stream);
     }
 
     /** Tokens B×N×C on an h×w grid → B×N×C. */

@@ -91,7 +91,7 @@ final class LightweightAttention extends Module {
      * moves into the projection, a 1×1 conv on the context map, to which ORT fuses the block's
      * residual Add (see {@link CMTBlock} for the measured gain).
      */
-    String mapOnnx(OnnxGraph g, String x, long h, long w, double[][] preAffine) {
+    String mapOnnx(OnnxGraph g, String x, long h, long w, double[][] preAffine, long stream) {
         String s = g.scopeOf(this);
         int c = k.in;
         String queries = q.toOnnx(g, x, scale, preAffine);
@@ -104,7 +104,10 @@ final class LightweightAttention extends Module {
                 OnnxForms.pointwise(g, g.scopeOf(k), source, k.hostWeights(1.0, kvAffine)[0], noBias, c, c),
                 OnnxForms.pointwise(g, g.scopeOf(v), source, values[0], noBias, c, c), heads, relativePosOnnx(g), h, w);
         float[][] projFolded = Attention.projectionWithValueBias(proj, values[1]);
-        return OnnxForms.pointwise(g, g.scopeOf(proj), context, projFolded[0], projFolded[1], c, c);
+        int p = (int) stream; // the residual stream's channels, zero-padded past c (see CMT#stageOnnx)
+        float[] projWeight = OnnxForms.padOutputs(OnnxForms.padInputs(projFolded[0], c, c, p), c, p);
+        return OnnxForms.pointwise(g, g.scopeOf(proj), OnnxForms.padChannels(g, s + "/context", context, 1, p), projWeight,
+                OnnxForms.padOutputs(projFolded[1], c, p), p, p);
     }
 
     /** The stage's relative position bias (heads × N × M) as one initializer shared by its blocks. */
@@ -128,7 +131,7 @@ final class LightweightAttention extends Module {
         long[] shape = g.shape(x);
         String s = g.scopeOf(this);
         String tokens = OnnxForms.tokens(g, s + "/in", x);
-        if (g.foldBatchNorm()) return mapOnnx(g, tokens, shape[2], shape[3], null);
+        if (g.foldBatchNorm()) return mapOnnx(g, tokens, shape[2], shape[3], null, shape[1]);
         return OnnxForms.map(g, s + "/out", toOnnx(g, tokens, shape[2], shape[3]), shape[1], shape[2], shape[3]);
     }
 
