@@ -176,7 +176,7 @@ public final class OnnxForms {
         // instead of fusing both into a Gemm, whose bias broadcast is a single-threaded copy of the
         // whole output (+65 µs on CMT-S's 3136×64 tokens); a parallel Add is cheaper.
         long[] biasShape = new long[g.shape(x).length];
-        java.util.Arrays.fill(biasShape, 1);
+        Arrays.fill(biasShape, 1);
         biasShape[biasShape.length - 1] = out;
         return g.add(OnnxOp.ADD, scope, List.of(y, g.initializer(scope + ".bias", b, biasShape)));
     }

@@ -94,7 +94,6 @@ public final class Tensors {
         return a.getDataType() == DataType.FLOAT32 ? a.toFloatArray() : a.toType(DataType.FLOAT32, false).toFloatArray();
     }
 
-    /** Max |a-b| over all elements (host side; for checks and tests). */
     /** Rows (e.g. one logit vector per image) laid end to end. */
     public static float[] flatten(float[][] rows) {
         int n = 0;
@@ -108,6 +107,7 @@ public final class Tensors {
         return out;
     }
 
+    /** Max |a-b| over all elements (host side; for checks and tests). */
     public static double maxAbsDiff(float[] a, float[] b) {
         if (a.length != b.length) throw new IllegalArgumentException("length " + a.length + " vs " + b.length);
         double m = 0;

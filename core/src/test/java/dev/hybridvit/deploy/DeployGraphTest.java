@@ -20,10 +20,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The deploy form's graph shape (its numerics are {@link OnnxExportTest}'s): what it was
  * rewritten for must stay rewritten. No LayerNormalization (ORT's kernel is several times slower
- * than the InstanceNormalization form); in CMT, a residual stream that stays a map with each
- * residual Add on a conv's output and channel counts ORT can block, no head split that ORT has to run as a Transpose (batch 1) or
- * only q's (other batches), and an IRFFN whose depthwise conv fills whole 16-channel NCHWc blocks; Next-ViT's E-MHSA on the map, with q
- * and the output projection as 1×1 convs.
+ * than the InstanceNormalization form). In CMT: a residual stream that stays a map, with each
+ * residual Add on a conv's output and channel counts ORT can block; no head split that ORT has to
+ * run as a Transpose (batch 1) or only q's (other batches); an IRFFN whose depthwise conv fills
+ * whole 16-channel NCHWc blocks. Next-ViT's E-MHSA on the map, with q and the output projection
+ * as 1×1 convs.
  */
 class DeployGraphTest {
     static List<String> models() {

@@ -49,12 +49,6 @@ class OnnxExportTest {
         return Tensors.maxAbsDiff(ours, ref) / Math.max(1e-12, Tensors.maxAbs(ref));
     }
 
-    static float[] flat(float[][] rows) {
-        float[] out = new float[rows.length * rows[0].length];
-        for (int i = 0; i < rows.length; i++) System.arraycopy(rows[i], 0, out, i * rows[i].length, rows[i].length);
-        return out;
-    }
-
     private void checkParity(String name, int size, boolean deploy) throws IOException {
         checkParity(name, size, deploy, 2);
     }
@@ -69,7 +63,7 @@ class OnnxExportTest {
             Exporter.Result r = Exporter.export(model, file, ExportOptions.defaults().withDeploy(deploy).withBatch(batch));
             assertThat(r.bytes()).isPositive();
             try (OnnxPredictor p = OnnxPredictor.open(file, OnnxPredictor.Options.defaults().withThreads(1))) {
-                float[] ort = flat(p.predict(input, 2, 3, size, size));
+                float[] ort = Tensors.flatten(p.predict(input, 2, 3, size, size));
                 double rel = relative(ort, eager);
                 System.out.printf("%s %d %s batch %d: ORT vs eager relative %.2e (%d nodes)%n", name, size,
                         deploy ? "deploy" : "plain", batch, rel, r.nodes());
@@ -116,9 +110,9 @@ class OnnxExportTest {
             Exporter.export(model, file, ExportOptions.defaults().withDeploy(true).withDynamicBatch());
             try (OnnxPredictor p = OnnxPredictor.open(file)) {
                 assertThat(p.exportedBatch()).isZero();
-                float[] three = flat(p.predict(input, 3, 3, SIZE, SIZE));
+                float[] three = Tensors.flatten(p.predict(input, 3, 3, SIZE, SIZE));
                 assertThat(relative(three, eager)).isLessThanOrEqualTo(TOLERANCE);
-                float[] one = flat(p.predict(java.util.Arrays.copyOf(input, 3 * SIZE * SIZE), 1, 3, SIZE, SIZE));
+                float[] one = Tensors.flatten(p.predict(java.util.Arrays.copyOf(input, 3 * SIZE * SIZE), 1, 3, SIZE, SIZE));
                 assertThat(relative(one, java.util.Arrays.copyOf(eager, one.length))).isLessThanOrEqualTo(TOLERANCE);
             }
         }
@@ -136,7 +130,7 @@ class OnnxExportTest {
                 assertThat(p.exportedBatch()).isEqualTo(2);
                 float[][] out = p.predict(x.toFloatArray(), 5, 3, SIZE, SIZE);
                 assertThat(out).hasNumberOfRows(5);
-                assertThat(relative(flat(out), eager)).isLessThanOrEqualTo(TOLERANCE);
+                assertThat(relative(Tensors.flatten(out), eager)).isLessThanOrEqualTo(TOLERANCE);
             }
         }
     }
@@ -208,7 +202,7 @@ class OnnxExportTest {
                 Exporter.export(model, file, options);
                 try (OnnxPredictor p = OnnxPredictor.open(file)) {
                     int s = ref.imageSize();
-                    float[] ort = flat(p.predict(ref.input(), ref.batch(), 3, s, s));
+                    float[] ort = Tensors.flatten(p.predict(ref.input(), ref.batch(), 3, s, s));
                     float[] want = deploy && ref.deployLogits() != null ? ref.deployLogits() : ref.logits();
                     double err = ReferenceCase.relativeError(ort, want);
                     System.out.printf("%s via ORT (%s, %s): relative error %.2e%n", ref.id(), deploy ? "deploy" : "plain",
