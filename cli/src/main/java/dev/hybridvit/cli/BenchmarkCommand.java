@@ -34,6 +34,9 @@ final class BenchmarkCommand implements Callable<Integer> {
     @Option(names = "--readme", paramLabel = "README.md", description = "replace the generated benchmark table in this file")
     Path readme;
     @Option(names = "--profile", paramLabel = "DIR", description = "also write ORT profiles there and print kernel time per op type") Path profile;
+    @Option(names = "--baseline", paramLabel = "DIR", description = "also time DIR/<model>.onnx, the official PyTorch code's own "
+            + "export (made by tools/official-baseline), right after ours under the same conditions")
+    Path baseline;
     @Option(names = "--train", description = "measure a full train step (forward, backward, AdamW) in libtorch instead of inference")
     boolean train;
     @Option(names = "--steps", description = "with --train: steps per model; RSS shown at step 10, half-way and the last step (default: ${DEFAULT-VALUE})")
@@ -53,7 +56,7 @@ final class BenchmarkCommand implements Callable<Integer> {
             }
         }
         if (train) {
-            if (fromJson != null || readme != null || chart != null || profile != null) {
+            if (fromJson != null || readme != null || chart != null || profile != null || baseline != null) {
                 throw new IllegalArgumentException("--train takes --batch, --img-size, --threads, --steps, --warmup and --json only");
             }
             TrainBenchmark.Config config = new TrainBenchmark.Config(names, batches == null ? List.of(16) : batches, imgSize, threads,
@@ -71,7 +74,7 @@ final class BenchmarkCommand implements Callable<Integer> {
             records = Benchmark.readJson(fromJson);
             records.forEach(r -> System.out.println(Benchmark.render(r)));
         } else {
-            Benchmark.Config config = new Benchmark.Config(names, runtimes, batches, imgSize, threads, runs, warmup, profile);
+            Benchmark.Config config = new Benchmark.Config(names, runtimes, batches, imgSize, threads, runs, warmup, profile, baseline);
             records = Benchmark.run(config, System.out::println);
         }
         if (json != null) {

@@ -35,8 +35,8 @@ final class CompareCommand implements Callable<Integer> {
             System.err.printf("comparing %s (A) and %s (B): batch %d, %d×%d, %d threads, %d rounds of %d runs each%n",
                     a, b, batch, pa.height(), pa.width(), pa.threads(), rounds, block);
             InterleavedComparison.Result r = InterleavedComparison.run(pa, pb, batch, rounds, block, System.err::println);
-            System.out.printf(Locale.ROOT, "A median %.2f ms, B median %.2f ms; B − A: median %+.2f ms (quartiles %+.2f … %+.2f)%n",
-                    r.medianA(), r.medianB(), r.diffMedian(), r.diffP25(), r.diffP75());
+            System.out.printf(Locale.ROOT, "A median %.2f ms, B median %.2f ms (A/B = %.2f); B − A: median %+.2f ms (quartiles %+.2f … %+.2f)%n",
+                    r.medianA(), r.medianB(), r.medianA() / r.medianB(), r.diffMedian(), r.diffP25(), r.diffP75());
             System.out.printf(Locale.ROOT, "logits: max |A − B| %.3g (max |A| %.3g)%n", r.maxAbsLogitDiff(), r.maxAbsLogitA());
         }
         return 0;

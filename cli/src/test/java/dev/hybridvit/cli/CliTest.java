@@ -253,7 +253,7 @@ class CliTest {
         }
         Result r = cli("compare", plain.toString(), deploy.toString(), "--rounds", "4", "--block", "3", "--threads", "1");
         assertThat(r.code).as(r.err).isZero();
-        assertThat(r.out).containsPattern("A median \\d+\\.\\d+ ms, B median \\d+\\.\\d+ ms; B − A: median [+-]\\d+\\.\\d+ ms");
+        assertThat(r.out).containsPattern("A median \\d+\\.\\d+ ms, B median \\d+\\.\\d+ ms \\(A/B = \\d+\\.\\d+\\); B − A: median [+-]\\d+\\.\\d+ ms");
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("max \\|A − B\\| (\\S+) \\(max \\|A\\| (\\S+)\\)").matcher(r.out);
         assertThat(m.find()).as(r.out).isTrue();
         assertThat(Double.parseDouble(m.group(1))).isLessThanOrEqualTo(1e-4 * Double.parseDouble(m.group(2)));

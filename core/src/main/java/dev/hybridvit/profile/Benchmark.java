@@ -33,15 +33,30 @@ import java.util.function.Consumer;
  * fraction of the machine's peak, measured in the same run by {@link PeakProbe} with the same
  * thread count. Peak memory is the process's resident-set high-water mark (VmHWM), reset before
  * each measurement where the kernel allows it.
+ *
+ * <p>With a baseline folder, a model's {@code <model>.onnx} there (made by
+ * {@code tools/official-baseline} with {@code torch.onnx.export} from the official PyTorch code) is
+ * timed right after our export under the same conditions, as runtime {@value #OFFICIAL}.
  */
 public final class Benchmark {
     private static final int PEAK_RUNS = 10;
+    /** The runtime label of an official export timed from the baseline folder. */
+    public static final String OFFICIAL = "official-onnx";
     private Benchmark() {}
 
-    /** What to measure. {@code imageSize} 0 = each model's native size; {@code threads} 0 = all cores. */
+    /**
+     * What to measure. {@code imageSize} 0 = each model's native size; {@code threads} 0 = all cores;
+     * {@code baselineDir} null = no official exports to time.
+     */
     public record Config(List<String> models, List<String> runtimes, List<Integer> batches, int imageSize, int threads,
-                         int runs, int warmup, Path profileDir) {
+                         int runs, int warmup, Path profileDir, Path baselineDir) {
         public Config {
+            if (baselineDir != null && !Files.isDirectory(baselineDir)) {
+                throw new IllegalArgumentException("baseline folder " + baselineDir + " does not exist");
+            }
+            if (baselineDir != null && !runtimes.contains("onnx")) {
+                throw new IllegalArgumentException("a baseline is compared with our ONNX export: add the onnx runtime");
+            }
             for (String r : runtimes) {
                 if (!r.equals("torch") && !r.equals("onnx")) throw new IllegalArgumentException("unknown runtime '" + r + "' (torch, onnx)");
             }
@@ -103,21 +118,17 @@ public final class Benchmark {
                 for (int batch : c.batches()) {
                     float[] input = randomInput(batch, size);
                     for (String runtime : c.runtimes()) {
-                        boolean reset = resetPeakRss();
-                        // The peak is probed right before and right after the model (the faster of the two medians):
-                        // this shared machine's speed drifts by ±20% over minutes. Not interleaved: the 48 MB
-                        // MatMul would evict the model's weights from the cache between its runs.
-                        double before = peakProbe.gflops(PEAK_RUNS);
-                        double[] ms = runtime.equals("torch") ? timeTorch(model, input, batch, size, c)
-                                : timeOnnx(model, input, batch, size, threads, c, log);
-                        double peak = Math.max(before, peakProbe.gflops(PEAK_RUNS));
-                        double median = Timing.median(ms), p90 = Timing.percentile(ms, 0.9);
-                        double gflops = 2.0 * macs * batch / (median / 1e3) / 1e9;
-                        Record r = new Record(name, spec.family(), runtime, batch, size, model.parameterCount(), macs,
-                                median, p90, ms[0], batch / (median / 1e3), gflops, peak, gflops / peak, peakRssMb(),
-                                reset ? "process RSS high-water mark (VmHWM), reset before this measurement"
-                                        : "process RSS high-water mark (VmHWM) since JVM start (reset not permitted here)", threads, "float32", true,
-                                ms.length, c.warmup(), machine, runtime.equals("torch") ? torchVersion : ortVersion);
+                        Record r = measure(c, peakProbe, model, macs, runtime, batch, true,
+                                runtime.equals("torch") ? torchVersion : ortVersion, machine,
+                                () -> runtime.equals("torch") ? timeTorch(model, input, batch, size, c)
+                                        : timeOnnx(model, input, batch, size, threads, c, log));
+                        out.add(r);
+                        log.accept(render(r));
+                    }
+                    Path official = c.baselineDir() == null ? null : c.baselineDir().resolve(name + ".onnx");
+                    if (official != null && Files.isRegularFile(official)) {
+                        Record r = measure(c, peakProbe, model, macs, OFFICIAL, batch, false,
+                                ortVersion, machine, () -> timeOfficial(official, input, batch, size, threads, c));
                         out.add(r);
                         log.accept(render(r));
                     }
@@ -125,6 +136,27 @@ public final class Benchmark {
             }
         }
         return out;
+    }
+
+    private interface Timed { double[] run() throws IOException; }
+
+    /**
+     * One record. The peak is probed right before and right after the model (the faster of the two
+     * medians): this shared machine's speed drifts by ±20% over minutes. Not interleaved: the 48 MB
+     * MatMul would evict the model's weights from the cache between its runs.
+     */
+    private static Record measure(Config c, PeakProbe peakProbe, VisionModel model, long macs, String runtime, int batch,
+                                  boolean deploy, String version, Machine machine, Timed timed) throws IOException {
+        boolean reset = resetPeakRss();
+        double before = peakProbe.gflops(PEAK_RUNS);
+        double[] ms = timed.run();
+        double peak = Math.max(before, peakProbe.gflops(PEAK_RUNS));
+        double median = Timing.median(ms), p90 = Timing.percentile(ms, 0.9);
+        double gflops = 2.0 * macs * batch / (median / 1e3) / 1e9;
+        return new Record(model.spec().name(), model.spec().family(), runtime, batch, model.imageSize(), model.parameterCount(), macs,
+                median, p90, ms[0], batch / (median / 1e3), gflops, peak, gflops / peak, peakRssMb(), reset ? "process RSS high-water mark (VmHWM), reset before this measurement"
+                        : "process RSS high-water mark (VmHWM) since JVM start (reset not permitted here)",
+                c.effectiveThreads(), "float32", deploy, ms.length, c.warmup(), machine, version);
     }
 
     private static double[] timeTorch(VisionModel model, float[] input, int batch, int size, Config c) {
@@ -154,6 +186,17 @@ public final class Benchmark {
             return ms;
         } finally {
             Files.deleteIfExists(file);
+        }
+    }
+
+    /** The official export as it is: its own batch must fit (a fixed batch equal to ours, or a dynamic one). */
+    private static double[] timeOfficial(Path file, float[] input, int batch, int size, int threads, Config c) {
+        try (OnnxPredictor p = OnnxPredictor.open(file, OnnxPredictor.Options.defaults().withThreads(threads))) {
+            if ((p.exportedBatch() != 0 && p.exportedBatch() != batch) || p.height() != size || p.width() != size) {
+                throw new IllegalArgumentException(String.format(Locale.ROOT, "baseline %s takes %s×3×%d×%d, but this measurement is %d×3×%d×%d",
+                        file, p.exportedBatch() == 0 ? "N" : Integer.toString(p.exportedBatch()), p.height(), p.width(), batch, size, size));
+            }
+            return Timing.time(c.warmup(), c.runs(), () -> p.predict(input, batch, 3, size, size));
         }
     }
 
@@ -207,26 +250,39 @@ public final class Benchmark {
                 first.machine().cpu(), first.machine().cores(), first.machine().os(), first.machine().java(), batch,
                 distinct(rows, r -> Integer.toString(r.threads())), range(rows.stream().mapToDouble(Record::peakGflops).toArray()),
                 PeakProbe.N, first.runs(), first.warmup(), distinct(records, Record::runtimeVersion)));
-        sb.append("| model | family | input | params | GMACs | libtorch eager ms | ONNX Runtime ms | ORT speed-up | ORT GFLOP/s (of peak) |\n");
-        sb.append("|---|---|---|---|---|---|---|---|---|\n");
+        boolean official = rows.stream().anyMatch(r -> r.runtime().equals(OFFICIAL));
+        sb.append("| model | family | input | params | GMACs | libtorch eager ms | ONNX Runtime ms | ORT speed-up | ORT GFLOP/s (of peak) |")
+                .append(official ? " official export in ORT, ms | speed-up over official |\n" : "\n");
+        sb.append("|---|---|---|---|---|---|---|---|---|").append(official ? "---|---|\n" : "\n");
         java.util.Set<String> listed = new java.util.LinkedHashSet<>(ModelRegistry.names());
         rows.forEach(r -> listed.add(r.model()));
         for (String model : listed) {
             Record torch = find(rows, model, "torch"), onnx = find(rows, model, "onnx"), any = torch != null ? torch : onnx;
             if (any == null) {
                 String family = ModelRegistry.names().contains(model) ? ModelRegistry.get(model).family() : "?";
-                sb.append(String.format(Locale.ROOT, "| `%s` | %s | — | — | — | — | — | — | — |%n", model, family));
+                sb.append(String.format(Locale.ROOT, "| `%s` | %s | — | — | — | — | — | — | — |%s\n", model, family,
+                        official ? " — | — |" : ""));
                 continue;
             }
-            sb.append(String.format(Locale.ROOT, "| `%s` | %s | %d | %.2f M | %.3f | %s | %s | %s | %s |%n", model, any.family(),
+            sb.append(String.format(Locale.ROOT, "| `%s` | %s | %d | %.2f M | %.3f | %s | %s | %s | %s |", model, any.family(),
                     any.imgSize(), any.params() / 1e6, any.macsPerImage() / 1e9,
                     torch == null ? "—" : String.format(Locale.ROOT, "%.1f", torch.latencyMsMedian()),
                     onnx == null ? "—" : String.format(Locale.ROOT, "%.1f", onnx.latencyMsMedian()),
                     torch == null || onnx == null ? "—" : String.format(Locale.ROOT, "%.1f×", torch.latencyMsMedian() / onnx.latencyMsMedian()),
                     onnx == null ? "—" : String.format(Locale.ROOT, "%.1f (%.0f%%)", onnx.gflopsAchieved(), 100 * onnx.fractionOfPeak())));
+            if (official) {
+                Record base = find(rows, model, OFFICIAL);
+                sb.append(String.format(Locale.ROOT, " %s | %s |", base == null ? "—" : String.format(Locale.ROOT, "%.1f", base.latencyMsMedian()),
+                        base == null || onnx == null ? "—" : String.format(Locale.ROOT, "%.2f×", base.latencyMsMedian() / onnx.latencyMsMedian())));
+            }
+            sb.append('\n');
         }
         sb.append(String.format(Locale.ROOT, "%nlibtorch = the eager deploy-form model through DJL; ONNX Runtime = the `--deploy` export, "
                 + "graph optimisation ALL. Peak RSS, p90 and other batch sizes: `docs/benchmark.json`.%n"));
+        if (official) {
+            sb.append(String.format(Locale.ROOT, "Official export = the graph `torch.onnx.export` makes from the official PyTorch code "
+                    + "(`tools/official-baseline`), timed in the same run right after ours, same runtime and threads.%n"));
+        }
         return sb.toString();
     }
 

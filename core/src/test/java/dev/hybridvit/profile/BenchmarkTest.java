@@ -2,6 +2,11 @@ package dev.hybridvit.profile;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hybridvit.deploy.ExportOptions;
+import dev.hybridvit.deploy.Exporter;
+import dev.hybridvit.models.ModelOptions;
+import dev.hybridvit.models.ModelRegistry;
+import dev.hybridvit.models.VisionModel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,13 +24,20 @@ class BenchmarkTest {
     @TempDir Path tmp;
 
     @Test
-    void reportsBothRuntimesWithTheIssuesJsonFieldsAndAChart() throws IOException {
+    void reportsBothRuntimesAndTheBaselineWithTheIssuesJsonFieldsAndAChart() throws IOException {
+        // The plain (not reparameterised) export stands in for an official export in the baseline folder.
+        Path baseline = Files.createDirectories(tmp.resolve("baseline"));
+        try (VisionModel plain = ModelRegistry.get("nextvit_small").create(ModelOptions.defaults().withImageSize(64), 0)) {
+            Exporter.export(plain, baseline.resolve("nextvit_small.onnx"), ExportOptions.defaults());
+        }
         Benchmark.Config c = new Benchmark.Config(List.of("nextvit_small"), List.of("torch", "onnx"), List.of(1), 64, 2, 2, 1,
-                tmp.resolve("profiles"));
+                tmp.resolve("profiles"), baseline);
         List<String> log = new ArrayList<>();
         List<Benchmark.Record> records = Benchmark.run(c, log::add);
         log.forEach(System.out::println);
-        assertThat(records).extracting(Benchmark.Record::runtime).containsExactly("torch", "onnx");
+        assertThat(records).extracting(Benchmark.Record::runtime).containsExactly("torch", "onnx", Benchmark.OFFICIAL);
+        assertThat(records.get(2).deploy()).isFalse();
+        assertThat(Benchmark.markdown(records)).containsPattern("official export in ORT, ms \\| speed-up over official \\|\n(.*\n)*\\| `nextvit_small` \\|.* \\| \\d+\\.\\d+ \\| \\d+\\.\\d\\d× \\|\n");
         Path json = tmp.resolve("bench.json"), png = tmp.resolve("bench.png");
         Benchmark.writeJson(records, json);
         BenchmarkChart.writePng(records, png);
@@ -39,7 +51,7 @@ class BenchmarkTest {
             assertThat(r.get("peak_gflops").asDouble()).isPositive();
             assertThat(r.get("machine").get("cores").asInt()).isPositive();
         }
-        assertThat(Benchmark.readJson(json)).hasSize(2);
+        assertThat(Benchmark.readJson(json)).hasSize(3);
         assertThat(Files.size(png)).isPositive();
         assertThat(String.join("\n", log)).contains("of peak", "kernel time by op type", "Conv");
     }
@@ -69,10 +81,25 @@ class BenchmarkTest {
     }
 
     @Test
+    void baselineMustMatchTheMeasuredInputAndNeedsTheOnnxRuntime() throws IOException {
+        Path baseline = Files.createDirectories(tmp.resolve("baseline"));
+        try (VisionModel plain = ModelRegistry.get("cmt_nano_hv").create(ModelOptions.defaults().withImageSize(64), 0)) {
+            Exporter.export(plain, baseline.resolve("cmt_nano_hv.onnx"), ExportOptions.defaults());
+        }
+        Benchmark.Config other = new Benchmark.Config(List.of("cmt_nano_hv"), List.of("onnx"), List.of(1), 96, 2, 1, 0, null, baseline);
+        assertThatThrownBy(() -> Benchmark.run(other, s -> { }))
+                .hasMessageContaining("cmt_nano_hv.onnx takes 1×3×64×64, but this measurement is 1×3×96×96");
+        assertThatThrownBy(() -> new Benchmark.Config(List.of("cmt_nano_hv"), List.of("torch"), List.of(1), 0, 0, 1, 0, null, baseline))
+                .hasMessageContaining("add the onnx runtime");
+        assertThatThrownBy(() -> new Benchmark.Config(List.of("cmt_nano_hv"), List.of("onnx"), List.of(1), 0, 0, 1, 0, null, tmp.resolve("none")))
+                .hasMessageContaining("does not exist");
+    }
+
+    @Test
     void rejectsUnknownRuntimeAndModel() {
-        assertThatThrownBy(() -> new Benchmark.Config(List.of("nextvit_small"), List.of("tensorrt"), List.of(1), 0, 0, 1, 0, null))
+        assertThatThrownBy(() -> new Benchmark.Config(List.of("nextvit_small"), List.of("tensorrt"), List.of(1), 0, 0, 1, 0, null, null))
                 .hasMessageContaining("unknown runtime 'tensorrt'");
-        assertThatThrownBy(() -> new Benchmark.Config(List.of("nope"), List.of("onnx"), List.of(1), 0, 0, 1, 0, null))
+        assertThatThrownBy(() -> new Benchmark.Config(List.of("nope"), List.of("onnx"), List.of(1), 0, 0, 1, 0, null, null))
                 .hasMessageContaining("unknown model 'nope'");
     }
 
