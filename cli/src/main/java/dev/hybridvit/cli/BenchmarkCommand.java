@@ -35,7 +35,7 @@ final class BenchmarkCommand implements Callable<Integer> {
     Path readme;
     @Option(names = "--profile", paramLabel = "DIR", description = "also write ORT profiles there and print kernel time per op type") Path profile;
     @Option(names = "--baseline", paramLabel = "DIR", description = "also time DIR/<model>.onnx, the official PyTorch code's own "
-            + "export (made by tools/official-baseline), right after ours under the same conditions")
+            + "export (made by tools/official-baseline), interleaved with ours under the same conditions")
     Path baseline;
     @Option(names = "--train", description = "measure a full train step (forward, backward, AdamW) in libtorch instead of inference")
     boolean train;

@@ -36,7 +36,8 @@ import java.util.function.Consumer;
  *
  * <p>With a baseline folder, a model's {@code <model>.onnx} there (made by
  * {@code tools/official-baseline} with {@code torch.onnx.export} from the official PyTorch code) is
- * timed right after our export under the same conditions, as runtime {@value #OFFICIAL}.
+ * timed together with our export, interleaved in blocks ({@link InterleavedComparison}) so that the
+ * machine's drift hits both alike, and reported as runtime {@value #OFFICIAL}.
  */
 public final class Benchmark {
     private static final int PEAK_RUNS = 10;
@@ -118,19 +119,16 @@ public final class Benchmark {
                 for (int batch : c.batches()) {
                     float[] input = randomInput(batch, size);
                     for (String runtime : c.runtimes()) {
-                        Record r = measure(c, peakProbe, model, macs, runtime, batch, true,
-                                runtime.equals("torch") ? torchVersion : ortVersion, machine,
-                                () -> runtime.equals("torch") ? timeTorch(model, input, batch, size, c)
-                                        : timeOnnx(model, input, batch, size, threads, c, log));
-                        out.add(r);
-                        log.accept(render(r));
-                    }
-                    Path official = c.baselineDir() == null ? null : c.baselineDir().resolve(name + ".onnx");
-                    if (official != null && Files.isRegularFile(official)) {
-                        Record r = measure(c, peakProbe, model, macs, OFFICIAL, batch, false,
-                                ortVersion, machine, () -> timeOfficial(official, input, batch, size, threads, c));
-                        out.add(r);
-                        log.accept(render(r));
+                        Path official = c.baselineDir() == null ? null : c.baselineDir().resolve(name + ".onnx");
+                        List<Record> records = runtime.equals("onnx") && official != null && Files.isRegularFile(official)
+                                ? measureWithOfficial(c, peakProbe, model, macs, official, input, batch, ortVersion, machine, log)
+                                : List.of(measure(c, peakProbe, model, macs, runtime, batch, runtime.equals("torch") ? torchVersion : ortVersion,
+                                        machine, () -> runtime.equals("torch") ? timeTorch(model, input, batch, size, c)
+                                                : timeOnnx(model, input, batch, size, threads, c, log)));
+                        for (Record r : records) {
+                            out.add(r);
+                            log.accept(render(r));
+                        }
                     }
                 }
             }
@@ -141,16 +139,54 @@ public final class Benchmark {
     private interface Timed { double[] run() throws IOException; }
 
     /**
-     * One record. The peak is probed right before and right after the model (the faster of the two
-     * medians): this shared machine's speed drifts by ±20% over minutes. Not interleaved: the 48 MB
-     * MatMul would evict the model's weights from the cache between its runs.
+     * One record of our model. The peak is probed right before and right after the model (the faster
+     * of the two medians): this shared machine's speed drifts by ±20% over minutes. Not interleaved:
+     * the 48 MB MatMul would evict the model's weights from the cache between its runs.
      */
     private static Record measure(Config c, PeakProbe peakProbe, VisionModel model, long macs, String runtime, int batch,
-                                  boolean deploy, String version, Machine machine, Timed timed) throws IOException {
+                                  String version, Machine machine, Timed timed) throws IOException {
         boolean reset = resetPeakRss();
         double before = peakProbe.gflops(PEAK_RUNS);
         double[] ms = timed.run();
         double peak = Math.max(before, peakProbe.gflops(PEAK_RUNS));
+        return record(c, model, macs, runtime, batch, true, version, machine, ms, peak, reset);
+    }
+
+    /**
+     * Our deploy export and the official one ({@code official}), interleaved in blocks of 7 runs: two
+     * records whose ratio is paired, with the same peak probes around both.
+     */
+    private static List<Record> measureWithOfficial(Config c, PeakProbe peakProbe, VisionModel model, long macs, Path official,
+                                                    float[] input, int batch, String version, Machine machine,
+                                                    Consumer<String> log) throws IOException {
+        int size = model.imageSize(), block = 7;
+        boolean reset = resetPeakRss();
+        double before = peakProbe.gflops(PEAK_RUNS);
+        Path file = Files.createTempFile("hybridvit-bench-", ".onnx");
+        try {
+            Exporter.export(model, file, ExportOptions.defaults().withDeploy(true).withBatch(batch));
+            OnnxPredictor.Options po = OnnxPredictor.Options.defaults().withThreads(c.effectiveThreads());
+            InterleavedComparison.Result r;
+            try (OnnxPredictor ours = OnnxPredictor.open(file, po); OnnxPredictor base = OnnxPredictor.open(official, po)) {
+                if ((base.exportedBatch() != 0 && base.exportedBatch() != batch) || base.height() != size || base.width() != size) {
+                    throw new IllegalArgumentException(String.format(Locale.ROOT, "baseline %s takes %s×3×%d×%d, but this measurement is %d×3×%d×%d",
+                            official, base.exportedBatch() == 0 ? "N" : Integer.toString(base.exportedBatch()), base.height(), base.width(),
+                            batch, size, size));
+                }
+                Timing.time(c.warmup(), 1, () -> { ours.predict(input, batch, 3, size, size); base.predict(input, batch, 3, size, size); });
+                r = InterleavedComparison.run(base, ours, batch, Math.max(2, (c.runs() + block - 1) / block), block, null);
+            }
+            if (c.profileDir() != null) profile(file, input, batch, size, c.effectiveThreads(), c, model.spec().name(), log);
+            double peak = Math.max(before, peakProbe.gflops(PEAK_RUNS));
+            return List.of(record(c, model, macs, "onnx", batch, true, version, machine, r.runsB(), peak, reset),
+                    record(c, model, macs, OFFICIAL, batch, false, version, machine, r.runsA(), peak, reset));
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    private static Record record(Config c, VisionModel model, long macs, String runtime, int batch, boolean deploy, String version,
+                                 Machine machine, double[] ms, double peak, boolean reset) {
         double median = Timing.median(ms), p90 = Timing.percentile(ms, 0.9);
         double gflops = 2.0 * macs * batch / (median / 1e3) / 1e9;
         return new Record(model.spec().name(), model.spec().family(), runtime, batch, model.imageSize(), model.parameterCount(), macs,
@@ -186,17 +222,6 @@ public final class Benchmark {
             return ms;
         } finally {
             Files.deleteIfExists(file);
-        }
-    }
-
-    /** The official export as it is: its own batch must fit (a fixed batch equal to ours, or a dynamic one). */
-    private static double[] timeOfficial(Path file, float[] input, int batch, int size, int threads, Config c) {
-        try (OnnxPredictor p = OnnxPredictor.open(file, OnnxPredictor.Options.defaults().withThreads(threads))) {
-            if ((p.exportedBatch() != 0 && p.exportedBatch() != batch) || p.height() != size || p.width() != size) {
-                throw new IllegalArgumentException(String.format(Locale.ROOT, "baseline %s takes %s×3×%d×%d, but this measurement is %d×3×%d×%d",
-                        file, p.exportedBatch() == 0 ? "N" : Integer.toString(p.exportedBatch()), p.height(), p.width(), batch, size, size));
-            }
-            return Timing.time(c.warmup(), c.runs(), () -> p.predict(input, batch, 3, size, size));
         }
     }
 
@@ -245,11 +270,11 @@ public final class Benchmark {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "Measured on %s (%d cores, %s, Java %s), float32, batch %d, %s threads; "
                         + "peak %s GFLOP/s (ORT MatMul %d³ float32, same threads, median of 10 right before and right after each measurement, the faster); "
-                        + "medians of %d runs after %d warm-up runs. "
+                        + "medians of %s runs after %d warm-up runs. "
                         + "Runtimes: %s.%n%n",
                 first.machine().cpu(), first.machine().cores(), first.machine().os(), first.machine().java(), batch,
                 distinct(rows, r -> Integer.toString(r.threads())), range(rows.stream().mapToDouble(Record::peakGflops).toArray()),
-                PeakProbe.N, first.runs(), first.warmup(), distinct(records, Record::runtimeVersion)));
+                PeakProbe.N, distinct(rows, r -> Integer.toString(r.runs())), first.warmup(), distinct(records, Record::runtimeVersion)));
         boolean official = rows.stream().anyMatch(r -> r.runtime().equals(OFFICIAL));
         sb.append("| model | family | input | params | GMACs | libtorch eager ms | ONNX Runtime ms | ORT speed-up | ORT GFLOP/s (of peak) |")
                 .append(official ? " official export in ORT, ms | speed-up over official |\n" : "\n");
@@ -281,7 +306,7 @@ public final class Benchmark {
                 + "graph optimisation ALL. Peak RSS, p90 and other batch sizes: `docs/benchmark.json`.%n"));
         if (official) {
             sb.append(String.format(Locale.ROOT, "Official export = the graph `torch.onnx.export` makes from the official PyTorch code "
-                    + "(`tools/official-baseline`), timed in the same run right after ours, same runtime and threads.%n"));
+                    + "(`tools/official-baseline`), timed interleaved with ours (alternating blocks of 7 runs), same runtime and threads.%n"));
         }
         return sb.toString();
     }

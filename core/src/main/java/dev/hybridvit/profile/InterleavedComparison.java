@@ -12,13 +12,14 @@ import java.util.function.Consumer;
  * of A and one of B (the order alternating), a few untimed runs to let ORT's spinning worker settle
  * on the session, then the median of the block. Reported: both medians and the median and quartiles
  * of the paired differences B − A, the figure to judge a ~1 ms change by (two separate benchmark
- * runs cannot). The graphs' logits are compared on the same input as well.
+ * runs cannot). The graphs' logits are compared on the same input as well. Every timed run is kept
+ * too ({@code runsA}, {@code runsB}, sorted), for the benchmark's latency statistics.
  */
 public final class InterleavedComparison {
     private InterleavedComparison() {}
 
     public record Result(double medianA, double medianB, double diffMedian, double diffP25, double diffP75,
-                         double maxAbsLogitDiff, double maxAbsLogitA, int rounds, int block) {}
+                         double maxAbsLogitDiff, double maxAbsLogitA, int rounds, int block, double[] runsA, double[] runsB) {}
 
     /**
      * @param a, b  predictors for graphs with the same input shape
@@ -39,24 +40,31 @@ public final class InterleavedComparison {
             b.predict(input, batch, 3, h, w);
         }
         double[] ta = new double[rounds], tb = new double[rounds], diff = new double[rounds];
+        double[] runsA = new double[rounds * block], runsB = new double[rounds * block];
         for (int r = 0; r < rounds; r++) {
             boolean aFirst = r % 2 == 0;
-            double first = blockMedian(aFirst ? a : b, input, batch, h, w, block);
-            double second = blockMedian(aFirst ? b : a, input, batch, h, w, block);
-            ta[r] = aFirst ? first : second;
-            tb[r] = aFirst ? second : first;
+            double[] first = timeBlock(aFirst ? a : b, input, batch, h, w, block);
+            double[] second = timeBlock(aFirst ? b : a, input, batch, h, w, block);
+            double[] blockA = aFirst ? first : second, blockB = aFirst ? second : first;
+            System.arraycopy(blockA, 0, runsA, r * block, block);
+            System.arraycopy(blockB, 0, runsB, r * block, block);
+            ta[r] = Timing.median(blockA);
+            tb[r] = Timing.median(blockB);
             diff[r] = tb[r] - ta[r];
             if (log != null) log.accept(String.format(java.util.Locale.ROOT, "round %d/%d: A %.2f ms, B %.2f ms", r + 1, rounds, ta[r], tb[r]));
         }
         Arrays.sort(ta);
         Arrays.sort(tb);
         Arrays.sort(diff);
+        Arrays.sort(runsA);
+        Arrays.sort(runsB);
         return new Result(Timing.median(ta), Timing.median(tb), Timing.median(diff), Timing.percentile(diff, 0.25),
-                Timing.percentile(diff, 0.75), Tensors.maxAbsDiff(ya, yb), Tensors.maxAbs(ya), rounds, block);
+                Timing.percentile(diff, 0.75), Tensors.maxAbsDiff(ya, yb), Tensors.maxAbs(ya), rounds, block, runsA, runsB);
     }
 
-    private static double blockMedian(OnnxPredictor p, float[] input, int batch, int h, int w, int block) {
+    /** The block's timed runs, sorted. */
+    private static double[] timeBlock(OnnxPredictor p, float[] input, int batch, int h, int w, int block) {
         for (int i = 0; i < 3; i++) p.predict(input, batch, 3, h, w); // the other session's worker was spinning
-        return Timing.median(Timing.time(0, block, () -> p.predict(input, batch, 3, h, w)));
+        return Timing.time(0, block, () -> p.predict(input, batch, 3, h, w));
     }
 }
