@@ -173,6 +173,7 @@ public final class Benchmark {
                             official, base.exportedBatch() == 0 ? "N" : Integer.toString(base.exportedBatch()), base.height(), base.width(),
                             batch, size, size));
                 }
+                // warm both up as Timing.time does (the comparison itself adds a few untimed runs per block)
                 Timing.time(c.warmup(), 1, () -> { ours.predict(input, batch, 3, size, size); base.predict(input, batch, 3, size, size); });
                 r = InterleavedComparison.run(base, ours, batch, Math.max(2, (c.runs() + block - 1) / block), block, null);
             }
@@ -190,7 +191,8 @@ public final class Benchmark {
         double median = Timing.median(ms), p90 = Timing.percentile(ms, 0.9);
         double gflops = 2.0 * macs * batch / (median / 1e3) / 1e9;
         return new Record(model.spec().name(), model.spec().family(), runtime, batch, model.imageSize(), model.parameterCount(), macs,
-                median, p90, ms[0], batch / (median / 1e3), gflops, peak, gflops / peak, peakRssMb(), reset ? "process RSS high-water mark (VmHWM), reset before this measurement"
+                median, p90, ms[0], batch / (median / 1e3), gflops, peak, gflops / peak, peakRssMb(),
+                reset ? "process RSS high-water mark (VmHWM), reset before this measurement"
                         : "process RSS high-water mark (VmHWM) since JVM start (reset not permitted here)",
                 c.effectiveThreads(), "float32", deploy, ms.length, c.warmup(), machine, version);
     }
