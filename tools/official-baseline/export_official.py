@@ -27,18 +27,23 @@ FAMILIES = [official_cmt, official_nextvit]
 TOLERANCE = 1e-5
 
 
-def build(name):
+def family_of(name):
     for family in FAMILIES:
         if name in family.VARIANTS:
-            return family.create(name)
+            return family
     known = sorted(n for f in FAMILIES for n in f.VARIANTS)
     raise SystemExit(f"unknown model '{name}' (known: {', '.join(known)})")
 
 
 def atomic(path, write):
+    """write(tmp) then rename, so a failed write leaves no partial file behind."""
     tmp = path + ".part"
-    write(tmp)
-    os.replace(tmp, path)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
 
 
 def main():
@@ -51,8 +56,8 @@ def main():
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
     torch.set_grad_enabled(False)
-    for name in args.models:
-        model, size = build(name)
+    for name, family in [(name, family_of(name)) for name in args.models]:  # unknown names fail before any work
+        model, size = family.create(name)
         ref_file = os.path.join(args.reference, f"{name}_{size}_s2024.json")
         if not os.path.isfile(ref_file):
             raise SystemExit(f"{name}: no reference file {ref_file}; the graph cannot be checked against the official logits")
@@ -65,7 +70,6 @@ def main():
             raise SystemExit(f"{name}: logits differ from {ref_file} by {error:.3g} relative (max {TOLERANCE})")
         onnx_file, pth_file = os.path.join(args.out, name + ".onnx"), os.path.join(args.out, name + ".pth")
         atomic(pth_file, lambda p: torch.save(model.state_dict(), p))
-        family = next(f for f in FAMILIES if name in f.VARIANTS)
         if family.for_export(model):
             deployed = ((model(x) - want).abs().max() / want.abs().max()).item()
             if not deployed < TOLERANCE:
