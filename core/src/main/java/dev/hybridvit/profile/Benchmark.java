@@ -116,15 +116,17 @@ public final class Benchmark {
                 } catch (UnsupportedOperationException none) {
                     // no deploy form
                 }
+                Path baseline = c.baselineDir() == null ? null : c.baselineDir().resolve(name + ".onnx");
+                Path official = baseline != null && Files.isRegularFile(baseline) ? baseline : null;
+                String[] onnxRuntimes = official == null ? new String[] {"onnx"} : new String[] {"onnx", OFFICIAL};
                 for (int batch : c.batches()) {
                     float[] input = randomInput(batch, size);
                     for (String runtime : c.runtimes()) {
-                        Path official = c.baselineDir() == null ? null : c.baselineDir().resolve(name + ".onnx");
-                        List<Record> records = runtime.equals("onnx") && official != null && Files.isRegularFile(official)
-                                ? measureWithOfficial(c, peakProbe, model, macs, official, input, batch, ortVersion, machine, log)
-                                : List.of(measure(c, peakProbe, model, macs, runtime, batch, runtime.equals("torch") ? torchVersion : ortVersion,
-                                        machine, () -> runtime.equals("torch") ? timeTorch(model, input, batch, size, c)
-                                                : timeOnnx(model, input, batch, size, threads, c, log)));
+                        List<Record> records = runtime.equals("torch")
+                                ? measure(c, peakProbe, model, macs, batch, torchVersion, machine,
+                                        () -> new double[][] {timeTorch(model, input, batch, size, c)}, "torch")
+                                : measure(c, peakProbe, model, macs, batch, ortVersion, machine,
+                                        () -> timeOnnx(model, input, batch, size, threads, c, official, log), onnxRuntimes);
                         for (Record r : records) {
                             out.add(r);
                             log.accept(render(r));
@@ -136,54 +138,26 @@ public final class Benchmark {
         return out;
     }
 
-    private interface Timed { double[] run() throws IOException; }
+    /** Timed runs, one array per runtime measured. */
+    private interface Timed { double[][] run() throws IOException; }
 
     /**
-     * One record of our model. The peak is probed right before and right after the model (the faster
-     * of the two medians): this shared machine's speed drifts by ±20% over minutes. Not interleaved:
-     * the 48 MB MatMul would evict the model's weights from the cache between its runs.
+     * Records of our model, one per runtime of {@code timed}. The peak is probed right before and
+     * right after the model (the faster of the two medians): this shared machine's speed drifts by
+     * ±20% over minutes. Not interleaved: the 48 MB MatMul would evict the model's weights from the
+     * cache between its runs.
      */
-    private static Record measure(Config c, PeakProbe peakProbe, VisionModel model, long macs, String runtime, int batch,
-                                  String version, Machine machine, Timed timed) throws IOException {
+    private static List<Record> measure(Config c, PeakProbe peakProbe, VisionModel model, long macs, int batch, String version,
+                                        Machine machine, Timed timed, String... runtimes) throws IOException {
         boolean reset = resetPeakRss();
         double before = peakProbe.gflops(PEAK_RUNS);
-        double[] ms = timed.run();
+        double[][] ms = timed.run();
         double peak = Math.max(before, peakProbe.gflops(PEAK_RUNS));
-        return record(c, model, macs, runtime, batch, true, version, machine, ms, peak, reset);
-    }
-
-    /**
-     * Our deploy export and the official one ({@code official}), interleaved in blocks of 7 runs: two
-     * records whose ratio is paired, with the same peak probes around both.
-     */
-    private static List<Record> measureWithOfficial(Config c, PeakProbe peakProbe, VisionModel model, long macs, Path official,
-                                                    float[] input, int batch, String version, Machine machine,
-                                                    Consumer<String> log) throws IOException {
-        int size = model.imageSize(), block = 7;
-        boolean reset = resetPeakRss();
-        double before = peakProbe.gflops(PEAK_RUNS);
-        Path file = Files.createTempFile("hybridvit-bench-", ".onnx");
-        try {
-            Exporter.export(model, file, ExportOptions.defaults().withDeploy(true).withBatch(batch));
-            OnnxPredictor.Options po = OnnxPredictor.Options.defaults().withThreads(c.effectiveThreads());
-            InterleavedComparison.Result r;
-            try (OnnxPredictor ours = OnnxPredictor.open(file, po); OnnxPredictor base = OnnxPredictor.open(official, po)) {
-                if ((base.exportedBatch() != 0 && base.exportedBatch() != batch) || base.height() != size || base.width() != size) {
-                    throw new IllegalArgumentException(String.format(Locale.ROOT, "baseline %s takes %s×3×%d×%d, but this measurement is %d×3×%d×%d",
-                            official, base.exportedBatch() == 0 ? "N" : Integer.toString(base.exportedBatch()), base.height(), base.width(),
-                            batch, size, size));
-                }
-                // warm both up as Timing.time does (the comparison itself adds a few untimed runs per block)
-                Timing.time(c.warmup(), 1, () -> { ours.predict(input, batch, 3, size, size); base.predict(input, batch, 3, size, size); });
-                r = InterleavedComparison.run(base, ours, batch, Math.max(2, (c.runs() + block - 1) / block), block, null);
-            }
-            if (c.profileDir() != null) profile(file, input, batch, size, c.effectiveThreads(), c, model.spec().name(), log);
-            double peak = Math.max(before, peakProbe.gflops(PEAK_RUNS));
-            return List.of(record(c, model, macs, "onnx", batch, true, version, machine, r.runsB(), peak, reset),
-                    record(c, model, macs, OFFICIAL, batch, false, version, machine, r.runsA(), peak, reset));
-        } finally {
-            Files.deleteIfExists(file);
+        List<Record> out = new ArrayList<>();
+        for (int i = 0; i < runtimes.length; i++) {
+            out.add(record(c, model, macs, runtimes[i], batch, !runtimes[i].equals(OFFICIAL), version, machine, ms[i], peak, reset));
         }
+        return out;
     }
 
     private static Record record(Config c, VisionModel model, long macs, String runtime, int batch, boolean deploy, String version,
@@ -210,20 +184,41 @@ public final class Benchmark {
         }
     }
 
-    private static double[] timeOnnx(VisionModel model, float[] input, int batch, int size, int threads, Config c,
-                                     Consumer<String> log) throws IOException {
+    /**
+     * Our deploy export's timed runs in ORT; with an {@code official} export (else null), those and
+     * the official one's, interleaved in blocks of 7 runs so that their ratio is paired.
+     */
+    private static double[][] timeOnnx(VisionModel model, float[] input, int batch, int size, int threads, Config c, Path official,
+                                       Consumer<String> log) throws IOException {
         Path file = Files.createTempFile("hybridvit-bench-", ".onnx");
         try {
             Exporter.export(model, file, ExportOptions.defaults().withDeploy(true).withBatch(batch));
             OnnxPredictor.Options po = OnnxPredictor.Options.defaults().withThreads(threads);
-            double[] ms;
+            double[][] ms;
             try (OnnxPredictor p = OnnxPredictor.open(file, po)) {
-                ms = Timing.time(c.warmup(), c.runs(), () -> p.predict(input, batch, 3, size, size));
+                ms = official == null ? new double[][] {Timing.time(c.warmup(), c.runs(), () -> p.predict(input, batch, 3, size, size))}
+                        : timeWithOfficial(p, official, po, input, batch, size, c);
             }
             if (c.profileDir() != null) profile(file, input, batch, size, threads, c, model.spec().name(), log);
             return ms;
         } finally {
             Files.deleteIfExists(file);
+        }
+    }
+
+    private static double[][] timeWithOfficial(OnnxPredictor ours, Path official, OnnxPredictor.Options po, float[] input, int batch,
+                                               int size, Config c) {
+        int block = 7;
+        try (OnnxPredictor base = OnnxPredictor.open(official, po)) {
+            if ((base.exportedBatch() != 0 && base.exportedBatch() != batch) || base.height() != size || base.width() != size) {
+                throw new IllegalArgumentException(String.format(Locale.ROOT, "baseline %s takes %s×3×%d×%d, but this measurement is %d×3×%d×%d",
+                        official, base.exportedBatch() == 0 ? "N" : Integer.toString(base.exportedBatch()), base.height(), base.width(),
+                        batch, size, size));
+            }
+            // warm both up as Timing.time does (the comparison itself adds a few untimed runs per block)
+            Timing.time(c.warmup(), 1, () -> { ours.predict(input, batch, 3, size, size); base.predict(input, batch, 3, size, size); });
+            InterleavedComparison.Result r = InterleavedComparison.run(base, ours, batch, Math.max(2, (c.runs() + block - 1) / block), block, null);
+            return new double[][] {r.runsB(), r.runsA()};
         }
     }
 
