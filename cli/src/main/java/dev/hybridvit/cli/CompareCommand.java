@@ -1,6 +1,6 @@
 package dev.hybridvit.cli;
 
-import dev.hybridvit.deploy.OnnxPredictor;
+import dev.hybridvit.infer.OnnxPredictor;
 import dev.hybridvit.profile.InterleavedComparison;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

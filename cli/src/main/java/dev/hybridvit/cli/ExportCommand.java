@@ -1,8 +1,8 @@
 package dev.hybridvit.cli;
 
-import dev.hybridvit.deploy.ExportOptions;
-import dev.hybridvit.deploy.Exporter;
-import dev.hybridvit.deploy.onnx.OnnxGraph;
+import dev.hybridvit.export.ExportOptions;
+import dev.hybridvit.export.Exporter;
+import dev.hybridvit.export.onnx.OnnxGraph;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;

@@ -6,7 +6,7 @@ import dev.hybridvit.models.ModelOptions;
 import dev.hybridvit.models.ModelRegistry;
 import dev.hybridvit.models.ModelSpec;
 import dev.hybridvit.models.VisionModel;
-import dev.hybridvit.deploy.OnnxRuntimeRun;
+import dev.hybridvit.infer.OnnxRuntimeRun;
 import dev.hybridvit.tensor.Tensors;
 import dev.hybridvit.weights.Npy;
 import dev.hybridvit.weights.WeightsLoader;

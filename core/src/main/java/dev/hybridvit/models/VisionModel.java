@@ -2,8 +2,8 @@ package dev.hybridvit.models;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import dev.hybridvit.deploy.onnx.OnnxGraph;
 import dev.hybridvit.nn.Module;
+import dev.hybridvit.nn.Reparameterization;
 import dev.hybridvit.tensor.Tensors;
 
 import java.util.ArrayList;
@@ -21,6 +21,7 @@ public abstract class VisionModel extends Module implements AutoCloseable {
     private NDManager manager;
     private final ModelSpec spec;
     private final ModelOptions options;
+    private boolean reparameterized;
 
     protected VisionModel(ModelSpec spec, ModelOptions options) {
         this.spec = spec;
@@ -103,31 +104,6 @@ public abstract class VisionModel extends Module implements AutoCloseable {
         return Tensors.scoped(x, this::forward);
     }
 
-    /**
-     * The whole network as ONNX nodes (stem → stages → head), mirroring {@link #forward} in eval
-     * mode; see {@code deploy.Exporter} for the complete model file.
-     */
-    @Override
-    public String toOnnx(OnnxGraph g, String x) {
-        x = stemOnnx(g, x);
-        for (int i = 0; i < numStages(); i++) x = stageOnnx(i, g, x);
-        return headOnnx(g, x);
-    }
-
-    /** ONNX form of the stem. */
-    protected String stemOnnx(OnnxGraph g, String x) {
-        throw new UnsupportedOperationException("no ONNX form for the stem of " + spec.name());
-    }
-
-    /** ONNX form of stage {@code i}. */
-    protected String stageOnnx(int i, OnnxGraph g, String x) {
-        throw new UnsupportedOperationException("no ONNX form for the stages of " + spec.name());
-    }
-
-    /** ONNX form of the head. */
-    protected String headOnnx(OnnxGraph g, String features) {
-        throw new UnsupportedOperationException("no ONNX form for the head of " + spec.name());
-    }
 
     /** Runs the stem alone; then {@link #runStage}: used by per-stage profiling. */
     public NDArray runStem(NDArray x) { checkInput(x); return stem(x); }
@@ -142,16 +118,25 @@ public abstract class VisionModel extends Module implements AutoCloseable {
         checkInputSize((int) s.get(2), (int) s.get(3));
     }
 
+
     /**
-     * The deploy form (folds what the family folds for inference). Families without one (CMT,
-     * TRT-ViT) return normally and leave the model unchanged, {@link #isReparameterized} staying
-     * false; families with one refuse a second call.
+     * The deploy form, in place: every module's inference-time fold ({@link Reparameterization}),
+     * e.g. each BatchNorm that follows a conv folded into it, then the head's. Switches to eval
+     * mode; calling it again changes nothing. The ONNX exporter's deploy form starts from it.
      */
-    public void reparameterize() {
-        // no deploy form
+    public final void reparameterize() {
+        Reparameterization.apply(this);
+        reparameterizeHead();
+        reparameterized = true;
     }
 
-    public boolean isReparameterized() { return false; }
+    /**
+     * Folds what the model's root holds directly, outside any block (a head's conv → BN, or a BN
+     * before the classifier); the blocks have been reparameterised already. No-op by default.
+     */
+    protected void reparameterizeHead() {}
+
+    public boolean isReparameterized() { return reparameterized; }
 
     /** Allocates and initialises the weights in a new manager owned by this model (eval mode). */
     public final VisionModel build(long seed) {

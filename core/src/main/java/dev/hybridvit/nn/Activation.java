@@ -1,8 +1,6 @@
 package dev.hybridvit.nn;
 
 import ai.djl.ndarray.NDArray;
-import dev.hybridvit.deploy.onnx.OnnxGraph;
-import dev.hybridvit.deploy.onnx.OnnxOp;
 
 import java.util.List;
 
@@ -28,18 +26,4 @@ public final class Activation extends Module {
         };
     }
 
-    /** Relu; GELU as x·½·(1+erf(x/√2)) (the pattern ORT fuses into one Gelu kernel); Swish as x·sigmoid(x). */
-    @Override
-    public String toOnnx(OnnxGraph g, String x) {
-        String s = g.scopeOf(this);
-        return switch (kind) {
-            case RELU -> g.add(OnnxOp.RELU, s, List.of(x));
-            case GELU -> {
-                String erf = g.add(OnnxOp.ERF, s + "/erf", List.of(g.add(OnnxOp.DIV, s + "/div", List.of(x, g.scalar((float) Math.sqrt(2))))));
-                String onePlus = g.add(OnnxOp.ADD, s + "/add", List.of(erf, g.scalar(1f)));
-                yield g.add(OnnxOp.MUL, s, List.of(g.add(OnnxOp.MUL, s + "/mul", List.of(x, onePlus)), g.scalar(0.5f)));
-            }
-            case SWISH -> g.add(OnnxOp.MUL, s, List.of(x, g.add(OnnxOp.SIGMOID, s + "/sigmoid", List.of(x))));
-        };
-    }
 }

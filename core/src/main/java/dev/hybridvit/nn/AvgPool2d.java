@@ -3,9 +3,6 @@ package dev.hybridvit.nn;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.pooling.Pool;
-import dev.hybridvit.deploy.onnx.OnnxAttr;
-import dev.hybridvit.deploy.onnx.OnnxGraph;
-import dev.hybridvit.deploy.onnx.OnnxOp;
 
 import java.util.List;
 
@@ -24,19 +21,6 @@ public final class AvgPool2d extends Module {
     @Override
     public NDArray forward(NDArray x) {
         return Pool.avgPool2d(x, new Shape(kernel, kernel), new Shape(stride, stride), new Shape(0, 0), true, false);
-    }
-
-    /** AveragePool with {@code ceil_mode=1, count_include_pad=0}: the same partial-window rule. */
-    @Override
-    public String toOnnx(OnnxGraph g, String x) {
-        return g.add(OnnxOp.AVERAGE_POOL, g.scopeOf(this), List.of(x), OnnxAttr.ints("kernel_shape", kernel, kernel),
-                OnnxAttr.ints("strides", stride, stride), OnnxAttr.ints("pads", 0, 0, 0, 0),
-                OnnxAttr.i("ceil_mode", 1), OnnxAttr.i("count_include_pad", 0));
-    }
-
-    /** ONNX form of {@link #global}: GlobalAveragePool → Flatten. */
-    public static String global(OnnxGraph g, String hint, String x) {
-        return g.add(OnnxOp.FLATTEN, hint, List.of(g.add(OnnxOp.GLOBAL_AVERAGE_POOL, hint + "/gap", List.of(x))), OnnxAttr.i("axis", 1));
     }
 
     /** Global average pool: N×C×H×W → N×C ({@code AdaptiveAvgPool2d(1)} + flatten). */

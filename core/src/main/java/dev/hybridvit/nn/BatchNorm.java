@@ -3,9 +3,6 @@ package dev.hybridvit.nn;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import dev.hybridvit.deploy.onnx.OnnxAttr;
-import dev.hybridvit.deploy.onnx.OnnxGraph;
-import dev.hybridvit.deploy.onnx.OnnxOp;
 
 import java.util.Arrays;
 import java.util.List;
@@ -19,6 +16,7 @@ public final class BatchNorm extends Module {
     public static final double EPS = 1e-5;
     public final int channels;
     private final Parameter weight, bias, runningMean, runningVar, batchesTracked;
+    private boolean folded;
 
     public BatchNorm(int channels) {
         this.channels = channels;
@@ -29,8 +27,17 @@ public final class BatchNorm extends Module {
         this.batchesTracked = buffer("num_batches_tracked", new Shape(), DataType.INT64, Init.ZEROS);
     }
 
+    public Parameter weight() { return weight; }
+    public Parameter bias() { return bias; }
+    public Parameter runningMean() { return runningMean; }
+    public Parameter runningVar() { return runningVar; }
+
+    /** True once this norm's map lives in a neighbouring conv or linear op: it is then the identity. */
+    public boolean isFolded() { return folded; }
+
     @Override
     public NDArray forward(NDArray x) {
+        if (folded) return x;
         if (x.getShape().get(1) != channels) {
             throw new IllegalArgumentException("BatchNorm expects " + channels + " channels, got " + x.getShape());
         }
@@ -38,29 +45,6 @@ public final class BatchNorm extends Module {
         // DJL's momentum is the weight of the old running value: 1 - PyTorch's 0.1.
         return ai.djl.nn.norm.BatchNorm.batchNorm(x, runningMean.value(), runningVar.value(), weight.value(), bias.value(),
                 1, 0.9f, (float) EPS, isTraining()).singletonOrThrow();
-    }
-
-    /** Eval-mode BatchNormalization node (axis 1, any rank ≥ 2). */
-    @Override
-    public String toOnnx(OnnxGraph g, String x) {
-        return g.add(OnnxOp.BATCH_NORM, g.scopeOf(this), List.of(x, OnnxForms.param(g, weight), OnnxForms.param(g, bias),
-                OnnxForms.param(g, runningMean), OnnxForms.param(g, runningVar)), OnnxAttr.f("epsilon", EPS));
-    }
-
-    /**
-     * The node over {@code padded} ≥ C channels (see {@link OnnxForms#nchwcChannels}); the extra
-     * channels get γ = β = μ = 0, σ² = 1, so they map to 0.
-     */
-    public String toOnnxPadded(OnnxGraph g, String x, int padded) {
-        if (padded == channels) return toOnnx(g, x);
-        String s = g.scopeOf(this);
-        float[] var = Arrays.copyOf(runningVar.value().toFloatArray(), padded);
-        Arrays.fill(var, channels, padded, 1f);
-        return g.add(OnnxOp.BATCH_NORM, s, List.of(x,
-                g.initializer(s + ".weight_padded", OnnxForms.padOutputs(weight.value().toFloatArray(), channels, padded), padded),
-                g.initializer(s + ".bias_padded", OnnxForms.padOutputs(bias.value().toFloatArray(), channels, padded), padded),
-                g.initializer(s + ".running_mean_padded", OnnxForms.padOutputs(runningMean.value().toFloatArray(), channels, padded), padded),
-                g.initializer(s + ".running_var_padded", var, padded)), OnnxAttr.f("epsilon", EPS));
     }
 
     /**
@@ -76,5 +60,42 @@ public final class BatchNorm extends Module {
             t[c] = b[c] - s[c] * mu[c];
         }
         return new double[][] {s, t};
+    }
+
+    /**
+     * Folds this norm into the conv whose output it normalises (conv → BN, the usual Conv+BN
+     * merge; the conv gains a bias if it had none); this norm becomes the identity. No-op when
+     * already folded.
+     */
+    public void foldInto(Conv2d conv) {
+        if (folded) return;
+        requireEval();
+        float[] b = conv.bias() == null ? null : conv.bias().value().toFloatArray();
+        float[][] f = BatchNormFold.foldAfter(conv.weight().value().toFloatArray(), b, conv.out, affine());
+        conv.setWeights(f[0], f[1]);
+        folded = true;
+    }
+
+    /**
+     * Folds this norm into the layers that read its output (a pre-norm: Next-ViT's {@code
+     * merge_pre_bn}), each a {@link Linear} or a 1×1 {@link Conv2d} with a bias; this norm
+     * becomes the identity. No-op when already folded. Also exact across an average pool between
+     * them (a per-channel affine commutes with it), as in a BN → pool → classifier head.
+     */
+    public void foldIntoNext(Module... consumers) {
+        if (folded) return;
+        requireEval();
+        double[][] affine = affine();
+        for (Module m : consumers) {
+            if (m instanceof Linear l) BatchNormFold.foldInto(l.weight(), l.bias(), affine);
+            else if (m instanceof Conv2d c && c.kernel == 1 && c.groups == 1 && c.bias() != null) {
+                BatchNormFold.foldInto(c.weight(), c.bias(), affine);
+            } else throw new IllegalArgumentException("a pre-norm folds into a Linear or a biased 1×1 conv, not " + m);
+        }
+        folded = true;
+    }
+
+    private void requireEval() {
+        if (isTraining()) throw new IllegalStateException("fold BatchNorm in eval mode (training normalises with batch statistics)");
     }
 }

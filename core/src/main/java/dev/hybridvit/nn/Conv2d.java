@@ -1,10 +1,8 @@
 package dev.hybridvit.nn;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import dev.hybridvit.deploy.onnx.OnnxAttr;
-import dev.hybridvit.deploy.onnx.OnnxGraph;
-import dev.hybridvit.deploy.onnx.OnnxOp;
 
 import java.util.List;
 
@@ -12,7 +10,7 @@ import java.util.List;
 public final class Conv2d extends Module {
     public final int in, out, kernel, stride, padding, groups;
     private final Parameter weight;
-    private final Parameter bias;
+    private Parameter bias;
 
     public Conv2d(int in, int out, int kernel, int stride, int padding, int groups, boolean bias, Init init) {
         if (in % groups != 0 || out % groups != 0) {
@@ -31,28 +29,25 @@ public final class Conv2d extends Module {
     public Parameter weight() { return weight; }
     public Parameter bias() { return bias; }
 
+    /**
+     * Replaces weight and bias by host values (out×in/groups×k×k and out, row-major), as a folded
+     * norm needs; a conv built without a bias gains one (state-dict key {@code bias}).
+     */
+    public void setWeights(float[] w, float[] b) {
+        NDManager manager = weight.value().getManager();
+        if (bias == null) {
+            bias = parameter("bias", new Shape(out), Init.ZEROS);
+            bias.materialize(manager);
+        }
+        try (NDArray nw = manager.create(w, weight.shape()); NDArray nb = manager.create(b, bias.shape())) {
+            weight.copyFrom(nw);
+            bias.copyFrom(nb);
+        }
+    }
+
     /** One filter per channel (groups = channels). */
     public boolean isDepthwise() {
         return groups > 1 && groups == in && in == out;
-    }
-
-    /**
-     * {weight (out×in/groups×k×k, row-major), bias (null without one)} as host arrays for an ONNX
-     * form, with a preceding per-channel affine folded in (null for none): per input channel for a
-     * dense conv, per channel for a depthwise one. Exact only if the conv does not pad (a padded
-     * border would see t·0 instead of 0), so a padding conv refuses an affine.
-     */
-    public float[][] hostWeights(double[][] preAffine) {
-        float[] w = weight.value().toFloatArray();
-        float[] b = bias == null ? null : bias.value().toFloatArray();
-        if (preAffine == null) return new float[][] {w, b};
-        if (padding != 0) {
-            throw new IllegalArgumentException("a " + kernel + "×" + kernel + " conv with padding " + padding
-                    + " cannot absorb a preceding affine exactly");
-        }
-        if (isDepthwise()) return BatchNormFold.foldBeforeDepthwise(w, b, out, preAffine);
-        if (groups != 1) throw new IllegalArgumentException("a preceding affine folds into dense or depthwise convs, not " + groups + " groups");
-        return BatchNormFold.foldBefore(w, b, out, preAffine);
     }
 
     @Override
@@ -67,22 +62,4 @@ public final class Conv2d extends Module {
         return y;
     }
 
-    @Override
-    public String toOnnx(OnnxGraph g, String x) {
-        String w = OnnxForms.param(g, weight);
-        return onnxNode(g, x, w, bias == null ? null : OnnxForms.param(g, bias));
-    }
-
-    /** This convolution's node with the given weight/bias initializers (used by BN folding). */
-    String onnxNode(OnnxGraph g, String x, String w, String b) {
-        return onnxNode(g, x, w, b, groups);
-    }
-
-    /** The node with another group count (a depthwise conv whose channels were padded). */
-    String onnxNode(OnnxGraph g, String x, String w, String b, int groups) {
-        List<String> inputs = b == null ? List.of(x, w) : List.of(x, w, b);
-        return g.add(OnnxOp.CONV, g.scopeOf(this), inputs, OnnxAttr.ints("kernel_shape", kernel, kernel),
-                OnnxAttr.ints("strides", stride, stride), OnnxAttr.ints("pads", padding, padding, padding, padding),
-                OnnxAttr.ints("dilations", 1, 1), OnnxAttr.i("group", groups));
-    }
 }

@@ -1,7 +1,6 @@
 package dev.hybridvit.nn;
 
 import ai.djl.ndarray.NDArray;
-import dev.hybridvit.deploy.onnx.OnnxGraph;
 
 /**
  * The convolutional MLP of Next-ViT blocks: 1×1 conv → activation → 1×1 conv, both with bias,
@@ -9,7 +8,7 @@ import dev.hybridvit.deploy.onnx.OnnxGraph;
  */
 public final class ConvMlp extends Module {
     public final Conv2d conv1, conv2;
-    private final Activation act;
+    public final Activation act;
 
     public ConvMlp(int channels, int hidden, Activation.Kind act, Init convInit) {
         this.conv1 = register("conv1", Conv2d.pointwise(channels, hidden, true, convInit));
@@ -22,8 +21,4 @@ public final class ConvMlp extends Module {
         return conv2.forward(act.forward(conv1.forward(x)));
     }
 
-    @Override
-    public String toOnnx(OnnxGraph g, String x) {
-        return conv2.toOnnx(g, act.toOnnx(g, conv1.toOnnx(g, x)));
-    }
 }

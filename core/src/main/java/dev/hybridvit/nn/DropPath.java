@@ -2,7 +2,6 @@ package dev.hybridvit.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
-import dev.hybridvit.deploy.onnx.OnnxGraph;
 
 /**
  * Stochastic depth: in training, zeroes a residual branch for a random subset of samples and
@@ -27,7 +26,4 @@ public final class DropPath extends Module {
         return x.mul(mask);
     }
 
-    /** Identity: exported graphs are inference graphs. */
-    @Override
-    public String toOnnx(OnnxGraph g, String x) { return x; }
 }

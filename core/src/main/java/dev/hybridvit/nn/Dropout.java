@@ -20,7 +20,4 @@ public final class Dropout extends Module {
         return ai.djl.nn.norm.Dropout.dropout(x, (float) rate, true).singletonOrThrow();
     }
 
-    /** Identity: exported graphs are inference graphs. */
-    @Override
-    public String toOnnx(dev.hybridvit.deploy.onnx.OnnxGraph g, String x) { return x; }
 }

@@ -1,8 +1,5 @@
 package dev.hybridvit.nn;
 
-import dev.hybridvit.deploy.onnx.OnnxAttr;
-import dev.hybridvit.deploy.onnx.OnnxGraph;
-import dev.hybridvit.deploy.onnx.OnnxOp;
 
 import java.util.List;
 
@@ -32,10 +29,4 @@ public final class MaxPool2d extends Module {
         return Pool.maxPool2d(x, new Shape(kernel, kernel), new Shape(stride, stride), new Shape(padding, padding), false);
     }
 
-    @Override
-    public String toOnnx(OnnxGraph g, String x) {
-        return g.add(OnnxOp.MAX_POOL, g.scopeOf(this), List.of(x), OnnxAttr.ints("kernel_shape", kernel, kernel),
-                OnnxAttr.ints("strides", stride, stride), OnnxAttr.ints("pads", padding, padding, padding, padding),
-                OnnxAttr.i("ceil_mode", 0));
-    }
 }

@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import dev.hybridvit.deploy.onnx.OnnxGraph;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -30,15 +29,6 @@ public abstract class Module {
 
     /** Forward pass on a batch. */
     public abstract NDArray forward(NDArray x);
-
-    /**
-     * This module's forward pass as ONNX nodes appended to {@code g}, mirroring {@link #forward}
-     * in eval mode (including what a deploy-time merge has folded away); returns the name of the
-     * output value. Weights become initializers taken from the live parameters.
-     */
-    public String toOnnx(OnnxGraph g, String input) {
-        throw new UnsupportedOperationException("no ONNX form for " + getClass().getSimpleName());
-    }
 
     protected final <M extends Module> M register(String name, M child) {
         if (children.containsKey(name)) throw new IllegalStateException("duplicate child " + name);

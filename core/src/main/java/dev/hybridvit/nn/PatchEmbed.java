@@ -1,7 +1,6 @@
 package dev.hybridvit.nn;
 
 import ai.djl.ndarray.NDArray;
-import dev.hybridvit.deploy.onnx.OnnxGraph;
 
 /**
  * Next-ViT's patch embedding, shared with the TRT-ViT reconstruction: stride 2 → 2×2 average pool
@@ -9,10 +8,11 @@ import dev.hybridvit.deploy.onnx.OnnxGraph;
  * 1×1 conv + BN; otherwise an identity with no keys. Keys {@code avgpool} (no parameters),
  * {@code conv}, {@code norm}.
  */
-public final class PatchEmbed extends Module {
-    private final AvgPool2d avgpool;
-    private final Conv2d conv;
-    private final BatchNorm norm;
+public final class PatchEmbed extends Module implements Reparameterizable {
+    /** Null where absent (see the class comment). */
+    public final AvgPool2d avgpool;
+    public final Conv2d conv;
+    public final BatchNorm norm;
 
     /** With the trunc-normal(.02) conv init of the official Next-ViT code. */
     public PatchEmbed(int in, int out, int stride) {
@@ -39,8 +39,7 @@ public final class PatchEmbed extends Module {
     }
 
     @Override
-    public String toOnnx(OnnxGraph g, String x) {
-        if (avgpool != null) x = avgpool.toOnnx(g, x);
-        return conv == null ? x : OnnxForms.convBn(g, conv, norm, x);
+    public void reparameterize() {
+        if (norm != null) norm.foldInto(conv);
     }
 }

@@ -1,13 +1,12 @@
 package dev.hybridvit.nn;
 
 import ai.djl.ndarray.NDArray;
-import dev.hybridvit.deploy.onnx.OnnxGraph;
 
 import java.util.ArrayList;
 import java.util.List;
 
 /** Children named 0, 1, 2, … applied in order ({@code nn.Sequential}). */
-public final class Sequential extends Module {
+public final class Sequential extends Module implements Reparameterizable {
     private final List<Module> layers = new ArrayList<>();
 
     public Sequential(Module... layers) {
@@ -30,9 +29,11 @@ public final class Sequential extends Module {
         return x;
     }
 
+    /** Folds every BatchNorm that directly follows a conv into it. */
     @Override
-    public String toOnnx(OnnxGraph g, String x) {
-        for (Module m : layers) x = m.toOnnx(g, x);
-        return x;
+    public void reparameterize() {
+        for (int i = 1; i < layers.size(); i++) {
+            if (layers.get(i - 1) instanceof Conv2d conv && layers.get(i) instanceof BatchNorm bn) bn.foldInto(conv);
+        }
     }
 }

@@ -1,6 +1,6 @@
 package dev.hybridvit.profile;
 
-import dev.hybridvit.deploy.OnnxPredictor;
+import dev.hybridvit.infer.OnnxPredictor;
 import dev.hybridvit.tensor.Tensors;
 
 import java.util.Arrays;

@@ -1,7 +1,7 @@
 package dev.hybridvit.profile;
 
-import dev.hybridvit.deploy.onnx.OnnxGraph;
-import dev.hybridvit.deploy.onnx.OnnxOp;
+import dev.hybridvit.export.onnx.OnnxGraph;
+import dev.hybridvit.export.onnx.OnnxOp;
 
 import java.util.List;
 import java.util.SplittableRandom;

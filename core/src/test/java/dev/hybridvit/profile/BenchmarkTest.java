@@ -2,8 +2,8 @@ package dev.hybridvit.profile;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.hybridvit.deploy.ExportOptions;
-import dev.hybridvit.deploy.Exporter;
+import dev.hybridvit.export.ExportOptions;
+import dev.hybridvit.export.Exporter;
 import dev.hybridvit.models.ModelOptions;
 import dev.hybridvit.models.ModelRegistry;
 import dev.hybridvit.models.VisionModel;

@@ -3,7 +3,6 @@ package dev.hybridvit.models.cmt;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import dev.hybridvit.deploy.onnx.OnnxGraph;
 import dev.hybridvit.models.ModelOptions;
 import dev.hybridvit.models.ModelSpec;
 import dev.hybridvit.models.VisionModel;
@@ -16,7 +15,6 @@ import dev.hybridvit.nn.Identity;
 import dev.hybridvit.nn.Init;
 import dev.hybridvit.nn.Linear;
 import dev.hybridvit.nn.Module;
-import dev.hybridvit.nn.OnnxForms;
 import dev.hybridvit.nn.Parameter;
 import dev.hybridvit.nn.Sequential;
 import dev.hybridvit.weights.StateDictAdapter;
@@ -46,12 +44,14 @@ public final class CMT extends VisionModel implements StateDictAdapter {
     private final Parameter[] relativePos = new Parameter[4];
     private final CMTPatchEmbed[] patchEmbeds = new CMTPatchEmbed[4];
     private final Sequential[] blocks = new Sequential[4];
-    private final Sequential stem;
-    private final Conv2d fc;
-    private final BatchNorm fcNorm;
-    private final Activation swish;
-    private final Dropout drop;
-    private final Linear head;
+    /** Three conv → GELU → BN units (flat root keys {@code stem_conv1}, {@code stem_relu1}, {@code stem_norm1}, …). */
+    public final Sequential stem;
+    /** The head: 1×1 conv ({@code _fc}) → BN ({@code _bn}) → Swish → pool → dropout → linear. */
+    public final Conv2d fc;
+    public final BatchNorm fcNorm;
+    public final Activation swish;
+    public final Dropout drop;
+    public final Linear head;
     private int inputSize;
 
     public CMT(ModelSpec spec, CMTConfig config, ModelOptions options) {
@@ -206,25 +206,17 @@ public final class CMT extends VisionModel implements StateDictAdapter {
         return "head";
     }
 
-    @Override
-    protected String stemOnnx(OnnxGraph g, String x) {
-        return stem.toOnnx(g, x);
-    }
 
     @Override
-    protected String stageOnnx(int i, OnnxGraph g, String x) {
-        String map = patchEmbeds[i].toOnnx(g, x);
-        // the deploy form's residual stream in channels ORT can block (CMT-Ti's 46 → 48, zeros)
-        if (g.foldBatchNorm()) map = OnnxForms.padChannels(g, "stage" + (i + 1), map, 1, OnnxForms.streamChannels(config.dims()[i]));
-        return blocks[i].toOnnx(g, map);
+    protected void reparameterizeHead() {
+        fcNorm.foldInto(fc);
     }
 
-    /** 1×1 conv → BN (folded in the deploy form) → Swish → global pool → linear. */
-    @Override
-    protected String headOnnx(OnnxGraph g, String features) {
-        String x = swish.toOnnx(g, OnnxForms.convBn(g, fc, fcNorm, features));
-        return head.toOnnx(g, drop.toOnnx(g, AvgPool2d.global(g, "head/pool", x)));
-    }
+    /** Stage {@code i}'s patch embedding (its downsampling layer). */
+    public CMTPatchEmbed patchEmbed(int i) { return patchEmbeds[i]; }
+
+    /** Stage {@code i}'s CMT blocks. */
+    public Sequential stageBlocks(int i) { return blocks[i]; }
 
     @Override
     public int[] stageChannels() { return config.dims(); }

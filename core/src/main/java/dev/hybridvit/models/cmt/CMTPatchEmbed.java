@@ -1,8 +1,6 @@
 package dev.hybridvit.models.cmt;
 
 import ai.djl.ndarray.NDArray;
-import dev.hybridvit.deploy.onnx.OnnxGraph;
-import dev.hybridvit.nn.OnnxForms;
 import dev.hybridvit.nn.Conv2d;
 import dev.hybridvit.nn.Init;
 import dev.hybridvit.nn.LayerNorm;
@@ -13,10 +11,10 @@ import dev.hybridvit.nn.Module;
  * the resolution, then LayerNorm over channels (key {@code norm}, PyTorch's default eps 1e-5 — not
  * the blocks' 1e-6). B×C×H×W in, B×C'×H/2×W/2 out (normalised in token layout, returned as NCHW).
  */
-final class CMTPatchEmbed extends Module {
+public final class CMTPatchEmbed extends Module {
     static final double EPS = 1e-5;
-    private final Conv2d proj;
-    private final LayerNorm norm;
+    public final Conv2d proj;
+    public final LayerNorm norm;
 
     CMTPatchEmbed(int in, int out) {
         proj = register("proj", new Conv2d(in, out, 2, 2, 0, 1, true, Init.kaimingNormalFanOut()));
@@ -32,18 +30,4 @@ final class CMTPatchEmbed extends Module {
         return tokens.transpose(0, 2, 1).reshape(b, c, h, w);
     }
 
-    @Override
-    public String toOnnx(OnnxGraph g, String x) {
-        String s = g.scopeOf(this);
-        String y;
-        if (g.shape(x)[1] == proj.in) {
-            y = proj.toOnnx(g, x);
-        } else { // the previous stage's zero-padded stream (see CMT#stageOnnx)
-            float[][] wb = proj.hostWeights(null);
-            y = OnnxForms.convOnPadded(g, proj, x, wb[0], wb[1], s + ".proj_padded_input");
-        }
-        long[] shape = g.shape(y);
-        String tokens = norm.toOnnx(g, OnnxForms.tokens(g, s, y));
-        return OnnxForms.map(g, s, tokens, shape[1], shape[2], shape[3]);
-    }
 }

@@ -1,18 +1,17 @@
 package dev.hybridvit.models.nextvit;
 
 import ai.djl.ndarray.NDArray;
-import dev.hybridvit.deploy.onnx.OnnxGraph;
-import dev.hybridvit.nn.OnnxForms;
 import dev.hybridvit.nn.Activation;
 import dev.hybridvit.nn.BatchNorm;
 import dev.hybridvit.nn.Conv2d;
 import dev.hybridvit.nn.Module;
+import dev.hybridvit.nn.Reparameterizable;
 
 /** Stem unit: 3×3 conv (padding 1, no bias) → BN → ReLU; keys {@code conv}, {@code norm}. */
-final class ConvBNReLU extends Module {
-    private final Conv2d conv;
-    private final BatchNorm norm;
-    private final Activation act;
+public final class ConvBNReLU extends Module implements Reparameterizable {
+    public final Conv2d conv;
+    public final BatchNorm norm;
+    public final Activation act;
 
     ConvBNReLU(int in, int out, int stride, NextViTConfig.ConvInit init) {
         conv = register("conv", new Conv2d(in, out, 3, stride, 1, 1, false, init.of(1)));
@@ -26,7 +25,7 @@ final class ConvBNReLU extends Module {
     }
 
     @Override
-    public String toOnnx(OnnxGraph g, String x) {
-        return act.toOnnx(g, OnnxForms.convBn(g, conv, norm, x));
+    public void reparameterize() {
+        norm.foldInto(conv);
     }
 }

@@ -1,22 +1,21 @@
 package dev.hybridvit.models.nextvit;
 
 import ai.djl.ndarray.NDArray;
-import dev.hybridvit.deploy.onnx.OnnxGraph;
-import dev.hybridvit.nn.OnnxForms;
 import dev.hybridvit.nn.Activation;
 import dev.hybridvit.nn.BatchNorm;
 import dev.hybridvit.nn.Conv2d;
 import dev.hybridvit.nn.Module;
+import dev.hybridvit.nn.Reparameterizable;
 
 /**
  * Multi-Head Convolutional Attention: a 3×3 group conv with one 32-channel group per head → BN →
  * ReLU → 1×1 projection.
  */
-final class MHCA extends Module {
-    private final Conv2d groupConv;
-    private final BatchNorm norm;
-    private final Activation act;
-    private final Conv2d projection;
+public final class MHCA extends Module implements Reparameterizable {
+    public final Conv2d groupConv;
+    public final BatchNorm norm;
+    public final Activation act;
+    public final Conv2d projection;
 
     MHCA(int channels, NextViTConfig.ConvInit init) {
         int groups = channels / NextViTConfig.HEAD_DIM;
@@ -32,7 +31,7 @@ final class MHCA extends Module {
     }
 
     @Override
-    public String toOnnx(OnnxGraph g, String x) {
-        return projection.toOnnx(g, act.toOnnx(g, OnnxForms.convBn(g, groupConv, norm, x)));
+    public void reparameterize() {
+        norm.foldInto(groupConv);
     }
 }

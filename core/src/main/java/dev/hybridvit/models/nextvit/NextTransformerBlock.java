@@ -2,35 +2,31 @@ package dev.hybridvit.models.nextvit;
 
 import dev.hybridvit.nn.PatchEmbed;
 import ai.djl.ndarray.NDArray;
-import dev.hybridvit.deploy.onnx.OnnxAttr;
-import dev.hybridvit.deploy.onnx.OnnxGraph;
-import dev.hybridvit.deploy.onnx.OnnxOp;
 import dev.hybridvit.nn.Activation;
 import dev.hybridvit.nn.BatchNorm;
-import dev.hybridvit.nn.BatchNormFold;
 import dev.hybridvit.nn.ConvMlp;
 import dev.hybridvit.nn.DropPath;
 import dev.hybridvit.nn.Module;
+import dev.hybridvit.nn.Reparameterizable;
 
 import java.util.List;
 
 /**
- * NTB (Next Transformer Block): a global E-MHSA branch on Cm = 0.75·C channels, a local MHCA
+ * NTB (Next Transformer Block, Next-ViT §3.2): a global E-MHSA branch on Cm = 0.75·C channels, a local MHCA
  * branch on the remaining Cc channels fed by the E-MHSA output, their concatenation, then an MLP.
  * Drop-path rates of the three branches are 0.75, 0.25 and 1.0 of the block's rate.
  */
-final class NextTransformerBlock extends Module {
-    private final PatchEmbed patchEmbed;
-    private final BatchNorm norm1;
-    final EfficientMHSA mhsa;
-    private final DropPath mhsaDrop;
-    private final PatchEmbed projection;
-    private final MHCA mhca;
-    private final DropPath mhcaDrop;
-    private final BatchNorm norm2;
-    private final ConvMlp mlp;
-    private final DropPath mlpDrop;
-    private boolean merged;
+public final class NextTransformerBlock extends Module implements Reparameterizable {
+    public final PatchEmbed patchEmbed;
+    public final BatchNorm norm1;
+    public final EfficientMHSA mhsa;
+    public final DropPath mhsaDrop;
+    public final PatchEmbed projection;
+    public final MHCA mhca;
+    public final DropPath mhcaDrop;
+    public final BatchNorm norm2;
+    public final ConvMlp mlp;
+    public final DropPath mlpDrop;
 
     NextTransformerBlock(int in, int out, int stride, int sr, double dropPath, NextViTConfig.ConvInit init) {
         int mhsaChannels = NextViTConfig.makeDivisible((int) (out * NextViTConfig.MIX_BLOCK_RATIO), 32);
@@ -53,43 +49,22 @@ final class NextTransformerBlock extends Module {
         x = patchEmbed.forward(x);
         var s = x.getShape();
         long b = s.get(0), c = s.get(1), h = s.get(2), w = s.get(3);
-        NDArray tokens = (merged ? x : norm1.forward(x)).reshape(b, c, h * w).transpose(0, 2, 1);
+        NDArray tokens = norm1.forward(x).reshape(b, c, h * w).transpose(0, 2, 1);
         NDArray attended = mhsaDrop.forward(mhsa.forward(tokens));
         x = x.add(attended.transpose(0, 2, 1).reshape(b, c, h, w));
         NDArray local = projection.forward(x);
         local = local.add(mhcaDrop.forward(mhca.forward(local)));
         x = x.concat(local, 1);
-        NDArray normed = merged ? x : norm2.forward(x);
-        return x.add(mlpDrop.forward(mlp.forward(normed)));
+        return x.add(mlpDrop.forward(mlp.forward(norm2.forward(x))));
     }
 
+    /**
+     * The deploy form (official {@code merge_bn}): norm1 folded into the E-MHSA's q, k, v (exact
+     * across its token pool, which commutes with a per-channel affine) and norm2 into {@code mlp.conv1}.
+     */
     @Override
-    public String toOnnx(OnnxGraph g, String x) {
-        String s = g.scopeOf(this);
-        x = patchEmbed.toOnnx(g, x);
-        long[] shape = g.shape(x);
-        long c = shape[1], h = shape[2], w = shape[3];
-        String back;
-        if (merged) { // the deploy form stays on the map (see EfficientMHSA#mapOnnx)
-            back = mhsaDrop.toOnnx(g, mhsa.mapOnnx(g, x));
-        } else {
-            String flat = g.reshape(norm1.toOnnx(g, x), s + "/flatten", 0, c, h * w);
-            String tokens = g.transpose(flat, s + "/tokens", 0, 2, 1);
-            String attended = mhsaDrop.toOnnx(g, mhsa.toOnnx(g, tokens));
-            back = g.reshape(g.transpose(attended, s + "/untokens", 0, 2, 1), s + "/unflatten", 0, c, h, w);
-        }
-        x = g.add(OnnxOp.ADD, s + "/mhsa_residual", List.of(x, back));
-        String local = projection.toOnnx(g, x);
-        local = g.add(OnnxOp.ADD, s + "/mhca_residual", List.of(local, mhcaDrop.toOnnx(g, mhca.toOnnx(g, local))));
-        x = g.add(OnnxOp.CONCAT, s + "/concat", List.of(x, local), OnnxAttr.i("axis", 1));
-        String normed = merged ? x : norm2.toOnnx(g, x);
-        return g.add(OnnxOp.ADD, s + "/mlp_residual", List.of(x, mlpDrop.toOnnx(g, mlp.toOnnx(g, normed))));
-    }
-
-    /** Deploy form: fold norm1 (and the E-MHSA BN1d) into q/k/v and norm2 into {@code mlp.conv1}. */
-    void mergeBatchNorm() {
-        mhsa.mergeBatchNorm(norm1.affine());
-        BatchNormFold.foldInto(mlp.conv1.weight(), mlp.conv1.bias(), norm2.affine());
-        merged = true;
+    public void reparameterize() {
+        norm1.foldIntoNext(mhsa.q, mhsa.k, mhsa.v);
+        norm2.foldIntoNext(mlp.conv1);
     }
 }

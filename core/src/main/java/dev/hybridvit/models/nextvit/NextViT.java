@@ -1,15 +1,12 @@
 package dev.hybridvit.models.nextvit;
 
 import ai.djl.ndarray.NDArray;
-import dev.hybridvit.deploy.onnx.OnnxGraph;
 import dev.hybridvit.models.ModelOptions;
 import dev.hybridvit.models.ModelSpec;
 import dev.hybridvit.models.VisionModel;
 import dev.hybridvit.nn.AvgPool2d;
 import dev.hybridvit.nn.BatchNorm;
-import dev.hybridvit.nn.OnnxForms;
 import dev.hybridvit.nn.Linear;
-import dev.hybridvit.nn.Module;
 import dev.hybridvit.nn.Sequential;
 
 import java.util.ArrayList;
@@ -22,13 +19,13 @@ import java.util.List;
  */
 public final class NextViT extends VisionModel {
     private final NextViTConfig config;
-    private final Sequential stem;
-    private final Sequential features;
-    private final BatchNorm norm;
-    private final Sequential projHead;
+    public final Sequential stem;
+    /** The NCBs and NTBs of all stages, in order. */
+    public final Sequential features;
+    public final BatchNorm norm;
+    public final Sequential projHead;
     /** Index into {@code features} of the first block of each stage, plus the end. */
     private final int[] stageStart = new int[5];
-    private boolean reparameterized;
 
     public NextViT(ModelSpec spec, NextViTConfig config, ModelOptions options) {
         super(spec, options);
@@ -95,25 +92,11 @@ public final class NextViT extends VisionModel {
         return projHead.forward(pooled);
     }
 
-    @Override
-    protected String stemOnnx(OnnxGraph g, String x) {
-        return stem.toOnnx(g, x);
-    }
 
+    /** The head's BN folded into the classifier (exact: a per-channel affine commutes with the pool between them). */
     @Override
-    protected String stageOnnx(int i, OnnxGraph g, String x) {
-        for (int k = stageStart[i]; k < stageStart[i + 1]; k++) x = features.get(k).toOnnx(g, x);
-        return x;
-    }
-
-    /** BN → global pool → linear; in the folded form the BN (per-channel, so it commutes with the pool) goes into the linear. */
-    @Override
-    protected String headOnnx(OnnxGraph g, String features) {
-        Linear head = (Linear) projHead.get(0);
-        if (!g.foldBatchNorm()) return projHead.toOnnx(g, AvgPool2d.global(g, "head/pool", norm.toOnnx(g, features)));
-        float[][] f = head.hostWeights(1.0, norm.affine());
-        return OnnxForms.linear(g, g.scopeOf(head) + "_bn_folded", AvgPool2d.global(g, "head/pool", features), f[0], f[1],
-                head.out, head.in);
+    protected void reparameterizeHead() {
+        norm.foldIntoNext(projHead.get(0));
     }
 
     @Override
@@ -152,23 +135,6 @@ public final class NextViT extends VisionModel {
 
     private static int ceilHalf(int x) { return (x + 1) / 2; }
 
-    /**
-     * The deploy form (official {@code merge_bn}): folds every pre-norm BN into the linear op it
-     * feeds. Switches to eval mode; the BN slots stay, so the state dict keeps its keys.
-     */
-    @Override
-    public void reparameterize() {
-        if (reparameterized) throw new IllegalStateException(spec().name() + " is already reparameterized");
-        setTraining(false);
-        for (Module block : features.layers()) {
-            if (block instanceof NextConvBlock ncb) ncb.mergeBatchNorm();
-            else ((NextTransformerBlock) block).mergeBatchNorm();
-        }
-        reparameterized = true;
-    }
-
-    @Override
-    public boolean isReparameterized() { return reparameterized; }
 
     /** Registry entries: the released variants (native resolution 224, crop 0.875), then the project's own. */
     public static List<ModelSpec> specs() {

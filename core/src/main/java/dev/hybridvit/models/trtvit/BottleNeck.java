@@ -1,9 +1,5 @@
 package dev.hybridvit.models.trtvit;
 
-import dev.hybridvit.deploy.onnx.OnnxAttr;
-import dev.hybridvit.deploy.onnx.OnnxGraph;
-import dev.hybridvit.deploy.onnx.OnnxOp;
-import dev.hybridvit.nn.OnnxForms;
 import java.util.List;
 
 import ai.djl.ndarray.NDArray;
@@ -13,6 +9,7 @@ import dev.hybridvit.nn.Conv2d;
 import dev.hybridvit.nn.DropPath;
 import dev.hybridvit.nn.Init;
 import dev.hybridvit.nn.Module;
+import dev.hybridvit.nn.Reparameterizable;
 import dev.hybridvit.nn.Sequential;
 
 /**
@@ -28,12 +25,13 @@ import dev.hybridvit.nn.Sequential;
  * <p>Keys follow torchvision ({@code conv1 bn1 conv2 bn2 conv3 bn3 downsample.0 downsample.1}), so
  * a ResNet-50 layer maps onto a {@code C} stage key for key.
  */
-public final class BottleNeck extends Module {
-    private final Conv2d conv1, conv2, conv3;
-    private final BatchNorm bn1, bn2, bn3;
-    private final Activation act;
-    private final Sequential downsample;
-    private final DropPath dropPath;
+public final class BottleNeck extends Module implements Reparameterizable {
+    public final Conv2d conv1, conv2, conv3;
+    public final BatchNorm bn1, bn2, bn3;
+    public final Activation act;
+    /** Projection shortcut (1×1 conv → BN); null for the identity. */
+    public final Sequential downsample;
+    public final DropPath dropPath;
     public final int in, out, stride;
 
     /**
@@ -74,13 +72,9 @@ public final class BottleNeck extends Module {
     }
 
     @Override
-    public String toOnnx(OnnxGraph g, String x) {
-        String s = g.scopeOf(this);
-        String y = act.toOnnx(g, OnnxForms.convBn(g, conv1, bn1, x));
-        y = act.toOnnx(g, OnnxForms.convBn(g, conv2, bn2, y));
-        y = dropPath.toOnnx(g, OnnxForms.convBn(g, conv3, bn3, y));
-        String shortcut = downsample == null ? x
-                : OnnxForms.convBn(g, (Conv2d) downsample.get(0), (BatchNorm) downsample.get(1), x);
-        return act.toOnnx(g, g.add(OnnxOp.ADD, s + "/residual", List.of(y, shortcut)));
+    public void reparameterize() {
+        bn1.foldInto(conv1);
+        bn2.foldInto(conv2);
+        bn3.foldInto(conv3);
     }
 }

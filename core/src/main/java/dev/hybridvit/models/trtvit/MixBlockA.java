@@ -1,9 +1,6 @@
 package dev.hybridvit.models.trtvit;
 
 import dev.hybridvit.nn.PatchEmbed;
-import dev.hybridvit.deploy.onnx.OnnxAttr;
-import dev.hybridvit.deploy.onnx.OnnxGraph;
-import dev.hybridvit.deploy.onnx.OnnxOp;
 import java.util.List;
 
 import ai.djl.ndarray.NDArray;
@@ -28,9 +25,10 @@ import dev.hybridvit.nn.Module;
  * <p>Keys: {@code patch_embed.*} (when present), {@code transformer.*}, {@code bottleneck.*}.
  */
 public final class MixBlockA extends Module {
-    private final PatchEmbed patchEmbed;
-    private final TransformerBlock transformer;
-    private final BottleNeck bottleneck;
+    /** Null unless the block changes width or resolution. */
+    public final PatchEmbed patchEmbed;
+    public final TransformerBlock transformer;
+    public final BottleNeck bottleneck;
     public final int width, transformerWidth;
 
     /**
@@ -58,12 +56,4 @@ public final class MixBlockA extends Module {
         return transformer.forward(parts.get(0)).concat(bottleneck.forward(parts.get(1)), 1);
     }
 
-    @Override
-    public String toOnnx(OnnxGraph g, String x) {
-        String s = g.scopeOf(this);
-        if (patchEmbed != null) x = patchEmbed.toOnnx(g, x);
-        String[] parts = g.split(x, s + "/split", 1, transformerWidth, g.shape(x)[1] - transformerWidth);
-        return g.add(OnnxOp.CONCAT, s + "/concat", List.of(transformer.toOnnx(g, parts[0]), bottleneck.toOnnx(g, parts[1])),
-                OnnxAttr.i("axis", 1));
-    }
 }

@@ -2,9 +2,6 @@ package dev.hybridvit.models.trtvit;
 
 import dev.hybridvit.nn.Init;
 import dev.hybridvit.nn.PatchEmbed;
-import dev.hybridvit.deploy.onnx.OnnxAttr;
-import dev.hybridvit.deploy.onnx.OnnxGraph;
-import dev.hybridvit.deploy.onnx.OnnxOp;
 import java.util.List;
 
 import ai.djl.ndarray.NDArray;
@@ -30,9 +27,10 @@ import dev.hybridvit.nn.Module;
  * <p>Keys: {@code patch_embed.*} (when present), {@code bottleneck.*}, {@code transformer.*}.
  */
 public final class MixBlockB extends Module {
-    private final PatchEmbed patchEmbed;
-    private final BottleNeck bottleneck;
-    private final TransformerBlock transformer;
+    /** Null unless the block changes width or resolution. */
+    public final PatchEmbed patchEmbed;
+    public final BottleNeck bottleneck;
+    public final TransformerBlock transformer;
     public final int width, transformerWidth;
 
     /** Same parameters as {@link MixBlockA#MixBlockA}. */
@@ -53,10 +51,4 @@ public final class MixBlockB extends Module {
         return local.concat(transformer.forward(local), 1);
     }
 
-    @Override
-    public String toOnnx(OnnxGraph g, String x) {
-        if (patchEmbed != null) x = patchEmbed.toOnnx(g, x);
-        String local = bottleneck.toOnnx(g, x);
-        return g.add(OnnxOp.CONCAT, g.scopeOf(this) + "/concat", List.of(local, transformer.toOnnx(g, local)), OnnxAttr.i("axis", 1));
-    }
 }

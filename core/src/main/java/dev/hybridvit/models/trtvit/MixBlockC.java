@@ -2,9 +2,6 @@ package dev.hybridvit.models.trtvit;
 
 import dev.hybridvit.nn.Init;
 import dev.hybridvit.nn.PatchEmbed;
-import dev.hybridvit.deploy.onnx.OnnxAttr;
-import dev.hybridvit.deploy.onnx.OnnxGraph;
-import dev.hybridvit.deploy.onnx.OnnxOp;
 import java.util.List;
 
 import ai.djl.ndarray.NDArray;
@@ -31,9 +28,10 @@ import dev.hybridvit.nn.Module;
  * <p>Keys: {@code patch_embed.*} (when present), {@code transformer.*}, {@code bottleneck.*}.
  */
 public final class MixBlockC extends Module {
-    private final PatchEmbed patchEmbed;
-    private final TransformerBlock transformer;
-    private final BottleNeck bottleneck;
+    /** Null unless the block changes width or resolution. */
+    public final PatchEmbed patchEmbed;
+    public final TransformerBlock transformer;
+    public final BottleNeck bottleneck;
     public final int width, transformerWidth;
 
     /** Same parameters as {@link MixBlockA#MixBlockA}. */
@@ -53,10 +51,4 @@ public final class MixBlockC extends Module {
         return global.concat(bottleneck.forward(global), 1);
     }
 
-    @Override
-    public String toOnnx(OnnxGraph g, String x) {
-        if (patchEmbed != null) x = patchEmbed.toOnnx(g, x);
-        String global = transformer.toOnnx(g, x);
-        return g.add(OnnxOp.CONCAT, g.scopeOf(this) + "/concat", List.of(global, bottleneck.toOnnx(g, global)), OnnxAttr.i("axis", 1));
-    }
 }

@@ -1,11 +1,9 @@
 package dev.hybridvit.models.trtvit;
 
-import dev.hybridvit.deploy.onnx.OnnxGraph;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import dev.hybridvit.nn.Attention;
-import dev.hybridvit.nn.OnnxForms;
 import dev.hybridvit.nn.Conv2d;
 import dev.hybridvit.nn.Init;
 import dev.hybridvit.nn.LayerNorm;
@@ -18,12 +16,13 @@ import dev.hybridvit.nn.Module;
  * values come from the map reduced by {@code sr} (an sr×sr stride-sr conv with bias, then
  * LayerNorm: keys {@code sr}, {@code norm}).
  */
-final class SpatialReductionAttention extends Module {
-    final int heads, sr;
-    private final double scale;
-    private final Linear q, kv, proj;
-    private final Conv2d srConv;
-    private final LayerNorm norm;
+public final class SpatialReductionAttention extends Module {
+    public final int heads, sr;
+    public final double scale;
+    public final Linear q, kv, proj;
+    /** The K/V reduction conv and its LayerNorm; null when sr = 1. */
+    public final Conv2d srConv;
+    public final LayerNorm norm;
 
     SpatialReductionAttention(int dim, int sr) {
         if (dim % TRTViTConfig.HEAD_DIM != 0) {
@@ -44,36 +43,9 @@ final class SpatialReductionAttention extends Module {
         throw new UnsupportedOperationException("attention needs the map size: call forward(tokens, height, width)");
     }
 
-    /**
-     * ONNX form on tokens of an h×w map: d^-½ folded into q, K/V from one MatMul split in two.
-     * {@code preAffine}: the block's LayerNorm γ, β still to be applied to {@code x} (deploy form,
-     * see {@link LayerNorm#normalizeOnnx}), folded into q and the reduction conv (exact: it does
-     * not pad) or, without one, into kv; null when already applied.
-     */
-    String toOnnx(OnnxGraph g, String x, long h, long w, double[][] preAffine) {
-        String s = g.scopeOf(this);
-        long c = g.shape(x)[2];
-        String queries = Attention.splitHeadsOnnx(g, s + "/q", q.toOnnx(g, x, scale, preAffine), heads);
-        LayerNorm.Normalized source = new LayerNorm.Normalized(x, preAffine);
-        if (srConv != null) {
-            String map = OnnxForms.map(g, s + "/sr_in", x, c, h, w);
-            String reduced;
-            if (preAffine == null) {
-                reduced = srConv.toOnnx(g, map);
-            } else {
-                float[][] f = srConv.hostWeights(preAffine);
-                reduced = OnnxForms.conv(g, srConv, map, f[0], f[1], g.scopeOf(srConv) + "_norm_folded");
-            }
-            source = norm.normalizeOnnx(g, OnnxForms.tokens(g, s + "/sr_out", reduced));
-        }
-        String[] keyValue = g.split(kv.toOnnx(g, source.value(), 1.0, source.affine()), s + "/kv_split", 2, c, c);
-        String out = Attention.attendOnnx(g, s + "/attn", queries, Attention.splitHeadsOnnx(g, s + "/k", keyValue[0], heads),
-                Attention.splitHeadsOnnx(g, s + "/v", keyValue[1], heads), 1.0, null);
-        return proj.toOnnx(g, Attention.mergeHeadsOnnx(g, s, out));
-    }
 
     /** Tokens B×N×C (N = h·w, raster order) → B×N×C. */
-    NDArray forward(NDArray x, int h, int w) {
+    public NDArray forward(NDArray x, int h, int w) {
         var s = x.getShape();
         long b = s.get(0), c = s.get(2);
         NDArray queries = Attention.splitHeads(q.forward(x), heads);

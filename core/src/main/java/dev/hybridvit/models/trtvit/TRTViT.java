@@ -1,7 +1,5 @@
 package dev.hybridvit.models.trtvit;
 
-import dev.hybridvit.deploy.onnx.OnnxGraph;
-import dev.hybridvit.nn.OnnxForms;
 
 import ai.djl.ndarray.NDArray;
 import dev.hybridvit.models.ModelOptions;
@@ -15,6 +13,7 @@ import dev.hybridvit.nn.Init;
 import dev.hybridvit.nn.Linear;
 import dev.hybridvit.nn.MaxPool2d;
 import dev.hybridvit.nn.Module;
+import dev.hybridvit.nn.Reparameterizable;
 import dev.hybridvit.nn.Sequential;
 
 import java.util.ArrayList;
@@ -47,15 +46,17 @@ import java.util.List;
  */
 public final class TRTViT extends VisionModel {
     private final TRTViTConfig config;
-    private final Stem stem;
+    public final Stem stem;
     private final Sequential stagesSeq;
     private final Stage[] stages = new Stage[4];
-    private final Head head;
+    public final Head head;
 
     /** Global-pool head: optional BN, then the classifier. */
-    static final class Head extends Module {
-        final BatchNorm norm;
-        final Linear fc;
+    /** BN (optional) → global average pool → linear. */
+    public static final class Head extends Module implements Reparameterizable {
+        /** Null where the configuration has no head norm. */
+        public final BatchNorm norm;
+        public final Linear fc;
 
         Head(int channels, int classes, boolean withNorm) {
             norm = withNorm ? register("norm", new BatchNorm(channels)) : null;
@@ -68,17 +69,12 @@ public final class TRTViT extends VisionModel {
             return fc.forward(AvgPool2d.global(x));
         }
 
-        /** Deploy form: the BN (per channel, so it commutes with the pool) folded into the classifier. */
+        /** The BN folded into the classifier (exact: a per-channel affine commutes with the pool between them). */
         @Override
-        public String toOnnx(OnnxGraph g, String x) {
-            if (norm == null || !g.foldBatchNorm()) {
-                if (norm != null) x = norm.toOnnx(g, x);
-                return fc.toOnnx(g, AvgPool2d.global(g, g.scopeOf(this) + "/pool", x));
-            }
-            float[][] f = fc.hostWeights(1.0, norm.affine());
-            return OnnxForms.linear(g, g.scopeOf(fc) + "_bn_folded", AvgPool2d.global(g, g.scopeOf(this) + "/pool", x),
-                    f[0], f[1], fc.out, fc.in);
+        public void reparameterize() {
+            if (norm != null) norm.foldIntoNext(fc);
         }
+
     }
 
     public TRTViT(ModelSpec spec, TRTViTConfig config, ModelOptions options) {
@@ -104,11 +100,12 @@ public final class TRTViT extends VisionModel {
     }
 
     /** ResNet stem: 7×7 stride-2 conv → BN → ReLU → 3×3 stride-2 max pool; keys {@code conv}, {@code bn}. */
-    static final class Stem extends Module {
-        private final Conv2d conv;
-        private final BatchNorm bn;
-        private final Activation act;
-        private final MaxPool2d pool;
+    /** The ResNet stem: 7×7 stride-2 conv → BN → ReLU → 3×3 stride-2 max pool. */
+    public static final class Stem extends Module implements Reparameterizable {
+        public final Conv2d conv;
+        public final BatchNorm bn;
+        public final Activation act;
+        public final MaxPool2d pool;
 
         Stem(int width) {
             conv = register("conv", new Conv2d(3, width, 7, 2, 3, 1, false, Init.kaimingNormalFanOut(1)));
@@ -123,9 +120,10 @@ public final class TRTViT extends VisionModel {
         }
 
         @Override
-        public String toOnnx(OnnxGraph g, String x) {
-            return pool.toOnnx(g, act.toOnnx(g, OnnxForms.convBn(g, conv, bn, x)));
+        public void reparameterize() {
+            bn.foldInto(conv);
         }
+
     }
 
     /** A block of the given kind (as the stages build them; also used standalone by the density study). */
@@ -145,15 +143,6 @@ public final class TRTViT extends VisionModel {
     protected NDArray stem(NDArray x) {
         return stem.forward(x);
     }
-
-    @Override
-    protected String stemOnnx(OnnxGraph g, String x) { return stem.toOnnx(g, x); }
-
-    @Override
-    protected String stageOnnx(int i, OnnxGraph g, String x) { return stages[i].toOnnx(g, x); }
-
-    @Override
-    protected String headOnnx(OnnxGraph g, String features) { return head.toOnnx(g, features); }
 
     @Override
     public int numStages() { return 4; }

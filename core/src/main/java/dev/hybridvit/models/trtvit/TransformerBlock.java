@@ -2,14 +2,11 @@ package dev.hybridvit.models.trtvit;
 
 import dev.hybridvit.nn.Init;
 import dev.hybridvit.nn.PatchEmbed;
-import dev.hybridvit.deploy.onnx.OnnxGraph;
-import dev.hybridvit.deploy.onnx.OnnxOp;
 import java.util.List;
 
 import ai.djl.ndarray.NDArray;
 import dev.hybridvit.nn.DropPath;
 import dev.hybridvit.nn.LayerNorm;
-import dev.hybridvit.nn.OnnxForms;
 import dev.hybridvit.nn.Module;
 
 /**
@@ -35,11 +32,12 @@ import dev.hybridvit.nn.Module;
  * {@code attn.{q,kv,sr,norm,proj}}, {@code norm2}, {@code mlp.{fc1,fc2}}.
  */
 public final class TransformerBlock extends Module {
-    private final PatchEmbed patchEmbed;
-    private final LayerNorm norm1, norm2;
-    final SpatialReductionAttention attn;
-    private final TokenMlp mlp;
-    private final DropPath dropPath;
+    /** Null unless the block changes width or resolution. */
+    public final PatchEmbed patchEmbed;
+    public final LayerNorm norm1, norm2;
+    public final SpatialReductionAttention attn;
+    public final TokenMlp mlp;
+    public final DropPath dropPath;
     public final int in, width, stride;
 
     /**
@@ -80,17 +78,4 @@ public final class TransformerBlock extends Module {
         return t.transpose(0, 2, 1).reshape(b, c, h, w);
     }
 
-    @Override
-    public String toOnnx(OnnxGraph g, String x) {
-        String s = g.scopeOf(this);
-        if (patchEmbed != null) x = patchEmbed.toOnnx(g, x);
-        long[] shape = g.shape(x);
-        long c = shape[1], h = shape[2], w = shape[3];
-        String t = OnnxForms.tokens(g, s, x);
-        LayerNorm.Normalized n1 = norm1.normalizeOnnx(g, t);
-        t = g.add(OnnxOp.ADD, s + "/attn_residual", List.of(t, dropPath.toOnnx(g, attn.toOnnx(g, n1.value(), h, w, n1.affine()))));
-        LayerNorm.Normalized n2 = norm2.normalizeOnnx(g, t);
-        t = g.add(OnnxOp.ADD, s + "/mlp_residual", List.of(t, dropPath.toOnnx(g, mlp.toOnnx(g, n2.value(), n2.affine()))));
-        return OnnxForms.map(g, s, t, c, h, w);
-    }
 }

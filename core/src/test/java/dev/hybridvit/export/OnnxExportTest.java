@@ -1,4 +1,6 @@
-package dev.hybridvit.deploy;
+package dev.hybridvit.export;
+
+import dev.hybridvit.infer.OnnxPredictor;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;

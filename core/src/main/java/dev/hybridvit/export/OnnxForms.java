@@ -1,16 +1,21 @@
-package dev.hybridvit.nn;
+package dev.hybridvit.export;
 
-import dev.hybridvit.deploy.onnx.OnnxGraph;
-import dev.hybridvit.deploy.onnx.OnnxOp;
+import dev.hybridvit.export.onnx.OnnxAttr;
+import dev.hybridvit.export.onnx.OnnxGraph;
+import dev.hybridvit.export.onnx.OnnxOp;
+
+import dev.hybridvit.nn.BatchNormFold;
+import dev.hybridvit.nn.Conv2d;
+import dev.hybridvit.nn.Linear;
+import dev.hybridvit.nn.Parameter;
 
 import java.util.Arrays;
 import java.util.List;
 
 /**
- * Shared pieces of the modules' ONNX forms: parameters as initializers, the linear layer as
- * MatMul/Gemm, and the deploy-time Conv+BN merge (a BatchNorm that directly follows a conv is
- * folded into the conv's weight and bias when the graph asks for it, and exported as its own
- * BatchNormalization node otherwise).
+ * Shared pieces of the modules' ONNX forms: parameters as initializers, weights as host arrays
+ * with neighbouring affine maps folded in, the linear layer as MatMul/Gemm, the token/map layout
+ * changes, and the channel padding that lets ORT run a layer in its blocked NCHWc layout.
  */
 public final class OnnxForms {
     private OnnxForms() {}
@@ -32,14 +37,6 @@ public final class OnnxForms {
     /** The initializer of a parameter (named by its state-dict key), added once per graph. */
     public static String param(OnnxGraph g, Parameter p) {
         return g.initializer(p, g.scopeOf(p), () -> p.value().toFloatArray(), p.shape().getShape());
-    }
-
-    /** conv → BN, folded into one Conv when {@link OnnxGraph#foldBatchNorm()} is set. */
-    public static String convBn(OnnxGraph g, Conv2d conv, BatchNorm bn, String x) {
-        if (!g.foldBatchNorm()) return bn.toOnnx(g, conv.toOnnx(g, x));
-        float[][] wb = conv.hostWeights(null);
-        float[][] f = BatchNormFold.foldAfter(wb[0], wb[1], conv.out, bn.affine());
-        return convOnPadded(g, conv, x, f[0], f[1], g.scopeOf(conv) + "_bn_folded");
     }
 
     /**
@@ -78,14 +75,14 @@ public final class OnnxForms {
 
     /** {@code conv(x) + x} (see {@link #convPlusInput(OnnxGraph, Conv2d, String, float[], float[], String)}) with the conv's own weights. */
     public static String convPlusInput(OnnxGraph g, Conv2d conv, String x) {
-        float[][] wb = conv.hostWeights(null);
+        float[][] wb = weights(conv, null);
         return convPlusInput(g, conv, x, wb[0], wb[1], g.scopeOf(conv) + "_skip_folded");
     }
 
     /** {@code conv}'s node with replacement (folded) weight and bias arrays. */
     public static String conv(OnnxGraph g, Conv2d conv, String x, float[] w, float[] b, String hint) {
         String wn = g.initializer(hint + ".weight", w, conv.weight().shape().getShape());
-        return conv.onnxNode(g, x, wn, g.initializer(hint + ".bias", b, conv.out));
+        return LayerForms.convNode(g, conv, x, wn, g.initializer(hint + ".bias", b, conv.out), conv.groups);
     }
 
     /**
@@ -98,14 +95,14 @@ public final class OnnxForms {
         if (depthwise && in != out) throw new IllegalArgumentException("a depthwise conv keeps its channel count, got " + in + " → " + out);
         long perOut = depthwise ? 1 : in;
         String wn = g.initializer(hint + ".weight", w, out, perOut, conv.kernel, conv.kernel);
-        return conv.onnxNode(g, x, wn, g.initializer(hint + ".bias", b, out), depthwise ? out : 1);
+        return LayerForms.convNode(g, conv, x, wn, g.initializer(hint + ".bias", b, out), depthwise ? out : 1);
     }
 
     /** A 1×1 Conv (out×in weights, row-major) on a B×in×H×W map: a Linear applied at every position. */
     public static String pointwise(OnnxGraph g, String scope, String x, float[] w, float[] b, int out, int in) {
         String wn = g.initializer(scope + ".weight_1x1", w, out, in, 1, 1);
         return g.add(OnnxOp.CONV, scope + "/pointwise", List.of(x, wn, g.initializer(scope + ".bias_1x1", b, out)),
-                dev.hybridvit.deploy.onnx.OnnxAttr.ints("kernel_shape", 1, 1));
+                OnnxAttr.ints("kernel_shape", 1, 1));
     }
 
     /**
@@ -164,7 +161,7 @@ public final class OnnxForms {
         if (g.shape(x).length == 2) {
             String wn = g.initializer(scope + ".weight", w, out, in);
             List<String> inputs = b == null ? List.of(x, wn) : List.of(x, wn, g.initializer(scope + ".bias", b, out));
-            return g.add(OnnxOp.GEMM, scope, inputs, dev.hybridvit.deploy.onnx.OnnxAttr.i("transB", 1));
+            return g.add(OnnxOp.GEMM, scope, inputs, OnnxAttr.i("transB", 1));
         }
         float[] wt = new float[w.length];
         for (int o = 0; o < out; o++) {
@@ -179,5 +176,45 @@ public final class OnnxForms {
         Arrays.fill(biasShape, 1);
         biasShape[biasShape.length - 1] = out;
         return g.add(OnnxOp.ADD, scope, List.of(y, g.initializer(scope + ".bias", b, biasShape)));
+    }
+
+    /**
+     * {weight (out×in/groups×k×k, row-major), bias (null without one)} of {@code conv} as host
+     * arrays, with a preceding per-channel affine folded in (null for none): per input channel for
+     * a dense conv, per channel for a depthwise one. Exact only if the conv does not pad (a padded
+     * border would see t·0 instead of 0), so a padding conv refuses an affine.
+     */
+    public static float[][] weights(Conv2d conv, double[][] preAffine) {
+        float[] w = conv.weight().value().toFloatArray();
+        float[] b = conv.bias() == null ? null : conv.bias().value().toFloatArray();
+        if (preAffine == null) return new float[][] {w, b};
+        if (conv.padding != 0) {
+            throw new IllegalArgumentException("a " + conv.kernel + "×" + conv.kernel + " conv with padding " + conv.padding
+                    + " cannot absorb a preceding affine exactly");
+        }
+        if (conv.isDepthwise()) return BatchNormFold.foldBeforeDepthwise(w, b, conv.out, preAffine);
+        if (conv.groups != 1) {
+            throw new IllegalArgumentException("a preceding affine folds into dense or depthwise convs, not " + conv.groups + " groups");
+        }
+        return BatchNormFold.foldBefore(w, b, conv.out, preAffine);
+    }
+
+    /**
+     * {weight (out×in, row-major), bias (null without one)} of {@code l} as host arrays: a
+     * preceding per-channel affine folded in first (null for none), then the output scale.
+     */
+    public static float[][] weights(Linear l, double scale, double[][] preAffine) {
+        float[] w = l.weight().value().toFloatArray();
+        float[] b = l.bias() == null ? null : l.bias().value().toFloatArray();
+        if (preAffine != null) {
+            float[][] folded = BatchNormFold.foldBefore(w, b, l.out, preAffine);
+            w = folded[0];
+            b = folded[1];
+        }
+        if (scale != 1.0) {
+            for (int i = 0; i < w.length; i++) w[i] = (float) (w[i] * scale);
+            if (b != null) for (int o = 0; o < l.out; o++) b[o] = (float) (b[o] * scale);
+        }
+        return new float[][] {w, b};
     }
 }

@@ -1,13 +1,14 @@
-package dev.hybridvit.deploy;
+package dev.hybridvit.export;
 
 import dev.hybridvit.data.ImageNetClasses;
 import dev.hybridvit.data.Preprocessing;
-import dev.hybridvit.deploy.onnx.OnnxGraph;
+import dev.hybridvit.export.onnx.OnnxGraph;
 import dev.hybridvit.models.ModelOptions;
 import dev.hybridvit.models.ModelRegistry;
 import dev.hybridvit.models.ModelSpec;
 import dev.hybridvit.models.VisionModel;
 import dev.hybridvit.nn.Module;
+import dev.hybridvit.nn.Reparameterization;
 import dev.hybridvit.weights.AtomicFiles;
 import dev.hybridvit.weights.Checkpoint;
 import dev.hybridvit.weights.WeightsLoader;
@@ -20,15 +21,15 @@ import java.util.Map;
 
 /**
  * ONNX export of a {@link VisionModel} (or of any single {@link Module}, for per-block profiling):
- * walks the module tree (each module contributes its own ONNX form), takes initializers from the
+ * walks the module tree (each module's ONNX form comes from {@link Emitters}), takes initializers from the
  * live weights, names the graph input {@code input} (N×3×H×W float32, N fixed or the dynamic axis
  * {@code batch}) and output {@code logits}, and records model name, preprocessing
  * ({@link Preprocessing#metadata()}) and class names (the ImageNet-1k names for a 1000-class model
  * unless others are given) in the metadata.
  *
  * <p>The deploy form ({@link ExportOptions#deploy()}) calls {@link VisionModel#reparameterize()}
- * on the model itself (where the family has a deploy form and it was not called already), so the
- * model is left in its deploy form, exactly as the CLI's {@code --deploy} does for eager runs.
+ * on the model itself, so the model is left in its deploy form, exactly as the CLI's {@code
+ * --deploy} does for eager runs, and the graph is that function in the family's ORT-tuned form.
  * Export also switches the model to eval mode.
  */
 public final class Exporter {
@@ -50,13 +51,7 @@ public final class Exporter {
         int size = model.imageSize();
         model.checkInputSize(size, size);
         model.setTraining(false);
-        if (options.deploy() && !model.isReparameterized()) {
-            try {
-                model.reparameterize();
-            } catch (UnsupportedOperationException none) {
-                // family without a reparameterised form: only the Conv+BN folds apply
-            }
-        }
+        if (options.deploy()) model.reparameterize();
         OnnxGraph g = build(model, spec.name(), "", OUTPUT, options, 3, size, size);
 
         g.metadata("model", spec.name());
@@ -83,11 +78,12 @@ public final class Exporter {
      * {@link #MODULE_OUTPUT}: input shape = batch (fixed or dynamic, from {@code options}) ×
      * {@code sampleShape}. Nodes and initializers are named by the module's state-dict paths
      * under {@code prefix} (e.g. {@code features.3}); parameters it uses from outside its subtree
-     * (CMT's stage-shared position bias) are exported too. {@link ExportOptions#deploy()} only
-     * sets the Conv+BN folds here: reparameterise the owning model first for its deploy form.
-     * Switches the module to eval mode. No model metadata is written.
+     * (CMT's stage-shared position bias) are exported too. {@link ExportOptions#deploy()}
+     * reparameterises the module in place first ({@link Reparameterization}). Switches the module
+     * to eval mode. No model metadata is written.
      */
     public static OnnxGraph graph(Module module, String prefix, ExportOptions options, long... sampleShape) {
+        if (options.deploy()) Reparameterization.apply(module);
         module.setTraining(false);
         String name = prefix.isEmpty() ? module.getClass().getSimpleName() : prefix;
         return build(module, name, prefix, MODULE_OUTPUT, options, sampleShape);
@@ -103,7 +99,7 @@ public final class Exporter {
         dims[0] = options.dynamicBatch() ? -1 : options.batch();
         System.arraycopy(sampleShape, 0, dims, 1, sampleShape.length);
         String input = g.input(INPUT, dims);
-        g.output(module.toOnnx(g, input), output);
+        g.output(Emitters.emit(g, module, input), output);
         return g;
     }
 

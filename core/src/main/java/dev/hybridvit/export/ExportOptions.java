@@ -1,7 +1,7 @@
-package dev.hybridvit.deploy;
+package dev.hybridvit.export;
 
 import dev.hybridvit.data.Preprocessing;
-import dev.hybridvit.deploy.onnx.OnnxGraph;
+import dev.hybridvit.export.onnx.OnnxGraph;
 
 import java.util.List;
 
@@ -10,8 +10,8 @@ import java.util.List;
  * dynamic {@code batch} axis ({@code batch = 0}), the opset, and optional class names and
  * preprocessing for the model metadata.
  *
- * @param deploy     reparameterise (where the family has a deploy form) and fold every BatchNorm that
- *                   directly follows a conv (or precedes the linear head) into that op
+ * @param deploy     reparameterise the model ({@link dev.hybridvit.nn.Reparameterization}) and emit
+ *                   the family's ORT-tuned deploy graph
  * @param batch      fixed batch size, or 0 for a dynamic batch axis
  * @param opset      ONNX opset ({@value OnnxGraph#MIN_OPSET}..{@value OnnxGraph#MAX_OPSET})
  * @param classNames labels written to the metadata ({@code class_names}); empty: the ImageNet-1k names for a

@@ -1,4 +1,4 @@
-package dev.hybridvit.deploy;
+package dev.hybridvit.infer;
 
 import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OnnxTensor;

@@ -1,4 +1,4 @@
-package dev.hybridvit.deploy.onnx;
+package dev.hybridvit.export.onnx;
 
 import java.util.Arrays;
 import java.util.List;

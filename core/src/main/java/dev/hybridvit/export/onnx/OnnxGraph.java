@@ -1,4 +1,4 @@
-package dev.hybridvit.deploy.onnx;
+package dev.hybridvit.export.onnx;
 
 import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.GraphProto;
@@ -41,7 +41,7 @@ public final class OnnxGraph {
 
     private final String name;
     private final int opset;
-    private final boolean foldBatchNorm;
+    private final boolean deploy;
     private final GraphProto.Builder graph = GraphProto.newBuilder();
     private final Map<String, long[]> shapes = new HashMap<>();
     private final Map<String, long[]> constants = new HashMap<>();
@@ -54,21 +54,20 @@ public final class OnnxGraph {
     private long initializerBytes;
 
     /**
-     * @param foldBatchNorm whether modules should fold a BatchNorm that directly follows a conv
-     *                      (or feeds a linear head) into that op's weights (the {@code --deploy} form)
+     * @param deploy whether modules take their ORT-tuned deploy forms (of a reparameterised model)
      */
-    public OnnxGraph(String name, int opset, boolean foldBatchNorm) {
+    public OnnxGraph(String name, int opset, boolean deploy) {
         if (opset < MIN_OPSET || opset > MAX_OPSET) {
             throw new IllegalArgumentException("opset " + opset + " is not supported (use " + MIN_OPSET + ".." + MAX_OPSET + ")");
         }
         this.name = name;
         this.opset = opset;
-        this.foldBatchNorm = foldBatchNorm;
+        this.deploy = deploy;
         graph.setName(name);
     }
 
     public int opset() { return opset; }
-    public boolean foldBatchNorm() { return foldBatchNorm; }
+    public boolean deploy() { return deploy; }
 
     /** Registers the naming scope (e.g. state-dict path) of a module or parameter. */
     public void scope(Object owner, String path) { scopes.put(owner, path); }

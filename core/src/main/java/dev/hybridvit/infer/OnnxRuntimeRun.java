@@ -1,4 +1,7 @@
-package dev.hybridvit.deploy;
+package dev.hybridvit.infer;
+
+import dev.hybridvit.export.ExportOptions;
+import dev.hybridvit.export.Exporter;
 
 import dev.hybridvit.models.VisionModel;
 

@@ -1,4 +1,6 @@
-package dev.hybridvit.deploy;
+package dev.hybridvit.export;
+
+import dev.hybridvit.infer.OnnxPredictor;
 
 import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.NodeProto;

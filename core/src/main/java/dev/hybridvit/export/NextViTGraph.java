@@ -1,0 +1,132 @@
+package dev.hybridvit.export;
+
+import static dev.hybridvit.export.Emitters.emit;
+
+import dev.hybridvit.export.onnx.OnnxAttr;
+import dev.hybridvit.export.onnx.OnnxGraph;
+import dev.hybridvit.export.onnx.OnnxOp;
+import dev.hybridvit.models.VisionModel;
+import dev.hybridvit.models.nextvit.ConvBNReLU;
+import dev.hybridvit.models.nextvit.EfficientMHSA;
+import dev.hybridvit.models.nextvit.MHCA;
+import dev.hybridvit.models.nextvit.NextConvBlock;
+import dev.hybridvit.models.nextvit.NextTransformerBlock;
+import dev.hybridvit.models.nextvit.NextViT;
+
+import java.util.List;
+
+/**
+ * Next-ViT as an ONNX graph. The plain form mirrors each block's forward; the deploy form (of the
+ * reparameterised model, pre-norm BNs folded) keeps the NTB's E-MHSA on the feature map instead
+ * of tokens: q and the output projection as 1×1 convs that ORT runs blocked, keys and values
+ * from one MatMul, every head tensor in the transposed layout ORT fuses into its MatMuls.
+ */
+final class NextViTGraph {
+    private NextViTGraph() {}
+
+    static void addTo(Emitters.Table t) {
+        t.add(NextViT.class, NextViTGraph::model)
+                .add(ConvBNReLU.class, (g, m, x) -> emit(g, m.act, emit(g, m.norm, emit(g, m.conv, x))))
+                .add(MHCA.class, (g, m, x) -> emit(g, m.projection, emit(g, m.act, emit(g, m.norm, emit(g, m.groupConv, x)))))
+                .add(NextConvBlock.class, NextViTGraph::convBlock)
+                .add(NextTransformerBlock.class, NextViTGraph::transformerBlock)
+                .add(EfficientMHSA.class, NextViTGraph::attention);
+    }
+
+    /** Stem → blocks → BN → global pool → linear (the BN folded into the linear in the deploy form). */
+    private static String model(OnnxGraph g, NextViT m, String x) {
+        x = emit(g, m.stem, x);
+        for (VisionModel.Block b : m.blocks()) x = emit(g, b.module(), x);
+        return emit(g, m.projHead, LayerForms.globalPool(g, "head/pool", emit(g, m.norm, x)));
+    }
+
+    private static String convBlock(OnnxGraph g, NextConvBlock b, String x) {
+        String s = g.scopeOf(b);
+        x = emit(g, b.patchEmbed, x);
+        x = g.add(OnnxOp.ADD, s + "/mhca_residual", List.of(x, emit(g, b.attnDrop, emit(g, b.mhca, x))));
+        return g.add(OnnxOp.ADD, s + "/mlp_residual", List.of(x, emit(g, b.mlpDrop, emit(g, b.mlp, emit(g, b.norm, x)))));
+    }
+
+    private static String transformerBlock(OnnxGraph g, NextTransformerBlock b, String x) {
+        String s = g.scopeOf(b);
+        x = emit(g, b.patchEmbed, x);
+        long[] shape = g.shape(x);
+        long c = shape[1], h = shape[2], w = shape[3];
+        String back;
+        if (g.deploy()) {
+            back = emit(g, b.mhsaDrop, attentionOnMap(g, b, x));
+        } else {
+            String flat = g.reshape(emit(g, b.norm1, x), s + "/flatten", 0, c, h * w);
+            String tokens = g.transpose(flat, s + "/tokens", 0, 2, 1);
+            String attended = emit(g, b.mhsaDrop, emit(g, b.mhsa, tokens));
+            back = g.reshape(g.transpose(attended, s + "/untokens", 0, 2, 1), s + "/unflatten", 0, c, h, w);
+        }
+        x = g.add(OnnxOp.ADD, s + "/mhsa_residual", List.of(x, back));
+        String local = emit(g, b.projection, x);
+        local = g.add(OnnxOp.ADD, s + "/mhca_residual", List.of(local, emit(g, b.mhcaDrop, emit(g, b.mhca, local))));
+        x = g.add(OnnxOp.CONCAT, s + "/concat", List.of(x, local), OnnxAttr.i("axis", 1));
+        return g.add(OnnxOp.ADD, s + "/mlp_residual", List.of(x, emit(g, b.mlpDrop, emit(g, b.mlp, emit(g, b.norm2, x)))));
+    }
+
+    /**
+     * E-MHSA on B×N×C tokens. The scale d^-½ is folded into the q projection (one rounding of
+     * W·scale instead of a Mul on every score); the token pool is a 1-D AveragePool (floor mode
+     * drops the trailing tokens exactly as the official {@code AvgPool1d}) on the B×C×N view.
+     */
+    private static String attention(OnnxGraph g, EfficientMHSA a, String x) {
+        String s = g.scopeOf(a);
+        String queries = AttentionForms.splitHeads(g, s + "/q", LayerForms.linear(g, a.q, x, a.scale, null), a.heads);
+        String kv = x;
+        if (a.sr > 1) {
+            String pooled = tokenPool(g, s, g.transpose(x, s + "/pool_in", 0, 2, 1), a.sr);
+            kv = g.transpose(emit(g, a.norm, pooled), s + "/pooled_tokens", 0, 2, 1);
+        }
+        String out = AttentionForms.attend(g, s + "/attn", queries,
+                AttentionForms.splitHeads(g, s + "/k", emit(g, a.k, kv), a.heads),
+                AttentionForms.splitHeads(g, s + "/v", emit(g, a.v, kv), a.heads), 1.0, null);
+        return emit(g, a.proj, AttentionForms.mergeHeads(g, s, out));
+    }
+
+    /** The official 1-D token pool: windows of sr² along the flattened raster sequence of B×C×N. */
+    private static String tokenPool(OnnxGraph g, String scope, String channelsFirst, int sr) {
+        int window = sr * sr;
+        return g.add(OnnxOp.AVERAGE_POOL, scope + "/pool", List.of(channelsFirst), OnnxAttr.ints("kernel_shape", window),
+                OnnxAttr.ints("strides", window), OnnxAttr.ints("pads", 0, 0), OnnxAttr.i("ceil_mode", 0),
+                OnnxAttr.i("count_include_pad", 0));
+    }
+
+    /**
+     * The deploy form of the NTB's E-MHSA on its map, B×C×H×W → B×C×H×W, equal up to float
+     * rounding and without a token layout: q and the output projection are 1×1 convs (ORT runs
+     * them blocked), keys and values one MatMul with the stacked k, v weights on the pooled B×C×M
+     * view, and every head tensor comes out transposed (B×h×d×N) from a Reshape: scores =
+     * (qᵀ)ᵀ·kᵀ and contextᵀ = vᵀ·Pᵀ, transposes ORT fuses into its MatMul. k's bias drops out and
+     * v's moves into the projection (see {@link AttentionForms#keyValueTransposed},
+     * {@link AttentionForms#projectionWithValueBias}).
+     */
+    private static String attentionOnMap(OnnxGraph g, NextTransformerBlock b, String x) {
+        EfficientMHSA a = b.mhsa;
+        if (!b.norm1.isFolded() || (a.norm != null && !a.norm.isFolded())) {
+            throw new IllegalStateException("the deploy graph needs a reparameterised Next-ViT (its pre-norm BNs folded)");
+        }
+        String s = g.scopeOf(a);
+        long[] shape = g.shape(x);
+        int c = (int) shape[1], d = c / a.heads;
+        long h = shape[2], w = shape[3], n = h * w;
+
+        float[][] qs = OnnxForms.weights(a.q, a.scale, null);
+        String queriesT = g.reshape(OnnxForms.pointwise(g, g.scopeOf(a.q), x, qs[0], qs[1], c, c), s + "/q_t", 0, a.heads, d, n);
+
+        String source = g.reshape(x, s + "/flat", 0, c, n);
+        if (a.sr > 1) source = tokenPool(g, s, source, a.sr);
+        String[] kvt = AttentionForms.keyValueTransposed(g, s, AttentionForms.stack(a.k.weight().value().toFloatArray(),
+                a.v.weight().value().toFloatArray()), source, a.heads);
+
+        String scores = g.add(OnnxOp.MATMUL, s + "/scores", List.of(g.transpose(queriesT, s + "/q", 0, 1, 3, 2), kvt[0]));
+        String probs = g.add(OnnxOp.SOFTMAX, s + "/softmax", List.of(scores), OnnxAttr.i("axis", -1));
+        String contextT = g.add(OnnxOp.MATMUL, s + "/context_t", List.of(kvt[1], g.transpose(probs, s + "/p_t", 0, 1, 3, 2)));
+
+        float[][] p = AttentionForms.projectionWithValueBias(a.proj, a.v.bias().value().toFloatArray());
+        return OnnxForms.pointwise(g, g.scopeOf(a.proj), g.reshape(contextT, s + "/context_map", 0, c, h, w), p[0], p[1], c, c);
+    }
+}
