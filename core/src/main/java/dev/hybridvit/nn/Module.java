@@ -5,6 +5,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
+import dev.hybridvit.tensor.NativeRuntime;
+
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -22,6 +24,10 @@ import java.util.function.BiConsumer;
  * registered as a child: it simply contributes no keys, as in PyTorch.
  */
 public abstract class Module {
+    static {
+        NativeRuntime.configure(); // before any layer runs a libtorch kernel
+    }
+
     private final Map<String, Parameter> parameters = new LinkedHashMap<>();
     private final Map<String, Parameter> buffers = new LinkedHashMap<>();
     private final Map<String, Module> children = new LinkedHashMap<>();

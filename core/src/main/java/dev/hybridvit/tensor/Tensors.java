@@ -17,6 +17,10 @@ import java.util.function.Function;
  * activations never outlive the step (see {@link #scoped}).
  */
 public final class Tensors {
+    static {
+        NativeRuntime.configure();
+    }
+
     private Tensors() {}
 
     /** A new root manager on the CPU with the PyTorch engine. */

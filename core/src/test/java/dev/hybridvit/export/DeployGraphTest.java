@@ -1,6 +1,5 @@
 package dev.hybridvit.export;
 
-import dev.hybridvit.infer.OnnxPredictor;
 
 import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
@@ -77,6 +76,17 @@ class DeployGraphTest {
 
     static long count(GraphProto g, String opType) {
         return g.getNodeList().stream().filter(n -> n.getOpType().equals(opType)).count();
+    }
+
+    /** One deploy path: the exported model is reparameterised, so no BatchNormalization reads a conv's output. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("models")
+    void noBatchNormFollowsAConv(String name) {
+        GraphProto g = deployGraph(name);
+        List<String> unfolded = g.getNodeList().stream().filter(n -> n.getOpType().equals("BatchNormalization"))
+                .filter(n -> producer(g, n.getInput(0)).map(p -> p.getOpType().equals("Conv")).orElse(false))
+                .map(NodeProto::getName).toList();
+        assertThat(unfolded).isEmpty();
     }
 
     @ParameterizedTest(name = "{0}")
