@@ -190,7 +190,10 @@ class CliTest {
         assertThat(Files.exists(tmp.resolve("b.onnx"))).isFalse();
     }
 
-    /** A real PyTorch checkpoint, laid out as the official CMT training script saves it, loads by one flag and reproduces the official logits. */
+    /**
+     * A real PyTorch checkpoint, laid out as the official CMT training script saves it, loads by one
+     * flag and reproduces the official logits.
+     */
     @Test
     void runLoadsTheOfficialCmtCheckpoint() throws IOException {
         ReferenceCase ref = ReferenceCase.named("cmt_ti_160_s2024");

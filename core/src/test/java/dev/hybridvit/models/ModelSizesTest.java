@@ -36,7 +36,9 @@ class ModelSizesTest {
     record Count(Long exact, Double about, double tolerance) {
         static Count exactly(long n) { return new Count(n, null, 0); }
 
-        static Count aboutPercent(double value, double percent) { return new Count(null, value, value * percent / 100); }
+        static Count aboutPercent(double value, double percent) {
+            return new Count(null, value, value * percent / 100);
+        }
 
         static Count about(double value, double tolerance) { return new Count(null, value, tolerance); }
 
@@ -44,7 +46,9 @@ class ModelSizesTest {
 
         void check(String what, long actual) {
             if (exact != null) assertThat(actual).as(what).isEqualTo(exact);
-            if (about != null) assertThat((double) actual).as("%s vs %,.0f ± %,.0f", what, about, tolerance).isCloseTo(about, within(tolerance));
+            if (about != null) {
+                assertThat((double) actual).as("%s vs %,.0f ± %,.0f", what, about, tolerance).isCloseTo(about, within(tolerance));
+            }
         }
     }
 
@@ -85,8 +89,8 @@ class ModelSizesTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("registered")
     void parametersAndMacsMatchTheTable(String name) {
-        assertThat(TABLE.containsKey(name)).as("%s is registered but has no row in %s.TABLE: add its expected parameters"
-                + " (and MACs where an official count exists)", name, ModelSizesTest.class.getSimpleName()).isTrue();
+        assertThat(TABLE.containsKey(name)).as("%s is registered but has no row in ModelSizesTest.TABLE: add its expected"
+                + " parameters (and MACs where an official count exists)", name).isTrue();
         Row row = TABLE.get(name);
         ModelSpec spec = ModelRegistry.get(name);
         ModelOptions options = ModelOptions.defaults().withImageSize(row.imageSize());

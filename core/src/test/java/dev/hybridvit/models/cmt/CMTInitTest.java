@@ -10,7 +10,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Fresh weights follow the official code's init ({@code _init_weights} in {@code cmt_pytorch/cmt.py} of
- * huawei-noah/Efficient-AI-Backbones): kaiming-normal fan-out convolutions, trunc-normal(.02) linears, N(0, 1) relative position biases.
+ * huawei-noah/Efficient-AI-Backbones): kaiming-normal fan-out convolutions, trunc-normal(.02) linears,
+ * N(0, 1) relative position biases.
  */
 class CMTInitTest {
     @Test
