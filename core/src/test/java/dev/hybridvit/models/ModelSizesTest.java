@@ -47,7 +47,8 @@ class ModelSizesTest {
         void check(String what, long actual) {
             if (exact != null) assertThat(actual).as(what).isEqualTo(exact);
             if (about != null) {
-                assertThat((double) actual).as("%s vs %,.0f ± %,.0f", what, about, tolerance).isCloseTo(about, within(tolerance));
+                assertThat((double) actual).as("%s vs %,.0f ± %,.0f", what, about, tolerance)
+                        .isCloseTo(about, within(tolerance));
             }
         }
     }
@@ -89,8 +90,8 @@ class ModelSizesTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("registered")
     void parametersAndMacsMatchTheTable(String name) {
-        assertThat(TABLE.containsKey(name)).as("%s is registered but has no row in ModelSizesTest.TABLE: add its expected"
-                + " parameters (and MACs where an official count exists)", name).isTrue();
+        assertThat(TABLE.containsKey(name)).as("%s is registered but has no row in ModelSizesTest.TABLE: add its"
+                + " expected parameters (and MACs where an official count exists)", name).isTrue();
         Row row = TABLE.get(name);
         ModelSpec spec = ModelRegistry.get(name);
         ModelOptions options = ModelOptions.defaults().withImageSize(row.imageSize());
