@@ -52,9 +52,10 @@ public final class GradientCheck {
         return bad;
     }
 
-    /** Asserts that every trainable parameter has a finite gradient, non-zero unless {@code mayBeZero} accepts its name. */
+    /** Asserts that every trainable parameter has a finite gradient, non-zero unless {@code mayBeZero} accepts it. */
     public static void assertGradientsFlow(Module module, Predicate<String> mayBeZero) {
-        assertThat(parametersWithoutGradient(module, mayBeZero)).as("parameters without a finite, non-zero gradient").isEmpty();
+        assertThat(parametersWithoutGradient(module, mayBeZero)).as("parameters without a finite, non-zero gradient")
+                .isEmpty();
     }
 
     /** As {@link #assertGradientsFlow(Module, Predicate)}, with every gradient required to be non-zero. */

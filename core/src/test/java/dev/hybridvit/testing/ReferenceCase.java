@@ -33,10 +33,12 @@ public record ReferenceCase(String id, JsonNode json) {
     /** The first of {@code property}, {@code variable} that names an existing folder. */
     static Path directory(String property, String variable) {
         for (String candidate : new String[] {property, variable}) {
-            if (candidate != null && !candidate.isBlank() && Files.isDirectory(Path.of(candidate))) return Path.of(candidate);
+            if (candidate != null && !candidate.isBlank() && Files.isDirectory(Path.of(candidate))) {
+                return Path.of(candidate);
+            }
         }
-        throw new IllegalStateException("reference outputs not found: neither -D" + DIR_PROPERTY + " (" + describe(property)
-                + ") nor the environment variable " + DIR_VARIABLE + " (" + describe(variable)
+        throw new IllegalStateException("reference outputs not found: neither -D" + DIR_PROPERTY
+                + " (" + describe(property) + ") nor the environment variable " + DIR_VARIABLE + " (" + describe(variable)
                 + ") names an existing folder. Point one of them at the reference folder (Maven sets the property to"
                 + " ../shared/reference beside the repository when run from the repository's root).");
     }
