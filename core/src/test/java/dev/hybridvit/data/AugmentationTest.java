@@ -107,7 +107,6 @@ class AugmentationTest {
         int n = 5000;
         for (int i = 0; i < n; i++) t.apply(img.clone(), new int[] {C, H, W}, rng);
         double perImageUs = (System.nanoTime() - t0) / 1e3 / n;
-        System.out.printf("RandAugment + erasing at 32 px: %.1f µs per image%n", perImageUs);
         assertThat(perImageUs).as("µs per 32×32 image (training needs ~600 images/s)").isLessThan(500);
     }
 

@@ -143,7 +143,6 @@ class BlockProfilerTest {
                 });
                 assertThat(p.stages()).hasSize(4).allSatisfy(s -> assertThat(s.sharedParams()).isPositive());
                 String table = BlockProfiler.render(p);
-                System.out.print(table);
                 assertThat(table).contains("patch_embed_a", "blocks_d.0", "CMTBlock", "(total)*", "TFLOPS");
 
                 Path json = tmp.resolve(runtime + ".json"), png = tmp.resolve(runtime + ".png");

@@ -13,28 +13,39 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * One file of {@code shared/reference}: what the official PyTorch model computes under the
- * {@code splitmix64-v1} fill rule. Found via {@code -Dhybridvit.reference.dir}, the
- * {@code HYBRIDVIT_REFERENCE} variable, or a {@code shared/reference} folder beside an ancestor
- * of the working directory.
+ * One file of the reference outputs: what the official PyTorch model computes under the
+ * {@code splitmix64-v1} fill rule. The folder is named by the system property
+ * {@value #DIR_PROPERTY} (the build sets it to {@code ../shared/reference} beside the repository)
+ * or the environment variable {@value #DIR_VARIABLE}.
  */
 public record ReferenceCase(String id, JsonNode json) {
     /** Relative tolerance of the reference README: max|ours−ref| / max(1, max|ref|). */
     public static final double TOLERANCE = 1e-4;
+    public static final String DIR_PROPERTY = "hybridvit.reference.dir";
+    public static final String DIR_VARIABLE = "HYBRIDVIT_REFERENCE_DIR";
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** The reference folder; tests fail (not skip) without it, since parity is the project's bar. */
+    /** The reference folder; without it the tests that need it fail (never skip). */
     public static Path directory() {
-        String prop = System.getProperty("hybridvit.reference.dir", System.getenv("HYBRIDVIT_REFERENCE"));
-        if (prop != null && Files.isDirectory(Path.of(prop))) return Path.of(prop);
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            Path candidate = p.resolve("shared/reference");
-            if (Files.isDirectory(candidate)) return candidate;
+        return directory(System.getProperty(DIR_PROPERTY), System.getenv(DIR_VARIABLE));
+    }
+
+    /** The first of {@code property}, {@code variable} that names an existing folder. */
+    static Path directory(String property, String variable) {
+        for (String candidate : new String[] {property, variable}) {
+            if (candidate != null && !candidate.isBlank() && Files.isDirectory(Path.of(candidate))) {
+                return Path.of(candidate);
+            }
         }
-        Path workplace = Path.of("/work/shared/reference"); // this project's development machines
-        if (Files.isDirectory(workplace)) return workplace;
-        throw new IllegalStateException("reference outputs not found: set -Dhybridvit.reference.dir or HYBRIDVIT_REFERENCE "
-                + "to the shared/reference folder (expected beside the repository as ../shared/reference)");
+        throw new IllegalStateException("reference outputs not found: neither -D" + DIR_PROPERTY
+                + " (" + describe(property) + ") nor the environment variable " + DIR_VARIABLE + " (" + describe(variable)
+                + ") names an existing folder. Point one of them at the reference folder (Maven sets the property to"
+                + " ../shared/reference beside the repository when run from the repository's root).");
+    }
+
+    private static String describe(String value) {
+        if (value == null || value.isBlank()) return "not set";
+        return "'" + value + "', " + (Files.exists(Path.of(value)) ? "not a folder" : "does not exist");
     }
 
     public static List<ReferenceCase> all() {
@@ -51,7 +62,8 @@ public record ReferenceCase(String id, JsonNode json) {
     }
 
     public static ReferenceCase named(String id) {
-        return all().stream().filter(c -> c.id.equals(id)).findFirst().orElseThrow();
+        return all().stream().filter(c -> c.id.equals(id)).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no reference case '" + id + "' in " + directory()));
     }
 
     public String model() { return json.get("model").asText(); }

@@ -36,17 +36,14 @@ class TrainerTest {
              Trainer trainer = new Trainer(model, cfg)) {
             for (int e = 0; e < cfg.epochs(); e++) {
                 Trainer.EpochStats s = trainer.trainEpoch(trainLoader, e, p -> {});
-                System.out.printf("epoch %d: loss %.3f acc %.3f %.0f img/s%n", e, s.loss(), s.accuracy(), s.imagesPerSecond());
-                assertThat(s.loss()).isFinite();
+                assertThat(s.loss()).as("epoch %d loss", e + 1).isFinite();
             }
             Evaluator.Result r = Evaluator.evaluate(model, testLoader);
-            System.out.printf("test top-1 %.3f top-5 %.3f%n", r.top1(), r.top5());
-            assertThat(r.top1()).isGreaterThan(0.5);
+            assertThat(r.top1()).as("test top-1").isGreaterThan(0.5);
             assertThat(r.images()).isEqualTo(1000);
             // the EMA warms up (decay (1+t)/(10+t) early), so after 94 steps it is a usable model too
             Evaluator.Result ema = TrainingRun.withWeights(model, trainer.ema().weights(), () -> Evaluator.evaluate(model, testLoader));
-            System.out.printf("EMA test top-1 %.3f%n", ema.top1());
-            assertThat(ema.top1()).isGreaterThan(0.5);
+            assertThat(ema.top1()).as("EMA test top-1").isGreaterThan(0.5);
         }
     }
 }

@@ -83,8 +83,6 @@ class CompoundScalingTest {
             var stages = model.forwardStages(x);
             assertThat(stages.get(3).getShape().getShape()).containsExactly(2, 192, 4, 4);
             assertThat(model.forwardHead(stages.get(3)).getShape().getShape()).containsExactly(2, 10);
-            System.out.printf("cmt_xxs_hv params %,d; cmt_nano_hv params %,d (10 classes)%n",
-                    ModelRegistry.get("cmt_xxs_hv").architecture(ModelOptions.defaults()).parameterCount(), model.parameterCount());
         }
     }
 }

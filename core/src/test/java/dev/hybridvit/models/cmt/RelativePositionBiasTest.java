@@ -95,7 +95,8 @@ class RelativePositionBiasTest {
             assertThat(signature(model)).isEqualTo(signature(spec.architecture(ModelOptions.defaults().withImageSize(224))));
             assertThat(model.stateDict().get("relative_pos_a").getShape().getShape()).containsExactly(1, 56 * 56, 7 * 7);
             assertThat(model.stateDict().get("relative_pos_d").getShape().getShape()).containsExactly(8, 7 * 7, 7 * 7);
-            // the parameter count follows the biases (spec §2.4: Ti at 224 has 9,705,546)
+            // the parameter count follows the biases (the official cmt_pytorch/cmt.py builds CMT-Ti at
+            // img_size=224 with 9,705,546)
             assertThat(model.parameterCount()).isEqualTo(9_705_546L);
 
             NDArray x = model.manager().randomUniform(-1, 1, new ai.djl.ndarray.types.Shape(1, 3, 224, 224));
