@@ -128,7 +128,7 @@ public final class Trainer implements AutoCloseable {
      * number, so a resumed run draws exactly what the uninterrupted run would have.
      */
     public StepResult step(BatchLoader.Batch batch, double lr, boolean mix) {
-        Engine.getEngine("PyTorch").setRandomSeed(stepSeed(config.seed(), optimizer.steps()));
+        Tensors.seed(stepSeed(config.seed(), optimizer.steps()));
         Mixup.Mixed mixed = mix ? config.mixup().apply(batch, new Random(stepSeed(config.seed() ^ MIXUP_SALT, optimizer.steps()))) : null;
         try (NDManager step = model.manager().newSubManager()) {
             int[] d = batch.dims();
