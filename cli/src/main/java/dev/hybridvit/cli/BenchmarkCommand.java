@@ -1,5 +1,6 @@
 package dev.hybridvit.cli;
 
+import dev.hybridvit.apps.readme.ReadmeTable;
 import dev.hybridvit.models.ModelRegistry;
 import dev.hybridvit.profile.Benchmark;
 import dev.hybridvit.profile.BenchmarkChart;
@@ -82,7 +83,7 @@ final class BenchmarkCommand implements Callable<Integer> {
             System.err.println("wrote " + json);
         }
         if (readme != null) {
-            Benchmark.updateReadme(readme, records);
+            ReadmeTable.updateReadme(readme, records);
             System.err.println("updated the benchmark table in " + readme);
         }
         if (chart != null) {

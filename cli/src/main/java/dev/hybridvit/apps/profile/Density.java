@@ -1,10 +1,11 @@
-package dev.hybridvit.profile;
+package dev.hybridvit.apps.profile;
 
 import ai.djl.ndarray.NDManager;
 import dev.hybridvit.models.trtvit.TRTViT;
 import dev.hybridvit.models.trtvit.TRTViTConfig;
 import dev.hybridvit.models.trtvit.TRTViTConfig.Kind;
 import dev.hybridvit.nn.Module;
+import dev.hybridvit.profile.BlockProfiler;
 import dev.hybridvit.tensor.Tensors;
 
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package dev.hybridvit.train;
+package dev.hybridvit.apps.train;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -10,6 +10,10 @@ import dev.hybridvit.deploy.Exporter;
 import dev.hybridvit.infer.Predictor;
 import dev.hybridvit.profile.Timing;
 import dev.hybridvit.tensor.Tensors;
+import dev.hybridvit.train.Charts;
+import dev.hybridvit.train.StopSignal;
+import dev.hybridvit.train.TrainingRun;
+import dev.hybridvit.train.Validation;
 import dev.hybridvit.weights.AtomicFiles;
 
 import java.io.IOException;
