@@ -34,20 +34,21 @@ import java.util.function.Consumer;
  * thread count. Peak memory is the process's resident-set high-water mark (VmHWM), reset before
  * each measurement where the kernel allows it.
  *
- * <p>With a baseline folder, a model's {@code <model>.onnx} there (made by
- * {@code tools/official-baseline} with {@code torch.onnx.export} from the official PyTorch code) is
- * timed together with our export, interleaved in blocks ({@link InterleavedComparison}) so that the
- * machine's drift hits both alike, and reported as runtime {@value #OFFICIAL}.
+ * <p>With a baseline folder, a model's {@code <model>.onnx} there is timed together with our export,
+ * interleaved in blocks ({@link InterleavedComparison}) so that the machine's drift hits both alike,
+ * and reported as runtime {@value #PYTORCH_REIMPL}: the graph {@code torch.onnx.export} makes from the
+ * project's PyTorch re-implementation of the official code ({@code tools/pytorch-reimplementation},
+ * checked there against the official logits).
  */
 public final class Benchmark {
     private static final int PEAK_RUNS = 10;
-    /** The runtime label of an official export timed from the baseline folder. */
-    public static final String OFFICIAL = "official-onnx";
+    /** The runtime label of a PyTorch re-implementation's export timed from the baseline folder. */
+    public static final String PYTORCH_REIMPL = "pytorch-reimpl-onnx";
     private Benchmark() {}
 
     /**
      * What to measure. {@code imageSize} 0 = each model's native size; {@code threads} 0 = all cores;
-     * {@code baselineDir} null = no official exports to time.
+     * {@code baselineDir} null = no PyTorch re-implementation exports to time.
      */
     public record Config(List<String> models, List<String> runtimes, List<Integer> batches, int imageSize, int threads,
                          int runs, int warmup, Path profileDir, Path baselineDir) {
@@ -117,8 +118,8 @@ public final class Benchmark {
                     // no deploy form
                 }
                 Path baseline = c.baselineDir() == null ? null : c.baselineDir().resolve(name + ".onnx");
-                Path official = baseline != null && Files.isRegularFile(baseline) ? baseline : null;
-                String[] onnxRuntimes = official == null ? new String[] {"onnx"} : new String[] {"onnx", OFFICIAL};
+                Path reimpl = baseline != null && Files.isRegularFile(baseline) ? baseline : null;
+                String[] onnxRuntimes = reimpl == null ? new String[] {"onnx"} : new String[] {"onnx", PYTORCH_REIMPL};
                 for (int batch : c.batches()) {
                     float[] input = randomInput(batch, size);
                     for (String runtime : c.runtimes()) {
@@ -126,7 +127,7 @@ public final class Benchmark {
                                 ? measure(c, peakProbe, model, macs, batch, torchVersion, machine,
                                         () -> new double[][] {timeTorch(model, input, batch, size, c)}, "torch")
                                 : measure(c, peakProbe, model, macs, batch, ortVersion, machine,
-                                        () -> timeOnnx(model, input, batch, size, threads, c, official, log), onnxRuntimes);
+                                        () -> timeOnnx(model, input, batch, size, threads, c, reimpl, log), onnxRuntimes);
                         for (Record r : records) {
                             out.add(r);
                             log.accept(render(r));
@@ -155,7 +156,7 @@ public final class Benchmark {
         double peak = Math.max(before, peakProbe.gflops(PEAK_RUNS));
         List<Record> out = new ArrayList<>();
         for (int i = 0; i < runtimes.length; i++) {
-            out.add(record(c, model, macs, runtimes[i], batch, !runtimes[i].equals(OFFICIAL), version, machine, ms[i], peak, reset));
+            out.add(record(c, model, macs, runtimes[i], batch, !runtimes[i].equals(PYTORCH_REIMPL), version, machine, ms[i], peak, reset));
         }
         return out;
     }
@@ -185,10 +186,10 @@ public final class Benchmark {
     }
 
     /**
-     * Our deploy export's timed runs in ORT; with an {@code official} export (else null), those and
-     * the official one's, interleaved in blocks of 7 runs so that their ratio is paired.
+     * Our deploy export's timed runs in ORT; with a PyTorch re-implementation's export {@code reimpl}
+     * (else null), those and its runs, interleaved in blocks of 7 runs so that their ratio is paired.
      */
-    private static double[][] timeOnnx(VisionModel model, float[] input, int batch, int size, int threads, Config c, Path official,
+    private static double[][] timeOnnx(VisionModel model, float[] input, int batch, int size, int threads, Config c, Path reimpl,
                                        Consumer<String> log) throws IOException {
         Path file = Files.createTempFile("hybridvit-bench-", ".onnx");
         try {
@@ -196,8 +197,8 @@ public final class Benchmark {
             OnnxPredictor.Options po = OnnxPredictor.Options.defaults().withThreads(threads);
             double[][] ms;
             try (OnnxPredictor p = OnnxPredictor.open(file, po)) {
-                ms = official == null ? new double[][] {Timing.time(c.warmup(), c.runs(), () -> p.predict(input, batch, 3, size, size))}
-                        : timeWithOfficial(p, official, po, input, batch, size, c);
+                ms = reimpl == null ? new double[][] {Timing.time(c.warmup(), c.runs(), () -> p.predict(input, batch, 3, size, size))}
+                        : timeWithReimpl(p, reimpl, po, input, batch, size, c);
             }
             if (c.profileDir() != null) profile(file, input, batch, size, threads, c, model.spec().name(), log);
             return ms;
@@ -206,13 +207,13 @@ public final class Benchmark {
         }
     }
 
-    private static double[][] timeWithOfficial(OnnxPredictor ours, Path official, OnnxPredictor.Options po, float[] input, int batch,
+    private static double[][] timeWithReimpl(OnnxPredictor ours, Path reimpl, OnnxPredictor.Options po, float[] input, int batch,
                                                int size, Config c) {
         int block = 7;
-        try (OnnxPredictor base = OnnxPredictor.open(official, po)) {
+        try (OnnxPredictor base = OnnxPredictor.open(reimpl, po)) {
             if ((base.exportedBatch() != 0 && base.exportedBatch() != batch) || base.height() != size || base.width() != size) {
                 throw new IllegalArgumentException(String.format(Locale.ROOT, "baseline %s takes %s×3×%d×%d, but this measurement is %d×3×%d×%d",
-                        official, base.exportedBatch() == 0 ? "N" : Integer.toString(base.exportedBatch()), base.height(), base.width(),
+                        reimpl, base.exportedBatch() == 0 ? "N" : Integer.toString(base.exportedBatch()), base.height(), base.width(),
                         batch, size, size));
             }
             // warm both up as Timing.time does (the comparison itself adds a few untimed runs per block)
