@@ -142,7 +142,7 @@ class CliTest {
         }
     }
 
-    /** The reference parity of the model issues, through the exported graph in ONNX Runtime. */
+    /** The reference parity, through the exported graph in ONNX Runtime. */
     @Test
     void runOnOnnxRuntimeReproducesOfficialLogits() throws IOException {
         ReferenceCase ref = ReferenceCase.named("nextvit_small_224_s2024");
@@ -190,7 +190,7 @@ class CliTest {
         assertThat(Files.exists(tmp.resolve("b.onnx"))).isFalse();
     }
 
-    /** Issue 5's bar: the real PyTorch checkpoint of the reference case loads by one flag and matches. */
+    /** The real PyTorch checkpoint of the reference case loads by one flag and matches the reference logits. */
     @Test
     void runLoadsTheOfficialCmtCheckpoint() throws IOException {
         ReferenceCase ref = ReferenceCase.named("cmt_ti_160_s2024");

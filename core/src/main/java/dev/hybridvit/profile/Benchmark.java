@@ -144,9 +144,9 @@ public final class Benchmark {
 
     /**
      * Records of our model, one per runtime of {@code timed}. The peak is probed right before and
-     * right after the model (the faster of the two medians): this shared machine's speed drifts by
-     * ±20% over minutes. Not interleaved: the 48 MB MatMul would evict the model's weights from the
-     * cache between its runs.
+     * right after the model (the faster of the two medians), because a shared machine's speed drifts
+     * over minutes. Not interleaved: the 48 MB MatMul would evict the model's weights from the cache
+     * between its runs.
      */
     private static List<Record> measure(Config c, PeakProbe peakProbe, VisionModel model, long macs, int batch, String version,
                                         Machine machine, Timed timed, String... runtimes) throws IOException {

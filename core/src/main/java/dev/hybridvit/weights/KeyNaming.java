@@ -15,7 +15,8 @@ import java.util.regex.Pattern;
 
 /**
  * The state-dict naming conventions a checkpoint may use, and how each maps to the project's own
- * names (which are the official PyTorch names, spec §1.4 and §2.4). The mapping is data: each
+ * names (which are the official PyTorch names: Next-ViT's {@code classification/nextvit.py}, CMT's
+ * {@code cmt_pytorch/cmt.py}). The mapping is data: each
  * convention is a list of {@link Rename} rows between template fragments, applied in both
  * directions by one interpreter; no code is written per key.
  *
