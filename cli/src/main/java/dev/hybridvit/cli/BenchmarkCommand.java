@@ -1,5 +1,6 @@
 package dev.hybridvit.cli;
 
+import dev.hybridvit.apps.readme.ReadmeTable;
 import dev.hybridvit.models.ModelRegistry;
 import dev.hybridvit.profile.Benchmark;
 import dev.hybridvit.profile.BenchmarkChart;
@@ -34,8 +35,9 @@ final class BenchmarkCommand implements Callable<Integer> {
     @Option(names = "--readme", paramLabel = "README.md", description = "replace the generated benchmark table in this file")
     Path readme;
     @Option(names = "--profile", paramLabel = "DIR", description = "also write ORT profiles there and print kernel time per op type") Path profile;
-    @Option(names = "--baseline", paramLabel = "DIR", description = "also time DIR/<model>.onnx, the official PyTorch code's own "
-            + "export (made by tools/official-baseline), interleaved with ours under the same conditions")
+    @Option(names = "--baseline", paramLabel = "DIR", description = "also time DIR/<model>.onnx, the ONNX export of the project's PyTorch "
+            + "re-implementation (made by tools/pytorch-reimplementation), interleaved with ours under the same conditions; "
+            + "runtime pytorch-reimpl-onnx in the records")
     Path baseline;
     @Option(names = "--train", description = "measure a full train step (forward, backward, AdamW) in libtorch instead of inference")
     boolean train;
@@ -82,7 +84,7 @@ final class BenchmarkCommand implements Callable<Integer> {
             System.err.println("wrote " + json);
         }
         if (readme != null) {
-            Benchmark.updateReadme(readme, records);
+            ReadmeTable.updateReadme(readme, records);
             System.err.println("updated the benchmark table in " + readme);
         }
         if (chart != null) {

@@ -1,6 +1,6 @@
 package dev.hybridvit.cli;
 
-import dev.hybridvit.train.FashionMnistDemo;
+import dev.hybridvit.apps.train.FashionMnistDemo;
 import dev.hybridvit.train.StopSignal;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

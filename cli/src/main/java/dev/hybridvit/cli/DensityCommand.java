@@ -1,8 +1,8 @@
 package dev.hybridvit.cli;
 
+import dev.hybridvit.apps.profile.Density;
+import dev.hybridvit.apps.profile.DensityChart;
 import dev.hybridvit.profile.BlockProfiler;
-import dev.hybridvit.profile.Density;
-import dev.hybridvit.profile.ProfileCharts;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -33,7 +33,7 @@ final class DensityCommand implements Callable<Integer> {
             System.err.println("wrote " + json);
         }
         if (chart != null) {
-            ProfileCharts.writeDensityPng(records, chart);
+            DensityChart.writePng(records, chart);
             System.err.println("wrote " + chart);
         }
         return 0;

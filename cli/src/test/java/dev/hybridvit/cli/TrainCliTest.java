@@ -73,7 +73,7 @@ class TrainCliTest {
         assertThat(lines.get(lines.size() - 2)).startsWith("test accuracy: ");
         assertThat(lines.get(lines.size() - 1)).startsWith("wall time: ");
         JsonNode m = new ObjectMapper().readTree(out.resolve("metrics.json").toFile());
-        assertThat(m.path("model").asText()).isEqualTo(dev.hybridvit.train.FashionMnistDemo.DEFAULT_MODEL);
+        assertThat(m.path("model").asText()).isEqualTo(dev.hybridvit.apps.train.FashionMnistDemo.DEFAULT_MODEL);
         assertThat(m.path("test_images").asLong()).isEqualTo(10_000);
         assertThat(m.path("test_accuracy").asDouble()).as("a fraction, well above chance after 2 epochs of 1,536 images").isBetween(0.3, 1.0);
         assertThat(m.path("epochs").asInt()).isEqualTo(2);

@@ -2,12 +2,14 @@ package dev.hybridvit.models;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import dev.hybridvit.nn.Module;
 import dev.hybridvit.nn.Reparameterization;
 import dev.hybridvit.tensor.Tensors;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A classification backbone seen as a pipeline: stem → stage 1 … stage n → head. The parts are
@@ -137,6 +139,13 @@ public abstract class VisionModel extends Module implements AutoCloseable {
     protected void reparameterizeHead() {}
 
     public boolean isReparameterized() { return reparameterized; }
+
+    /**
+     * Loader hook, called after a checkpoint's keys are mapped to this model's names and before shapes are
+     * checked: replaces in {@code source} what is right in name but not in shape (CMT's resolution-sized
+     * position bias; new arrays in {@code manager}, one line per change in {@code notes}). Default: nothing.
+     */
+    public void adaptStateDict(Map<String, NDArray> source, Map<String, Shape> target, NDManager manager, List<String> notes) {}
 
     /** Allocates and initialises the weights in a new manager owned by this model (eval mode). */
     public final VisionModel build(long seed) {

@@ -34,20 +34,21 @@ import java.util.function.Consumer;
  * thread count. Peak memory is the process's resident-set high-water mark (VmHWM), reset before
  * each measurement where the kernel allows it.
  *
- * <p>With a baseline folder, a model's {@code <model>.onnx} there (made by
- * {@code tools/official-baseline} with {@code torch.onnx.export} from the official PyTorch code) is
- * timed together with our export, interleaved in blocks ({@link InterleavedComparison}) so that the
- * machine's drift hits both alike, and reported as runtime {@value #OFFICIAL}.
+ * <p>With a baseline folder, a model's {@code <model>.onnx} there is timed together with our export,
+ * interleaved in blocks ({@link InterleavedComparison}) so that the machine's drift hits both alike,
+ * and reported as runtime {@value #PYTORCH_REIMPL}: the graph {@code torch.onnx.export} makes from the
+ * project's PyTorch re-implementation of the official code ({@code tools/pytorch-reimplementation},
+ * checked there against the official logits).
  */
 public final class Benchmark {
     private static final int PEAK_RUNS = 10;
-    /** The runtime label of an official export timed from the baseline folder. */
-    public static final String OFFICIAL = "official-onnx";
+    /** The runtime label of a PyTorch re-implementation's export timed from the baseline folder. */
+    public static final String PYTORCH_REIMPL = "pytorch-reimpl-onnx";
     private Benchmark() {}
 
     /**
      * What to measure. {@code imageSize} 0 = each model's native size; {@code threads} 0 = all cores;
-     * {@code baselineDir} null = no official exports to time.
+     * {@code baselineDir} null = no PyTorch re-implementation exports to time.
      */
     public record Config(List<String> models, List<String> runtimes, List<Integer> batches, int imageSize, int threads,
                          int runs, int warmup, Path profileDir, Path baselineDir) {
@@ -117,8 +118,8 @@ public final class Benchmark {
                     // no deploy form
                 }
                 Path baseline = c.baselineDir() == null ? null : c.baselineDir().resolve(name + ".onnx");
-                Path official = baseline != null && Files.isRegularFile(baseline) ? baseline : null;
-                String[] onnxRuntimes = official == null ? new String[] {"onnx"} : new String[] {"onnx", OFFICIAL};
+                Path reimpl = baseline != null && Files.isRegularFile(baseline) ? baseline : null;
+                String[] onnxRuntimes = reimpl == null ? new String[] {"onnx"} : new String[] {"onnx", PYTORCH_REIMPL};
                 for (int batch : c.batches()) {
                     float[] input = randomInput(batch, size);
                     for (String runtime : c.runtimes()) {
@@ -126,7 +127,7 @@ public final class Benchmark {
                                 ? measure(c, peakProbe, model, macs, batch, torchVersion, machine,
                                         () -> new double[][] {timeTorch(model, input, batch, size, c)}, "torch")
                                 : measure(c, peakProbe, model, macs, batch, ortVersion, machine,
-                                        () -> timeOnnx(model, input, batch, size, threads, c, official, log), onnxRuntimes);
+                                        () -> timeOnnx(model, input, batch, size, threads, c, reimpl, log), onnxRuntimes);
                         for (Record r : records) {
                             out.add(r);
                             log.accept(render(r));
@@ -143,9 +144,9 @@ public final class Benchmark {
 
     /**
      * Records of our model, one per runtime of {@code timed}. The peak is probed right before and
-     * right after the model (the faster of the two medians): this shared machine's speed drifts by
-     * ±20% over minutes. Not interleaved: the 48 MB MatMul would evict the model's weights from the
-     * cache between its runs.
+     * right after the model (the faster of the two medians), because a shared machine's speed drifts
+     * over minutes. Not interleaved: the 48 MB MatMul would evict the model's weights from the cache
+     * between its runs.
      */
     private static List<Record> measure(Config c, PeakProbe peakProbe, VisionModel model, long macs, int batch, String version,
                                         Machine machine, Timed timed, String... runtimes) throws IOException {
@@ -155,7 +156,7 @@ public final class Benchmark {
         double peak = Math.max(before, peakProbe.gflops(PEAK_RUNS));
         List<Record> out = new ArrayList<>();
         for (int i = 0; i < runtimes.length; i++) {
-            out.add(record(c, model, macs, runtimes[i], batch, !runtimes[i].equals(OFFICIAL), version, machine, ms[i], peak, reset));
+            out.add(record(c, model, macs, runtimes[i], batch, !runtimes[i].equals(PYTORCH_REIMPL), version, machine, ms[i], peak, reset));
         }
         return out;
     }
@@ -185,10 +186,10 @@ public final class Benchmark {
     }
 
     /**
-     * Our deploy export's timed runs in ORT; with an {@code official} export (else null), those and
-     * the official one's, interleaved in blocks of 7 runs so that their ratio is paired.
+     * Our deploy export's timed runs in ORT; with a PyTorch re-implementation's export {@code reimpl}
+     * (else null), those and its runs, interleaved in blocks of 7 runs so that their ratio is paired.
      */
-    private static double[][] timeOnnx(VisionModel model, float[] input, int batch, int size, int threads, Config c, Path official,
+    private static double[][] timeOnnx(VisionModel model, float[] input, int batch, int size, int threads, Config c, Path reimpl,
                                        Consumer<String> log) throws IOException {
         Path file = Files.createTempFile("hybridvit-bench-", ".onnx");
         try {
@@ -196,8 +197,8 @@ public final class Benchmark {
             OnnxPredictor.Options po = OnnxPredictor.Options.defaults().withThreads(threads);
             double[][] ms;
             try (OnnxPredictor p = OnnxPredictor.open(file, po)) {
-                ms = official == null ? new double[][] {Timing.time(c.warmup(), c.runs(), () -> p.predict(input, batch, 3, size, size))}
-                        : timeWithOfficial(p, official, po, input, batch, size, c);
+                ms = reimpl == null ? new double[][] {Timing.time(c.warmup(), c.runs(), () -> p.predict(input, batch, 3, size, size))}
+                        : timeWithReimpl(p, reimpl, po, input, batch, size, c);
             }
             if (c.profileDir() != null) profile(file, input, batch, size, threads, c, model.spec().name(), log);
             return ms;
@@ -206,13 +207,13 @@ public final class Benchmark {
         }
     }
 
-    private static double[][] timeWithOfficial(OnnxPredictor ours, Path official, OnnxPredictor.Options po, float[] input, int batch,
+    private static double[][] timeWithReimpl(OnnxPredictor ours, Path reimpl, OnnxPredictor.Options po, float[] input, int batch,
                                                int size, Config c) {
         int block = 7;
-        try (OnnxPredictor base = OnnxPredictor.open(official, po)) {
+        try (OnnxPredictor base = OnnxPredictor.open(reimpl, po)) {
             if ((base.exportedBatch() != 0 && base.exportedBatch() != batch) || base.height() != size || base.width() != size) {
                 throw new IllegalArgumentException(String.format(Locale.ROOT, "baseline %s takes %s×3×%d×%d, but this measurement is %d×3×%d×%d",
-                        official, base.exportedBatch() == 0 ? "N" : Integer.toString(base.exportedBatch()), base.height(), base.width(),
+                        reimpl, base.exportedBatch() == 0 ? "N" : Integer.toString(base.exportedBatch()), base.height(), base.width(),
                         batch, size, size));
             }
             // warm both up as Timing.time does (the comparison itself adds a few untimed runs per block)
@@ -247,88 +248,6 @@ public final class Benchmark {
                 r.model(), r.runtime(), r.batch(), r.imgSize(), r.latencyMsMedian(), r.latencyMsP90(), r.imagesPerS(),
                 r.gflopsAchieved(), 100 * r.fractionOfPeak(), r.peakGflops(), r.peakRssMb(), r.precision(), r.threads(),
                 r.runtimeVersion());
-    }
-
-    /** Markers around the generated table in a README. */
-    public static final String BEGIN = "<!-- benchmark:begin (generated by ./hybridvit benchmark --readme; do not edit) -->",
-            END = "<!-- benchmark:end -->";
-
-    /**
-     * The README's model table: one row per registered model (registry order) with parameters,
-     * GMACs and the median batch latency of each runtime at the smallest benchmarked batch size,
-     * plus the conditions (machine, versions, threads, precision, batch, peak) the figures were
-     * measured under. A registered model without records gets a row of dashes, so gaps show.
-     */
-    public static String markdown(List<Record> records) {
-        if (records.isEmpty()) return "(no benchmark records)\n";
-        int batch = records.stream().mapToInt(Record::batch).min().orElse(1);
-        List<Record> rows = records.stream().filter(r -> r.batch() == batch).toList();
-        Record first = rows.get(0);
-        StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "Measured on %s (%d cores, %s, Java %s), float32, batch %d, %s threads; "
-                        + "peak %s GFLOP/s (ORT MatMul %d³ float32, same threads, median of 10 right before and right after each measurement, the faster); "
-                        + "medians of %s runs after %d warm-up runs. "
-                        + "Runtimes: %s.%n%n",
-                first.machine().cpu(), first.machine().cores(), first.machine().os(), first.machine().java(), batch,
-                distinct(rows, r -> Integer.toString(r.threads())), range(rows.stream().mapToDouble(Record::peakGflops).toArray()),
-                PeakProbe.N, distinct(rows, r -> Integer.toString(r.runs())), first.warmup(), distinct(records, Record::runtimeVersion)));
-        boolean official = rows.stream().anyMatch(r -> r.runtime().equals(OFFICIAL));
-        sb.append("| model | family | input | params | GMACs | libtorch eager ms | ONNX Runtime ms | ORT speed-up | ORT GFLOP/s (of peak) |")
-                .append(official ? " official export in ORT, ms | speed-up over official |\n" : "\n");
-        sb.append("|---|---|---|---|---|---|---|---|---|").append(official ? "---|---|\n" : "\n");
-        java.util.Set<String> listed = new java.util.LinkedHashSet<>(ModelRegistry.names());
-        rows.forEach(r -> listed.add(r.model()));
-        for (String model : listed) {
-            Record torch = find(rows, model, "torch"), onnx = find(rows, model, "onnx"), any = torch != null ? torch : onnx;
-            if (any == null) {
-                String family = ModelRegistry.names().contains(model) ? ModelRegistry.get(model).family() : "?";
-                sb.append(String.format(Locale.ROOT, "| `%s` | %s | — | — | — | — | — | — | — |%s\n", model, family,
-                        official ? " — | — |" : ""));
-                continue;
-            }
-            sb.append(String.format(Locale.ROOT, "| `%s` | %s | %d | %.2f M | %.3f | %s | %s | %s | %s |", model, any.family(),
-                    any.imgSize(), any.params() / 1e6, any.macsPerImage() / 1e9,
-                    torch == null ? "—" : String.format(Locale.ROOT, "%.1f", torch.latencyMsMedian()),
-                    onnx == null ? "—" : String.format(Locale.ROOT, "%.1f", onnx.latencyMsMedian()),
-                    torch == null || onnx == null ? "—" : String.format(Locale.ROOT, "%.1f×", torch.latencyMsMedian() / onnx.latencyMsMedian()),
-                    onnx == null ? "—" : String.format(Locale.ROOT, "%.1f (%.0f%%)", onnx.gflopsAchieved(), 100 * onnx.fractionOfPeak())));
-            if (official) {
-                Record base = find(rows, model, OFFICIAL);
-                sb.append(String.format(Locale.ROOT, " %s | %s |", base == null ? "—" : String.format(Locale.ROOT, "%.1f", base.latencyMsMedian()),
-                        base == null || onnx == null ? "—" : String.format(Locale.ROOT, "%.2f×", base.latencyMsMedian() / onnx.latencyMsMedian())));
-            }
-            sb.append('\n');
-        }
-        sb.append(String.format(Locale.ROOT, "%nlibtorch = the eager deploy-form model through DJL; ONNX Runtime = the `--deploy` export, "
-                + "graph optimisation ALL. Peak RSS, p90 and other batch sizes: `docs/benchmark.json`.%n"));
-        if (official) {
-            sb.append(String.format(Locale.ROOT, "Official export = the graph `torch.onnx.export` makes from the official PyTorch code "
-                    + "(`tools/official-baseline`), timed interleaved with ours (alternating blocks of 7 runs), same runtime and threads.%n"));
-        }
-        return sb.toString();
-    }
-
-    private static Record find(List<Record> rows, String model, String runtime) {
-        return rows.stream().filter(r -> r.model().equals(model) && r.runtime().equals(runtime)).findFirst().orElse(null);
-    }
-
-    /** "lo–hi" (or one value) of the peaks, rounded to whole GFLOP/s. */
-    private static String range(double[] values) {
-        long lo = Math.round(java.util.Arrays.stream(values).min().orElse(0)), hi = Math.round(java.util.Arrays.stream(values).max().orElse(0));
-        return lo == hi ? Long.toString(lo) : lo + "–" + hi;
-    }
-
-    private static String distinct(List<Record> rows, java.util.function.Function<Record, String> f) {
-        return String.join(" / ", rows.stream().map(f).distinct().toList());
-    }
-
-    /** Replaces the text between {@link #BEGIN} and {@link #END} in {@code readme} with {@link #markdown}. */
-    public static void updateReadme(Path readme, List<Record> records) throws IOException {
-        String text = Files.readString(readme);
-        int b = text.indexOf(BEGIN), e = text.indexOf(END);
-        if (b < 0 || e < b) throw new IllegalArgumentException(readme + " has no " + BEGIN + " … " + END + " block");
-        String updated = text.substring(0, b + BEGIN.length()) + "\n" + markdown(records) + text.substring(e);
-        AtomicFiles.write(readme, out -> out.write(updated.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
 
     public static ObjectMapper json() {

@@ -37,7 +37,7 @@ public final class BenchmarkChart {
             double[] x = rs.stream().mapToDouble(r -> r.params() / 1e6).toArray();
             double[] y = rs.stream().mapToDouble(Benchmark.Record::latencyMsMedian).toArray();
             XYSeries s = chart.addSeries(e.getKey(), x, y);
-            s.setMarker(e.getKey().endsWith(Benchmark.OFFICIAL) ? SeriesMarkers.DIAMOND
+            s.setMarker(e.getKey().endsWith(Benchmark.PYTORCH_REIMPL) ? SeriesMarkers.DIAMOND
                     : e.getKey().endsWith("onnx") ? SeriesMarkers.CIRCLE : SeriesMarkers.SQUARE);
         }
         ProfileCharts.write(List.of(chart), file);

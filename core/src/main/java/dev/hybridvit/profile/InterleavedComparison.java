@@ -8,10 +8,10 @@ import java.util.function.Consumer;
 
 /**
  * Latency of two ONNX graphs of the same model compared in one process, alternating blocks of runs
- * so that the machine's drift (±5–10% over minutes here) hits both alike: in each round one block
+ * so that the machine's drift over minutes hits both alike: in each round one block
  * of A and one of B (the order alternating), a few untimed runs to let ORT's spinning worker settle
  * on the session, then the median of the block. Reported: both medians and the median and quartiles
- * of the paired differences B − A, the figure to judge a ~1 ms change by (two separate benchmark
+ * of the paired differences B − A, the figure to judge a small change by (two separate benchmark
  * runs cannot). The graphs' logits are compared on the same input as well. Every timed run is kept
  * too ({@code runsA}, {@code runsB}, sorted), for the benchmark's latency statistics.
  */

@@ -10,7 +10,7 @@ import java.util.SplittableRandom;
  * The machine's practical float32 peak, as the denominator of "fraction of peak": GFLOP/s of a
  * single 2048×2048×2048 MatMul in ONNX Runtime (the weight side a constant initializer, as model
  * weights are) with the given intra-op thread count. The benchmark probes it right before and
- * right after each measurement, because this shared machine's speed drifts by ±20% over minutes.
+ * right after each measurement, because a shared machine's speed drifts over minutes.
  */
 public final class PeakProbe implements AutoCloseable {
     public static final int N = 2048;

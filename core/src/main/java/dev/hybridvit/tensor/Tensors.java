@@ -6,6 +6,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.GradientCollector;
 
 import java.util.function.Function;
 
@@ -26,6 +29,16 @@ public final class Tensors {
     /** A new root manager on the CPU with the PyTorch engine. */
     public static NDManager newManager() {
         return NDManager.newBaseManager(Device.cpu(), "PyTorch");
+    }
+
+    /** A gradient collector of the PyTorch engine (records the forward for one backward pass). */
+    public static GradientCollector newGradientCollector() {
+        return Engine.getEngine("PyTorch").newGradientCollector();
+    }
+
+    /** Clears {@code w}'s accumulated gradient in place (libtorch accumulates across backward passes). */
+    public static void zeroGradient(NDArray w) {
+        JniUtils.zeroGrad((PtNDArray) w);
     }
 
     /** Seeds libtorch's generator (parameter initialisation, dropout, drop-path). */

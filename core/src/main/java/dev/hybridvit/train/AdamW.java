@@ -4,8 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
+import dev.hybridvit.tensor.Tensors;
 import dev.hybridvit.nn.Module;
 import dev.hybridvit.nn.Parameter;
 
@@ -81,7 +80,7 @@ public final class AdamW {
                 NDList state = new NDList(w, grad, m.get(e.getKey()), v.get(e.getKey()));
                 w.getNDArrayInternal().adamUpdate(state, new NDList(w), (float) lr, lrHat, wd, (float) gradScale, -1f,
                         (float) beta1, (float) beta2, epsHat, false, true);
-                JniUtils.zeroGrad((PtNDArray) w); // libtorch accumulates gradients: clear them (zero_) for the next step
+                Tensors.zeroGradient(w); // libtorch accumulates gradients: clear them (zero_) for the next step
             }
             return norm;
         }

@@ -1,6 +1,5 @@
 package dev.hybridvit.train;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -128,7 +127,7 @@ public final class Trainer implements AutoCloseable {
      * number, so a resumed run draws exactly what the uninterrupted run would have.
      */
     public StepResult step(BatchLoader.Batch batch, double lr, boolean mix) {
-        Engine.getEngine("PyTorch").setRandomSeed(stepSeed(config.seed(), optimizer.steps()));
+        Tensors.seed(stepSeed(config.seed(), optimizer.steps()));
         Mixup.Mixed mixed = mix ? config.mixup().apply(batch, new Random(stepSeed(config.seed() ^ MIXUP_SALT, optimizer.steps()))) : null;
         try (NDManager step = model.manager().newSubManager()) {
             int[] d = batch.dims();
@@ -137,7 +136,7 @@ public final class Trainer implements AutoCloseable {
             NDArray targets = mixed == null ? Losses.smoothedTargets(labels, classes, config.smoothing())
                     : step.create(mixed.targets(), new Shape(batch.size(), classes));
             NDArray logits, loss;
-            try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
+            try (GradientCollector gc = Tensors.newGradientCollector()) {
                 logits = model.forward(x);
                 loss = Losses.softCrossEntropy(logits, targets);
                 gc.backward(loss);

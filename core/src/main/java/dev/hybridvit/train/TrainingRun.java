@@ -323,7 +323,8 @@ public final class TrainingRun {
         });
     }
 
-    static Map<String, Object> row(EpochRecord r) {
+    /** An epoch's record as a JSON row (snake_case keys), as in the run's {@code metrics.json}. */
+    public static Map<String, Object> row(EpochRecord r) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("epoch", r.epoch());
         m.put("train_loss", r.trainLoss());

@@ -1,5 +1,7 @@
 package dev.hybridvit.weights;
 
+import dev.hybridvit.models.VisionModel;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -13,13 +15,14 @@ import java.util.regex.Pattern;
 
 /**
  * The state-dict naming conventions a checkpoint may use, and how each maps to the project's own
- * names (which are the official PyTorch names, spec §1.4 and §2.4). The mapping is data: each
+ * names (which are the official PyTorch names: Next-ViT's {@code classification/nextvit.py}, CMT's
+ * {@code cmt_pytorch/cmt.py}). The mapping is data: each
  * convention is a list of {@link Rename} rows between template fragments, applied in both
  * directions by one interpreter; no code is written per key.
  *
  * <p>timm's Next-ViT nests blocks as {@code stages.s.blocks.j}, the official code numbers them
  * flat as {@code features.k}; the {@code {block}} ↔ {@code {stage}.{index}} placeholders convert
- * with a {@link StageLayout} (blocks per stage) taken from the model or from the checkpoint keys.
+ * with a {@link StageLayout} (blocks per stage) taken from the model's block list or from the checkpoint keys.
  */
 public enum KeyNaming {
     /** Official Next-ViT (ByteDance) — identical to ours. */
@@ -146,6 +149,34 @@ public enum KeyNaming {
                 depth.forEach((s, n) -> d[s] = n);
                 return Optional.of(new StageLayout(d));
             }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Blocks per stage of {@code model} for this convention's flat block numbers: the blocks of
+     * {@link VisionModel#blocks()} whose names our side of the {@code {block}} row matches (Next-ViT's
+     * {@code features.k}), counted per stage. Empty if the convention has no such row, or the model
+     * does not list such blocks numbered 0, 1, 2 … in forward order.
+     */
+    public Optional<StageLayout> layoutOf(VisionModel model) {
+        for (Compiled c : compiled) {
+            if (!c.oursGroups.contains("block")) continue;
+            List<VisionModel.Block> blocks;
+            try {
+                blocks = model.blocks();
+            } catch (UnsupportedOperationException unlisted) {
+                return Optional.empty();
+            }
+            int[] depths = new int[model.numStages()];
+            int next = 0;
+            for (VisionModel.Block b : blocks) {
+                Matcher m = c.ours.matcher(b.name() + ".");
+                if (!m.find() || m.start() != 0) continue;
+                if (Integer.parseInt(m.group(c.oursGroups.indexOf("block") + 1)) != next++) return Optional.empty();
+                depths[b.stage()]++;
+            }
+            return next == 0 ? Optional.empty() : Optional.of(new StageLayout(depths));
         }
         return Optional.empty();
     }

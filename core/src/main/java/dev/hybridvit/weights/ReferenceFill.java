@@ -9,7 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The deterministic weight/input fill rule {@code splitmix64-v1} of {@code shared/reference}: the
+ * The deterministic weight/input fill rule {@code splitmix64-v1} of the reference parity cases: the
  * official PyTorch models filled by it produced the reference logits, so a port filled the same
  * way must reproduce them. Public so users can rerun the parity check themselves.
  */

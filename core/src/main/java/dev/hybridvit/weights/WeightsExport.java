@@ -35,7 +35,7 @@ public final class WeightsExport {
             throw new IllegalArgumentException(naming.label() + " names are for " + naming.family() + " models, not "
                     + model.spec().name());
         }
-        return naming.fromOurs(ours, WeightsLoader.stageLayout(model));
+        return naming.fromOurs(ours, naming.layoutOf(model).orElse(null));
     }
 
     /** Writes named tensors in the format the extension of {@code file} names. */

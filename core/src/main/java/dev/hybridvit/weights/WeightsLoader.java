@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.hybridvit.models.ModelRegistry;
 import dev.hybridvit.models.VisionModel;
-import dev.hybridvit.models.nextvit.NextViT;
 import dev.hybridvit.nn.LoadReport;
 import dev.hybridvit.nn.Parameter;
 
@@ -19,7 +18,7 @@ import java.util.Map;
 /**
  * Loads a weights file into a model: reads it ({@link Weights}), recognises the key naming
  * ({@link KeyNaming}: official Next-ViT, timm Next-ViT, official CMT) and renames to the model's
- * names, lets the model adapt shapes ({@link StateDictAdapter}), optionally re-initialises a
+ * names, lets the model adapt shapes ({@link VisionModel#adaptStateDict}), optionally re-initialises a
  * classifier whose class count differs, then checks and copies.
  *
  * <p>Strict mode (the default) refuses any missing, unexpected or mis-shaped key with a
@@ -126,7 +125,7 @@ public final class WeightsLoader {
         if (naming != null && !naming.isIdentity()) {
             KeyNaming.StageLayout layout = null;
             if (naming.needsStageLayout()) {
-                KeyNaming.StageLayout fromModel = stageLayout(model);
+                KeyNaming.StageLayout fromModel = naming.layoutOf(model).orElse(null);
                 KeyNaming.StageLayout fromFile = naming.layoutOf(tensors.keySet()).orElse(null);
                 layout = fromModel != null ? fromModel : fromFile;
                 if (fromModel != null && fromFile != null && !fromModel.equals(fromFile)) {
@@ -151,11 +150,9 @@ public final class WeightsLoader {
         }
 
         final LinkedHashMap<String, NDArray> mapped = tensors;
-        if (model instanceof StateDictAdapter adapter) {
-            Map<String, Shape> target = new LinkedHashMap<>();
-            slots.forEach((k, p) -> target.put(k, p.shape()));
-            adapter.adaptStateDict(mapped, target, scratch, notes);
-        }
+        Map<String, Shape> target = new LinkedHashMap<>();
+        slots.forEach((k, p) -> target.put(k, p.shape()));
+        model.adaptStateDict(mapped, target, scratch, notes);
 
         List<String> reinitialized = new ArrayList<>();
         String classifier = KeyNaming.CLASSIFIER_PREFIX.get(family);
@@ -219,12 +216,6 @@ public final class WeightsLoader {
             model.close();
             throw e;
         }
-    }
-
-    /** Blocks per stage of a model whose checkpoints may number blocks per stage (timm); null if not known. */
-    static KeyNaming.StageLayout stageLayout(VisionModel model) {
-        if (model instanceof NextViT n) return new KeyNaming.StageLayout(n.config().depths().clone());
-        return null;
     }
 
     private static NDManager requireBuilt(VisionModel model) {

@@ -25,12 +25,13 @@
  * <h2>Key names</h2>
  * Our names are the official PyTorch names. {@link dev.hybridvit.weights.KeyNaming} holds the other
  * conventions as a table of renames; timm's per-stage block numbering is converted with the blocks
- * per stage of the target model (Next-ViT: its config), cross-checked against the file.
+ * per stage of the target model (as its {@link dev.hybridvit.models.VisionModel#blocks()} lists them),
+ * cross-checked against the file.
  *
  * <h2>Resolution changes (CMT)</h2>
- * CMT's {@code relative_pos_*} bias is sized by the image resolution. A model class that implements
- * {@link dev.hybridvit.weights.StateDictAdapter} is called after renaming and before the shape
- * check, and can interpolate it; the CMT family supplies that resize. Without it, loading a CMT
+ * CMT's {@code relative_pos_*} bias is sized by the image resolution. The model's
+ * {@link dev.hybridvit.models.VisionModel#adaptStateDict} hook is called after renaming and before
+ * the shape check, and can interpolate it; the CMT family supplies that resize. Without it, loading a CMT
  * checkpoint at another resolution fails strictly with the mismatched {@code relative_pos_*} keys.
  */
 package dev.hybridvit.weights;

@@ -161,35 +161,8 @@ class BlockProfilerTest {
     }
 
     @Test
-    void densityHasEveryBlockKindAtEverySize() throws IOException {
-        BlockProfiler.Config timing = new BlockProfiler.Config("onnx", 1, 1, 1, 0);
-        Density.Config c = new Density.Config(List.of(16, 8, 4, 2), List.of(64, 64, 128, 128), timing);
-        List<BlockProfiler.Record> rs = Density.run(c, line -> {});
-        assertThat(rs).hasSize(4 * TRTViTConfig.Kind.values().length);
-        for (int size : c.sizes()) {
-            assertThat(rs.stream().filter(r -> r.inputShape().get(2) == size).map(BlockProfiler.Record::blockType))
-                    .containsExactly("BottleNeck", "Transformer", "MixBlock-A", "MixBlock-B", "MixBlock-C");
-        }
-        assertThat(rs).allSatisfy(r -> {
-            assertThat(r.latencyMsMedian()).isPositive();
-            assertThat(r.tflops()).isPositive();
-            assertThat(r.tparamsPerS()).isPositive();
-        });
-        String table = Density.render(rs);
-        System.out.print(table);
-        assertThat(table).contains("TeraFLOPS", "TeraParams / s", "16x16", "2x2", "MixBlock-C");
-        Path png = tmp.resolve("density.png");
-        ProfileCharts.writeDensityPng(rs, png);
-        assertThat(Files.size(png)).isPositive();
-    }
-
-    @Test
     void rejectsBadSettingsWithReasons() {
         assertThatThrownBy(() -> new BlockProfiler.Config("tensorrt", 1, 0, 1, 0)).hasMessageContaining("unknown runtime 'tensorrt'");
         assertThatThrownBy(() -> new BlockProfiler.Config("onnx", 0, 0, 1, 0)).hasMessageContaining("batch must be at least 1");
-        BlockProfiler.Config t = new BlockProfiler.Config("onnx", 1, 0, 1, 0);
-        assertThatThrownBy(() -> new Density.Config(List.of(56, 28), List.of(256), t)).hasMessageContaining("as many widths");
-        assertThatThrownBy(() -> new Density.Config(List.of(4), List.of(256), t)).hasMessageContaining("K/V reduction window 8x8");
-        assertThatThrownBy(() -> new Density.Config(List.of(56), List.of(96), t)).hasMessageContaining("multiple of 64");
     }
 }

@@ -1,5 +1,8 @@
 package dev.hybridvit.weights;
 
+import dev.hybridvit.models.ModelOptions;
+import dev.hybridvit.models.ModelRegistry;
+import dev.hybridvit.models.VisionModel;
 import dev.hybridvit.weights.KeyNaming.StageLayout;
 import org.junit.jupiter.api.Test;
 
@@ -31,6 +34,17 @@ class KeyNamingTest {
             assertThat(timm.toOurs(theirs, SMALL)).isEqualTo(ours);
         });
         assertThat(timm.layoutOf(pairs.values())).hasValue(new StageLayout(new int[] {1, 4, 10, 3}));
+    }
+
+    @Test
+    void theModelsBlockListGivesTheLayout() {
+        ModelOptions small = ModelOptions.defaults().withImageSize(64);
+        try (VisionModel nextvit = ModelRegistry.get("nextvit_small").create(small, 0);
+             VisionModel cmt = ModelRegistry.get("cmt_ti").create(small, 0)) {
+            assertThat(KeyNaming.NEXTVIT_TIMM.layoutOf(nextvit)).hasValue(SMALL);
+            assertThat(KeyNaming.NEXTVIT_OFFICIAL.layoutOf(nextvit)).isEmpty();
+            assertThat(KeyNaming.NEXTVIT_TIMM.layoutOf(cmt)).isEmpty();
+        }
     }
 
     @Test

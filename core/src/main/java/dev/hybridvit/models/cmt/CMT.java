@@ -17,7 +17,6 @@ import dev.hybridvit.nn.Linear;
 import dev.hybridvit.nn.Module;
 import dev.hybridvit.nn.Parameter;
 import dev.hybridvit.nn.Sequential;
-import dev.hybridvit.weights.StateDictAdapter;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -38,7 +37,7 @@ import java.util.Map;
  * biases bicubically ({@link RelativePositionBias}); {@link #adaptStateDict} does the same for a
  * checkpoint saved at another size.
  */
-public final class CMT extends VisionModel implements StateDictAdapter {
+public final class CMT extends VisionModel {
     private static final String[] STAGE_LETTERS = {"a", "b", "c", "d"};
     private final CMTConfig config;
     private final Parameter[] relativePos = new Parameter[4];

@@ -1,10 +1,11 @@
-package dev.hybridvit.profile;
+package dev.hybridvit.apps.profile;
 
 import ai.djl.ndarray.NDManager;
 import dev.hybridvit.models.trtvit.TRTViT;
 import dev.hybridvit.models.trtvit.TRTViTConfig;
 import dev.hybridvit.models.trtvit.TRTViTConfig.Kind;
 import dev.hybridvit.nn.Module;
+import dev.hybridvit.profile.BlockProfiler;
 import dev.hybridvit.tensor.Tensors;
 
 import java.util.ArrayList;
@@ -20,7 +21,7 @@ import java.util.function.ToDoubleFunction;
  * plus MixBlock-A/B/C — at the four feature-map sizes of a classification backbone, each block
  * timed alone by {@link BlockProfiler#measure}.
  *
- * <p>Set-up (choices, since the paper's exact block configurations are not available here, spec §3):
+ * <p>Set-up (choices, since the paper does not give the exact block configurations of its Table 1):
  * <ul>
  *   <li>sizes 56/28/14/7 (stages 1–4 of a 224 input) with ResNet-50's stage widths
  *       256/512/1024/2048 for <em>every</em> block type, so the blocks compare at equal width, as in

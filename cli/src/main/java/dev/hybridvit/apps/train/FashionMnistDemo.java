@@ -1,4 +1,4 @@
-package dev.hybridvit.train;
+package dev.hybridvit.apps.train;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -10,6 +10,10 @@ import dev.hybridvit.export.Exporter;
 import dev.hybridvit.infer.Predictor;
 import dev.hybridvit.profile.Timing;
 import dev.hybridvit.tensor.Tensors;
+import dev.hybridvit.train.Charts;
+import dev.hybridvit.train.StopSignal;
+import dev.hybridvit.train.TrainingRun;
+import dev.hybridvit.train.Validation;
 import dev.hybridvit.weights.AtomicFiles;
 
 import java.io.IOException;
@@ -41,7 +45,7 @@ public final class FashionMnistDemo {
      */
     public record Options(Path out, String model, int imageSize, int epochs, int trainSubset, int valSubset, int batchSize, double lr,
                           int workers, long seed) {
-        /** All 60,000 training images for as many epochs as fit in 20 minutes on the 2-core development machine. */
+        /** All 60,000 training images, a schedule short enough for a CPU ({@code docs/demo.md} gives its time and accuracy). */
         public static Options defaults(Path out) {
             return new Options(out, DEFAULT_MODEL, DEFAULT_IMAGE_SIZE, DEFAULT_EPOCHS, 0, DEFAULT_VAL_SUBSET, DEFAULT_BATCH, DEFAULT_LR, 1, 0);
         }
