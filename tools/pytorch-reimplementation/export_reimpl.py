@@ -1,10 +1,10 @@
-"""Exports the official PyTorch models' own ONNX graphs: the baseline our deploy export is measured against.
+"""Exports the PyTorch re-implementations of CMT and Next-ViT to ONNX: the baseline our deploy export is measured against.
 
-    python3 export_official.py --out DIR [--reference DIR] MODEL...
+    python3 export_reimpl.py --out DIR [--reference DIR] MODEL...
 
-For each model (a registry name such as cmt_s or nextvit_small) it builds the official model, fills
+For each model (a registry name such as cmt_s or nextvit_small) it builds the re-implementation, fills
 its weights and input by the reference rule, requires its logits to match the official reference
-JSON (relative error below 1e-5: the graph is the official computation), then writes
+JSON (relative error below 1e-5: the re-implementation computes what the official code does), then writes
 DIR/MODEL.onnx (torch.onnx.export, batch 1, opset 17, 'input' -> 'logits') and DIR/MODEL.pth (the
 filled state dict before any deploy-time change, so that our export of the same weights can be compared logit for logit). Files
 are written to a temporary name and moved into place.
@@ -17,13 +17,13 @@ import sys
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cmt_reimpl  # noqa: E402
 import fill  # noqa: E402
-import official_cmt  # noqa: E402
-import official_nextvit  # noqa: E402
+import nextvit_reimpl  # noqa: E402
 
 # Each family module has VARIANTS (name -> config), create(name) -> (eval model, image size) and
 # for_export(model): what the official code does to a model before deploying it.
-FAMILIES = [official_cmt, official_nextvit]
+FAMILIES = [cmt_reimpl, nextvit_reimpl]
 TOLERANCE = 1e-5
 
 

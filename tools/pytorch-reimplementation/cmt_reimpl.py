@@ -1,10 +1,11 @@
-"""CMT as the official PyTorch code computes it (huawei-noah/Efficient-AI-Backbones, cmt_pytorch/cmt.py).
+"""PyTorch re-implementation of CMT as the official code computes it (huawei-noah/Efficient-AI-Backbones,
+cmt_pytorch/cmt.py).
 
-Written for this project from the spec (../shared/spec/architectures.md, section 2) with the official
-module names, state-dict keys and forward op sequence (token-form blocks with their permutes and
-reshapes, BatchNorm after GELU, attention on tokens), without timm, so that torch.onnx.export emits
-the graph an export of the official code gives. export_official.py checks each model against the
-official reference logits before exporting it.
+Written for this project, not copied from the official repository: the official module names,
+state-dict keys and forward op sequence (token-form blocks with their permutes and reshapes,
+BatchNorm after GELU, attention on tokens), without timm, so that torch.onnx.export emits the graph
+an export of the official code gives. export_reimpl.py checks each model against the official
+reference logits before exporting it.
 """
 import torch
 import torch.nn as nn
@@ -130,7 +131,7 @@ class CMT(nn.Module):
         return self.head(self._avg_pooling(x).flatten(start_dim=1))
 
 
-# The spec's variant table (section 2.1), native training resolution.
+# The official variants (cmt_pytorch/cmt.py: cmt_ti, cmt_xs, cmt_s, cmt_b), native training resolution.
 VARIANTS = {
     "cmt_ti": dict(img_size=160, embed_dims=[46, 92, 184, 368], stem_channel=16, num_heads=[1, 2, 4, 8],
                    depths=[2, 2, 10, 2], mlp_ratio=3.6),

@@ -1,7 +1,8 @@
-"""Next-ViT as the official PyTorch code computes it (bytedance/Next-ViT, classification/nextvit.py).
+"""PyTorch re-implementation of Next-ViT as the official code computes it (bytedance/Next-ViT,
+classification/nextvit.py).
 
-Written for this project from the spec (../shared/spec/architectures.md, section 1) with the official
-module names, state-dict keys and forward op sequence, without timm and einops (the token
+Written for this project, not copied from the official repository: the official module names,
+state-dict keys and forward op sequence, without timm and einops (the token
 rearrangements are the Transpose + Reshape that einops >= 0.6 emits). The official code deploys a
 model after `merge_bn()`, which folds the pre-norm BatchNorms of the NCB and NTB blocks into the 1x1
 conv / linear layers after them; for_export does the same (and the official forward skips those
@@ -175,7 +176,7 @@ class NTB(nn.Module):
 class NextViT(nn.Module):
     def __init__(self, depths, stem_chs=(64, 32, 64), sr_ratios=(8, 4, 2, 1), num_classes=1000):
         super().__init__()
-        # per stage: block widths and kinds (the spec's layout: NTBs end stages 2 and 4 and every 5th block of stage 3)
+        # per stage: block widths and kinds (as classification/nextvit.py lays them out: NTBs end stages 2 and 4 and every 5th block of stage 3)
         widths = [[96] * depths[0], [192] * (depths[1] - 1) + [256],
                   [384, 384, 384, 384, 512] * (depths[2] // 5), [768] * (depths[3] - 1) + [1024]]
         kinds = [[NCB] * depths[0], [NCB] * (depths[1] - 1) + [NTB],
