@@ -107,8 +107,8 @@ public final class OnnxForms {
 
     /**
      * Channel count rounded up to ORT's NCHWc block (16 floats = one AVX-512 register): ORT runs a
-     * conv in its fast blocked layout only when its channels fit the blocks — a depthwise conv of
-     * 662 channels (CMT-Ti's IRFFN at 10×10) took 167 µs as a plain Conv, padded to 672 and blocked 20 µs.
+     * conv in its fast blocked layout only when its channels fit the blocks (CMT-Ti's 662-channel
+     * depthwise IRFFN conv ran 8× faster padded to 672; docs/performance.md).
      */
     public static int nchwcChannels(int channels) {
         return (channels + 15) / 16 * 16;
@@ -171,7 +171,7 @@ public final class OnnxForms {
         if (b == null) return y;
         // The bias with the input's rank (1×…×1×out): ORT then keeps the Add apart from the MatMul
         // instead of fusing both into a Gemm, whose bias broadcast is a single-threaded copy of the
-        // whole output (+65 µs on CMT-S's 3136×64 tokens); a parallel Add is cheaper.
+        // whole output; a parallel Add is cheaper (docs/performance.md).
         long[] biasShape = new long[g.shape(x).length];
         Arrays.fill(biasShape, 1);
         biasShape[biasShape.length - 1] = out;

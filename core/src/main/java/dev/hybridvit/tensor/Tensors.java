@@ -88,8 +88,7 @@ public final class Tensors {
     /**
      * An N×C×H×W batch from host NCHW data, stored channels-last (NHWC memory, an N×C×H×W view):
      * libtorch's oneDNN convolutions then run in channels-last format, and their outputs and
-     * gradients stay in it through the network. Same values; train steps measured 19–32% faster
-     * on the pico models (32 px, batch 256) than with NCHW memory.
+     * gradients stay in it through the network. Same values, faster train steps (docs/training.md).
      */
     public static NDArray channelsLast(NDManager manager, float[] nchw, int batch, int channels, int height, int width) {
         int plane = height * width;

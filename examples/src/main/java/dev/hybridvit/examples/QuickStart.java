@@ -1,7 +1,7 @@
 package dev.hybridvit.examples;
 
-import dev.hybridvit.deploy.ExportOptions;
-import dev.hybridvit.deploy.Exporter;
+import dev.hybridvit.export.ExportOptions;
+import dev.hybridvit.export.Exporter;
 import dev.hybridvit.infer.Predictor;
 import dev.hybridvit.models.ModelOptions;
 import dev.hybridvit.models.ModelRegistry;

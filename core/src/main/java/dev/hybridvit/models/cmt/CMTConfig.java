@@ -4,7 +4,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * A CMT variant as data (official {@code cmt.py}, spec §2.1): native (training) resolution, stem
+ * A CMT variant as data (official {@code cmt_pytorch/cmt.py}): native (training) resolution, stem
  * width, per-stage widths C, depths, heads and key/value reduction ratios k, the IRFFN expansion
  * ratio R (hidden = int(C·R)), the width of the 1×1 head conv, head dropout and the stochastic
  * depth rate used in training (the class default is 0; it only matters in training mode).

@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A Next-ViT variant as data (official {@code nextvit.py}, spec §1.1): depths, the stem widths,
+ * A Next-ViT variant as data (official {@code classification/nextvit.py}): depths, the stem widths,
  * the NCB width of each stage and the NTB width of stages 2–4. Block types, strides and per-block
  * drop-path are derived here following the Next Hybrid Strategy: NCBs with one NTB at the end of
  * stages 2 and 4, and (NCB×4 + NTB) repeated in stage 3. Widths must be multiples of the 32-wide
@@ -49,8 +49,7 @@ public record NextViTConfig(String name, int[] depths, double pathDropout, int[]
      * (unreduced) E-MHSA, since at 32 px the stages hold only 4×4, 2×2 and 1×1 tokens. Its
      * convolutions start from He init: every one is followed by a BN, and AdamW's steps are about
      * lr per weight whatever the weight's size, so from the official std .02 each step moves a
-     * conv weight by ~15% at lr 3e-3 — on Fashion-MNIST this learned markedly slower in a short run
-     * (2 epochs: 86.6% vs 88.0% test accuracy).
+     * conv weight by ~15% at lr 3e-3, which learned markedly slower on Fashion-MNIST (docs/training.md).
      */
     public static final NextViTConfig PICO = new NextViTConfig("nextvit_pico_hv", new int[] {1, 2, 5, 2}, 0.05,
             new int[] {32, 16, 32}, new int[] {32, 64, 128, 256}, new int[] {128, 256, 512}, new int[] {1, 1, 1, 1},

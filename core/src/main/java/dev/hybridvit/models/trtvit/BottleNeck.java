@@ -16,7 +16,7 @@ import dev.hybridvit.nn.Sequential;
  * The ResNet BottleNeck (the "C" of a TRT-ViT stage pattern):
  * {@code ReLU(shortcut(x) + DropPath(BN(conv3(ReLU(BN(conv2(ReLU(BN(conv1(x))))))))))}.
  *
- * <p><b>Facts</b> (seed, spec §3.3): BN + ReLU, 1×1 → 3×3 → 1×1, identity shortcut or a 1×1 conv
+ * <p><b>Facts</b> (TRT-ViT paper, §3): BN + ReLU, 1×1 → 3×3 → 1×1, identity shortcut or a 1×1 conv
  * + BN projection when the shape changes, ReLU after the sum. <b>Reconstruction</b>: torchvision's
  * ResNet v1.5 details — inner width = out / {@value TRTViTConfig#EXPANSION} (ResNet-50's
  * expansion 4), the stride on the 3×3 conv, a strided 1×1 projection shortcut, convs without

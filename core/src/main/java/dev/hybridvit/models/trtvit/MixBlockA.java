@@ -15,7 +15,7 @@ import dev.hybridvit.nn.Module;
  * out    = concat([Transformer(g), BottleNeck(l)])   # R·C + (1−R)·C = C
  * </pre>
  *
- * <p><b>Facts</b> (seed): MixBlock-A is the parallel mix of a Transformer and a BottleNeck; MixNet-A
+ * <p><b>Facts</b> (TRT-ViT paper): MixBlock-A is the parallel mix of a Transformer and a BottleNeck; MixNet-A
  * is MixNetV with MixBlock-A in place of its Transformers; it is denser than a Transformer but
  * less accurate than MixBlock-C. <b>Reconstruction</b>: the split of the (projected) input by R
  * with the Transformer on the first R·C channels, output order [global, local], the shared

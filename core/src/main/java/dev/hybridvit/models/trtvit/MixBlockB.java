@@ -16,7 +16,7 @@ import dev.hybridvit.nn.Module;
  * out = concat([l, g])                         # (1−R)·C + R·C = C
  * </pre>
  *
- * <p><b>Facts</b> (seed): MixBlock-B is the serial local-then-global mix; MixBlock-C is MixBlock-B
+ * <p><b>Facts</b> (TRT-ViT paper): MixBlock-B is the serial local-then-global mix; MixBlock-C is MixBlock-B
  * with the Transformer and the convolution swapped, at unchanged computational density.
  * <b>Reconstruction</b>: the layout above is MixBlock-C's with the two operators swapped, so that
  * at R = 0.5 both blocks hold exactly the same layers (projection in→C/2, BottleNeck C/2→C/2,

@@ -16,13 +16,13 @@ import dev.hybridvit.nn.Module;
  * out = concat([z, l])                         # R·C + (1−R)·C = C
  * </pre>
  *
- * <p><b>Facts</b> (seed, spec §3): global-then-local; the Transformer works on R·C channels (channel
+ * <p><b>Facts</b> (TRT-ViT paper, §3): global-then-local; the Transformer works on R·C channels (channel
  * shrink ratio R, 0.5 in the final models) and the BottleNeck on its output; the two outputs are
- * concatenated; used only in the last stage of TRT-ViT. <b>Reconstruction</b> (spec §3.3, written
+ * concatenated; used only in the last stage of TRT-ViT. <b>Reconstruction</b> (written
  * the way the same authors' Next-ViT NTB is): the input projection as 1×1 conv + BN (average-pool
  * stride on a stage's first block), the BottleNeck as a ResNet BottleNeck R·C → (1−R)·C with
  * inner width (1−R)·C/4 and its own shortcut (identity at R = 0.5), output order
- * [transformer, bottleneck], and no outer residual (open point in the spec; the unofficial
+ * [transformer, bottleneck], and no outer residual (an open point of the paper; the unofficial
  * CrazyAra chess adaptation adds one).
  *
  * <p>Keys: {@code patch_embed.*} (when present), {@code transformer.*}, {@code bottleneck.*}.

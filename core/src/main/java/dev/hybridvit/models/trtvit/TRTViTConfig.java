@@ -16,7 +16,7 @@ import java.util.Locale;
  * strides 4/8/16/32.
  *
  * <p><b>Every variant below is this project's reconstruction.</b> No official code exists and
- * the paper's variant table could not be obtained (spec §3). What is fact (seed/spec): the
+ * the paper's variant table could not be obtained. What is fact (the paper): the
  * {@code C-C-C-M} pattern and R = 0.5 of the final models, MixBlock-C only in the last stage,
  * shallow-early/deep-late depths, a ResNet-50-like pyramid, MixNetV = ResNet-50 with Transformers
  * in place of late BottleNecks, Refined-MixNetV = fewer early and more deepest-stage blocks,
@@ -27,9 +27,9 @@ import java.util.Locale;
  */
 public record TRTViTConfig(String name, String title, String pattern, int stemWidth, int[] widths, int[] depths,
                            double r, int[] srRatios, double dropPath) {
-    /** Head dimension of every attention (seed: "头的维度设为32"). */
+    /** Head dimension of every attention (the paper: head dimension 32). */
     public static final int HEAD_DIM = 32;
-    /** MLP hidden width = 3·C in every Transformer (seed: "MLP扩张率设为3"). */
+    /** MLP hidden width = 3·C in every Transformer (the paper: MLP expansion ratio 3). */
     public static final int MLP_RATIO = 3;
     /** LayerNorm epsilon of the Transformer parts (PVT's / timm's hybrid-ViT value; a choice). */
     public static final double LN_EPS = 1e-6;
@@ -186,12 +186,10 @@ public record TRTViTConfig(String name, String title, String pattern, int stemWi
      * The project's own compact TRT-ViT for CPU training on small images (not a paper variant), the
      * Fashion-MNIST demo's model: a quarter of the final models' widths, one or two blocks per
      * stage, a 32-wide stem; 1.8 M parameters and 5.0 M MACs at 32 px with 1,000 classes (1.25 M and
-     * 4.5 M with 10). Widths ×1.5 did no better on Fashion-MNIST (15 epochs: 91.94% vs 92.05%) at
-     * 30% less training speed (docs/demo-experiments).
-     * MixBlock-C in stages 3 and 4
-     * ({@code C-C-M-M}, unlike the paper's {@code C-C-C-M}): at 32 px the last stage is a single
-     * token, where attention is trivial, so stage 3's 2×2 map gives the Transformer real tokens to
-     * mix (same accuracy and 10% less speed in a 2-epoch test); unreduced attention.
+     * 4.5 M with 10); wider variants did no better on Fashion-MNIST (docs/demo-experiments).
+     * MixBlock-C in stages 3 and 4 ({@code C-C-M-M}, unlike the paper's {@code C-C-C-M}): at 32 px
+     * the last stage is a single token, where attention is trivial, so stage 3's 2×2 map gives the
+     * Transformer real tokens to mix; unreduced attention.
      */
     public static final TRTViTConfig PICO = new TRTViTConfig("trtvit_pico_hv", "TRT-ViT pico (project's own, not a paper variant)",
             "C-C-M-M", 32, new int[] {64, 128, 256, 512}, new int[] {1, 1, 2, 1}, 0.5, new int[] {1, 1, 1, 1}, 0.05);

@@ -20,7 +20,7 @@ import dev.hybridvit.nn.Module;
  * return map(t)
  * </pre>
  *
- * <p><b>Facts</b> (seed): LayerNorm and GELU, MLP ratio 3, head dim 32; PVT is the paper's
+ * <p><b>Facts</b> (TRT-ViT paper): LayerNorm and GELU, MLP ratio 3, head dim 32; PVT is the paper's
  * Transformer baseline. <b>Reconstruction</b>: pre-norm ordering; PVT's attention (separate
  * {@code q} and fused {@code kv} projections with bias, K/V from an sr×sr stride-sr conv + LN when
  * sr &gt; 1, so keys cover ⌊H/sr⌋×⌊W/sr⌋ positions); LN eps {@value TRTViTConfig#LN_EPS}; no

@@ -1,11 +1,11 @@
 /**
  * TRT-ViT (Xia et al., "TRT-ViT: TensorRT-oriented Vision Transformer", arXiv 2205.09579) and the
  * paper's MixNet experiment models, as <b>this project's documented reconstruction</b>: there is
- * no official code and the paper's variant table could not be obtained (spec §3), so every choice
+ * no official code and the paper's variant table could not be obtained, so every choice
  * that fills a gap is written down here and in the block classes, for a user with the paper to
  * adjust {@link dev.hybridvit.models.trtvit.TRTViTConfig}.
  *
- * <h2>Facts followed (seed, spec §3)</h2>
+ * <h2>Facts followed (TRT-ViT paper, §3)</h2>
  * <ul>
  *   <li>Four guidelines: Transformers in late stages; shallow-early/deep-late stages; a
  *       Transformer/BottleNeck mix is denser than a Transformer; global-then-local inside a block.</li>
