@@ -46,16 +46,17 @@ final class RunCommand implements Callable<Integer> {
         }
         Npy.Array x = Npy.read(input);
         long[] s = x.shape();
-        if (s.length != 4 || s[1] != 3) {
-            throw new IllegalArgumentException(input + ": expected an N×3×H×W tensor, got shape " + Arrays.toString(s));
-        }
-        int size = imgSize > 0 ? imgSize : (int) s[2];
-        if (imgSize > 0 && (s[2] != imgSize || s[3] != imgSize)) {
+        int size = imgSize > 0 ? imgSize : s.length == 4 ? (int) s[2] : 0;
+        if (imgSize > 0 && s.length == 4 && (s[2] != imgSize || s[3] != imgSize)) {
             throw new IllegalArgumentException(input + ": tensor is " + s[2] + "×" + s[3] + " but --img-size is " + imgSize);
         }
         ModelOptions options = ModelOptions.defaults().withNumClasses(numClasses == null ? 1000 : numClasses).withImageSize(size);
         try (VisionModel net = spec.create(options, 0)) {
-            net.checkInputSize((int) s[2], (int) s[3]);
+            try {
+                net.checkInputShape(s);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(input + ": " + e.getMessage(), e);
+            }
             NDManager manager = net.manager();
             WeightsLoader.Options how = (lenient ? WeightsLoader.Options.LENIENT : WeightsLoader.Options.STRICT)
                     .withResetClassifier(numClasses != null);

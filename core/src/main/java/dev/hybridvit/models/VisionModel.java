@@ -113,11 +113,15 @@ public abstract class VisionModel extends Module implements AutoCloseable {
     public NDArray runStage(int i, NDArray x) { return stage(i, x); }
 
     private void checkInput(NDArray x) {
-        var s = x.getShape();
-        if (s.dimension() != 4 || s.get(1) != 3) {
-            throw new IllegalArgumentException(spec.name() + " expects an N×3×H×W tensor, got shape " + s);
+        checkInputShape(x.getShape().getShape());
+    }
+
+    /** Rejects an input shape that is not N×3×H×W, or whose H×W the architecture cannot take, with a reason. */
+    public void checkInputShape(long... shape) {
+        if (shape.length != 4 || shape[1] != 3) {
+            throw new IllegalArgumentException(spec.name() + " expected an N×3×H×W tensor, got shape " + java.util.Arrays.toString(shape));
         }
-        checkInputSize((int) s.get(2), (int) s.get(3));
+        checkInputSize((int) shape[2], (int) shape[3]);
     }
 
 

@@ -26,4 +26,13 @@ public final class DropPath extends Module {
         return x.mul(mask);
     }
 
+    /**
+     * Stochastic-depth rates of {@code blocks} blocks, rising linearly from 0 to {@code rate}:
+     * {@code torch.linspace(0, rate, blocks)}, evaluated in float32 as the official code does.
+     */
+    public static double[] linearSchedule(double rate, int blocks) {
+        double[] out = new double[blocks];
+        for (int i = 0; i < blocks; i++) out[i] = blocks == 1 ? 0 : (float) (rate * i / (blocks - 1));
+        return out;
+    }
 }

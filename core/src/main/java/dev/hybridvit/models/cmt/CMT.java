@@ -10,6 +10,7 @@ import dev.hybridvit.nn.Activation;
 import dev.hybridvit.nn.AvgPool2d;
 import dev.hybridvit.nn.BatchNorm;
 import dev.hybridvit.nn.Conv2d;
+import dev.hybridvit.nn.DropPath;
 import dev.hybridvit.nn.Dropout;
 import dev.hybridvit.nn.Identity;
 import dev.hybridvit.nn.Init;
@@ -77,14 +78,13 @@ public final class CMT extends VisionModel {
             relativePos[s] = parameter(biasName(s), biasShape(inputSize, s), Init.normal(1.0));
         }
         double rate = options.dropPath(config.pathDropout());
-        int total = config.totalDepth(), index = 0;
+        double[] dropPath = DropPath.linearSchedule(rate, config.totalDepth());
+        int index = 0;
         for (int s = 0; s < 4; s++) {
             final int stage = s;
             blocks[s] = register("blocks_" + STAGE_LETTERS[s], new Sequential());
             for (int i = 0; i < config.depth(s); i++, index++) {
-                // torch.linspace(0, rate, total)[index], evaluated in float32 as the official code does
-                double dp = total == 1 ? 0 : (float) (rate * index / (total - 1));
-                blocks[s].add(new CMTBlock(config.dim(s), config.heads(s), config.mlpRatio(), config.srRatio(s), dp,
+                blocks[s].add(new CMTBlock(config.dim(s), config.heads(s), config.mlpRatio(), config.srRatio(s), dropPath[index],
                         () -> relativePos[stage].value()));
             }
         }

@@ -43,6 +43,7 @@ public record CMTConfig(String name, int imageSize, int stemChannels, int[] dims
         return new CMTConfig(name, size, stem, dims, depths, HEADS, ratio, SR_RATIOS, FC_DIM, headDropout, pathDropout);
     }
 
+    // Arrays are copied in and out, as in every variant record: a variant never changes once built.
     @Override public int[] dims() { return dims.clone(); }
     @Override public int[] depths() { return depths.clone(); }
     @Override public int[] heads() { return heads.clone(); }

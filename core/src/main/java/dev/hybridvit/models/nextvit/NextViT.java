@@ -6,6 +6,7 @@ import dev.hybridvit.models.ModelSpec;
 import dev.hybridvit.models.VisionModel;
 import dev.hybridvit.nn.AvgPool2d;
 import dev.hybridvit.nn.BatchNorm;
+import dev.hybridvit.nn.DropPath;
 import dev.hybridvit.nn.Linear;
 import dev.hybridvit.nn.Sequential;
 
@@ -39,7 +40,7 @@ public final class NextViT extends VisionModel {
                 new ConvBNReLU(stemCh[2], stemCh[2], 2, init)));
         features = register("features", new Sequential());
         List<NextViTConfig.BlockSpec> blocks = config.blocks();
-        double rate = options.dropPath(config.pathDropout());
+        double[] dropPath = DropPath.linearSchedule(options.dropPath(config.pathDropout()), blocks.size());
         int in = stemCh[2];
         int previousStage = -1;
         for (int i = 0; i < blocks.size(); i++) {
@@ -48,8 +49,7 @@ public final class NextViT extends VisionModel {
             if (first) stageStart[b.stage()] = i;
             previousStage = b.stage();
             int stride = first ? NextViTConfig.STAGE_STRIDES[b.stage()] : 1;
-            // torch.linspace(0, rate, depth)[i], evaluated in float32 as the official code does
-            double dp = blocks.size() == 1 ? 0 : (float) (rate * i / (blocks.size() - 1));
+            double dp = dropPath[i];
             features.add(b.transformer()
                     ? new NextTransformerBlock(in, b.outChannels(), stride, config.srRatios()[b.stage()], dp, init)
                     : new NextConvBlock(in, b.outChannels(), stride, dp, init));

@@ -82,7 +82,19 @@ public record NextViTConfig(String name, int[] depths, double pathDropout, int[]
                         + "; the MHCA part must be a positive multiple of " + HEAD_DIM);
             }
         }
+        depths = depths.clone();
+        stemChannels = stemChannels.clone();
+        convWidths = convWidths.clone();
+        transformerWidths = transformerWidths.clone();
+        srRatios = srRatios.clone();
     }
+
+    // Arrays are copied in and out, as in every variant record: a variant never changes once built.
+    @Override public int[] depths() { return depths.clone(); }
+    @Override public int[] stemChannels() { return stemChannels.clone(); }
+    @Override public int[] convWidths() { return convWidths.clone(); }
+    @Override public int[] transformerWidths() { return transformerWidths.clone(); }
+    @Override public int[] srRatios() { return srRatios.clone(); }
 
     /** One block of the stage layout. */
     public record BlockSpec(int stage, boolean transformer, int outChannels) {}

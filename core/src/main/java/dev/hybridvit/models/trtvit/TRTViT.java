@@ -12,6 +12,7 @@ import dev.hybridvit.nn.Conv2d;
 import dev.hybridvit.nn.Init;
 import dev.hybridvit.nn.Linear;
 import dev.hybridvit.nn.MaxPool2d;
+import dev.hybridvit.nn.DropPath;
 import dev.hybridvit.nn.Module;
 import dev.hybridvit.nn.Reparameterizable;
 import dev.hybridvit.nn.Sequential;
@@ -83,14 +84,14 @@ public final class TRTViT extends VisionModel {
         stem = register("stem", new Stem(config.stemWidth()));
         stagesSeq = register("stages", new Sequential());
         TRTViTConfig.Kind[] kinds = config.kinds();
-        List<Double> dpr = TRTViTConfig.dropPathRates(config.totalDepth(), options.dropPath(config.dropPath()));
+        double[] dpr = DropPath.linearSchedule(options.dropPath(config.dropPath()), config.totalDepth());
         int in = config.stemWidth(), k = 0;
         for (int s = 0; s < 4; s++) {
             Stage stage = new Stage(kinds[s]);
             int width = config.widths()[s];
             for (int j = 0; j < config.depths()[s]; j++) {
                 int stride = s > 0 && j == 0 ? 2 : 1;
-                stage.blocks.add(block(kinds[s], in, width, stride, config.r(), config.srRatios()[s], dpr.get(k++)));
+                stage.blocks.add(block(kinds[s], in, width, stride, config.r(), config.srRatios()[s], dpr[k++]));
                 in = width;
             }
             stages[s] = stage;

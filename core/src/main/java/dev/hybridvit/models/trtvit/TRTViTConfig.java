@@ -93,6 +93,11 @@ public record TRTViTConfig(String name, String title, String pattern, int stemWi
         srRatios = srRatios.clone();
     }
 
+    // Arrays are copied in and out, as in every variant record: a variant never changes once built.
+    @Override public int[] widths() { return widths.clone(); }
+    @Override public int[] depths() { return depths.clone(); }
+    @Override public int[] srRatios() { return srRatios.clone(); }
+
     private static void checkWidths(String where, Kind kind, int width, double r) {
         switch (kind) {
             case BOTTLENECK -> {
@@ -203,12 +208,5 @@ public record TRTViTConfig(String name, String title, String pattern, int stemWi
     /** A copy with another R. */
     public TRTViTConfig withR(double newR) {
         return new TRTViTConfig(name, title, pattern, stemWidth, widths, depths, newR, srRatios, dropPath);
-    }
-
-    /** Per-block drop-path rates, linear from 0 to {@code rate} over all blocks (timm's rule). */
-    static List<Double> dropPathRates(int total, double rate) {
-        List<Double> out = new ArrayList<>();
-        for (int i = 0; i < total; i++) out.add(total == 1 ? 0.0 : rate * i / (total - 1));
-        return out;
     }
 }

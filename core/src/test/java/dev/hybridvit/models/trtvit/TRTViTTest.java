@@ -1,5 +1,7 @@
 package dev.hybridvit.models.trtvit;
 
+import dev.hybridvit.nn.DropPath;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -259,8 +261,8 @@ class TRTViTTest {
 
     @Test
     void dropPathGrowsLinearlyOverAllBlocks() {
-        assertThat(TRTViTConfig.dropPathRates(5, 0.2)).containsExactly(0.0, 0.05, 0.1, 0.15000000000000002, 0.2);
-        assertThat(TRTViTConfig.dropPathRates(1, 0.2)).containsExactly(0.0);
+        assertThat(DropPath.linearSchedule(0.2, 5)).containsExactly(0.0, (float) 0.05, (float) 0.1, (float) 0.15, (float) 0.2);
+        assertThat(DropPath.linearSchedule(0.2, 1)).containsExactly(0.0);
     }
 
     // ---------------------------------------------------------------- helpers
