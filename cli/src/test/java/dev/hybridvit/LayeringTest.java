@@ -1,14 +1,14 @@
 package dev.hybridvit;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.core.importer.Location;
 import com.tngtech.archunit.junit.AnalyzeClasses;
 import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
-
-import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
-import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
-import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 /**
  * The package layering of the project, checked on the compiled classes of the library and the CLI
@@ -20,30 +20,54 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
  *
  * <p>A new top-level package fails this test until it is given a layer here.
  */
-@AnalyzeClasses(packages = "dev.hybridvit", importOptions = {ImportOption.DoNotIncludeTests.class, LayeringTest.NoTestJars.class})
+@AnalyzeClasses(
+        packages = "dev.hybridvit",
+        importOptions = {ImportOption.DoNotIncludeTests.class, LayeringTest.NoTestJars.class})
 class LayeringTest {
-    private static final String TENSOR = "dev.hybridvit.tensor..", NN = "dev.hybridvit.nn..", MODELS = "dev.hybridvit.models..",
-            APPS = "dev.hybridvit.apps..", CLI = "dev.hybridvit.cli..";
+    private static final String TENSOR = "dev.hybridvit.tensor..",
+            NN = "dev.hybridvit.nn..",
+            MODELS = "dev.hybridvit.models..",
+            APPS = "dev.hybridvit.apps..",
+            CLI = "dev.hybridvit.cli..";
     /** The library's services on top of the models. */
-    private static final String[] SERVICES = {"dev.hybridvit.weights..", "dev.hybridvit.export..", "dev.hybridvit.infer..", "dev.hybridvit.profile..", "dev.hybridvit.data..", "dev.hybridvit.train.."};
+    private static final String[] SERVICES = {
+        "dev.hybridvit.weights..",
+        "dev.hybridvit.export..",
+        "dev.hybridvit.infer..",
+        "dev.hybridvit.profile..",
+        "dev.hybridvit.data..",
+        "dev.hybridvit.train.."
+    };
 
     @ArchTest
-    static final ArchRule noPackageCycles = slices().matching("dev.hybridvit.(*)..").namingSlices("$1")
-            .should().beFreeOfCycles();
+    static final ArchRule noPackageCycles =
+            slices().matching("dev.hybridvit.(*)..").namingSlices("$1").should().beFreeOfCycles();
 
     @ArchTest
-    static final ArchRule layersPointDown = layeredArchitecture().consideringAllDependencies()
-            .layer("tensor").definedBy(TENSOR)
-            .layer("nn").definedBy(NN)
-            .layer("models").definedBy(MODELS)
-            .layer("services").definedBy(SERVICES)
-            .layer("apps").definedBy(APPS)
-            .layer("cli").definedBy(CLI)
-            .whereLayer("cli").mayNotBeAccessedByAnyLayer()
-            .whereLayer("apps").mayOnlyBeAccessedByLayers("cli")
-            .whereLayer("services").mayOnlyBeAccessedByLayers("apps", "cli")
-            .whereLayer("models").mayOnlyBeAccessedByLayers("services", "apps", "cli")
-            .whereLayer("nn").mayOnlyBeAccessedByLayers("models", "services", "apps", "cli")
+    static final ArchRule layersPointDown = layeredArchitecture()
+            .consideringAllDependencies()
+            .layer("tensor")
+            .definedBy(TENSOR)
+            .layer("nn")
+            .definedBy(NN)
+            .layer("models")
+            .definedBy(MODELS)
+            .layer("services")
+            .definedBy(SERVICES)
+            .layer("apps")
+            .definedBy(APPS)
+            .layer("cli")
+            .definedBy(CLI)
+            .whereLayer("cli")
+            .mayNotBeAccessedByAnyLayer()
+            .whereLayer("apps")
+            .mayOnlyBeAccessedByLayers("cli")
+            .whereLayer("services")
+            .mayOnlyBeAccessedByLayers("apps", "cli")
+            .whereLayer("models")
+            .mayOnlyBeAccessedByLayers("services", "apps", "cli")
+            .whereLayer("nn")
+            .mayOnlyBeAccessedByLayers("models", "services", "apps", "cli")
             .ensureAllClassesAreContainedInArchitecture();
 
     /**
@@ -53,8 +77,12 @@ class LayeringTest {
      * ({@code NDArray}, {@code NDManager}), so a change of engine or engine version touches two packages.
      */
     @ArchTest
-    static final ArchRule engineBehindTensorAndNn = noClasses().that().resideOutsideOfPackages(TENSOR, NN)
-            .should().dependOnClassesThat().resideInAnyPackage("ai.djl.engine..", "ai.djl.pytorch..");
+    static final ArchRule engineBehindTensorAndNn = noClasses()
+            .that()
+            .resideOutsideOfPackages(TENSOR, NN)
+            .should()
+            .dependOnClassesThat()
+            .resideInAnyPackage("ai.djl.engine..", "ai.djl.pytorch..");
 
     /** Leaves out the core module's test jar (its classes are tests, not the library). */
     static final class NoTestJars implements ImportOption {

@@ -2,7 +2,6 @@ package dev.hybridvit.cli;
 
 import dev.hybridvit.train.Trainer;
 import dev.hybridvit.train.TrainingRun;
-
 import java.io.PrintStream;
 import java.util.Locale;
 
@@ -38,9 +37,18 @@ final class ConsoleProgress implements TrainingRun.Listener {
         }
         double elapsed = (now0 - epochStart) / 1e9;
         long remaining = Math.round(elapsed / p.done() * (p.total() - p.done()));
-        String line = String.format(Locale.ROOT, "epoch %d/%d %s %5.1f%% loss %.4f acc %.3f lr %.2e %.0f img/s ETA %s",
-                p.epoch() + 1, epochs, bar(p.done(), p.total()), 100.0 * p.done() / p.total(), p.loss(), p.accuracy(), p.lr(),
-                p.imagesPerSecond(), clock(remaining));
+        String line = String.format(
+                Locale.ROOT,
+                "epoch %d/%d %s %5.1f%% loss %.4f acc %.3f lr %.2e %.0f img/s ETA %s",
+                p.epoch() + 1,
+                epochs,
+                bar(p.done(), p.total()),
+                100.0 * p.done() / p.total(),
+                p.loss(),
+                p.accuracy(),
+                p.lr(),
+                p.imagesPerSecond(),
+                clock(remaining));
         if (terminal) {
             long now = System.nanoTime();
             if (p.done() == p.total() || now - lastLine > 200_000_000L) {
@@ -78,10 +86,17 @@ final class ConsoleProgress implements TrainingRun.Listener {
     @Override
     public void epoch(TrainingRun.EpochRecord r) {
         closeLine();
-        out.println(String.format(Locale.ROOT, "epoch %d: train loss %.4f acc %.4f | val top-1 %.4f top-5 %.4f%s | %.0f img/s, %.0f s",
-                r.epoch(), r.trainLoss(), r.trainAccuracy(), r.valTop1(), r.valTop5(),
+        out.println(String.format(
+                Locale.ROOT,
+                "epoch %d: train loss %.4f acc %.4f | val top-1 %.4f top-5 %.4f%s | %.0f img/s, %.0f s",
+                r.epoch(),
+                r.trainLoss(),
+                r.trainAccuracy(),
+                r.valTop1(),
+                r.valTop5(),
                 Double.isNaN(r.valTop1Ema()) ? "" : String.format(Locale.ROOT, " (EMA %.4f)", r.valTop1Ema()),
-                r.imagesPerSecond(), r.seconds()));
+                r.imagesPerSecond(),
+                r.seconds()));
     }
 
     @Override

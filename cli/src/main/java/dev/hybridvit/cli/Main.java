@@ -4,11 +4,26 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** Entry point of {@code ./hybridvit}: subcommands only, no model logic here. */
-@Command(name = "hybridvit", mixinStandardHelpOptions = true, version = "hybridvit 0.1.0",
+@Command(
+        name = "hybridvit",
+        mixinStandardHelpOptions = true,
+        version = "hybridvit 0.1.0",
         description = "Next-ViT, CMT and TRT-ViT hybrid vision backbones on the JVM.",
-        subcommands = {ModelsCommand.class, InfoCommand.class, RunCommand.class, ExportCommand.class, BenchmarkCommand.class,
-                ProfileCommand.class, DensityCommand.class, TrainCommand.class, ValidateCommand.class, PredictCommand.class,
-                DemoCommand.class, CompareCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {
+            ModelsCommand.class,
+            InfoCommand.class,
+            RunCommand.class,
+            ExportCommand.class,
+            BenchmarkCommand.class,
+            ProfileCommand.class,
+            DensityCommand.class,
+            TrainCommand.class,
+            ValidateCommand.class,
+            PredictCommand.class,
+            DemoCommand.class,
+            CompareCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class Main {
     public static void main(String[] args) {
         System.exit(run(args));

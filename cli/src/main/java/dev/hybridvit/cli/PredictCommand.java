@@ -2,10 +2,6 @@ package dev.hybridvit.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hybridvit.infer.Predictor;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -13,21 +9,46 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /** {@code predict MODEL --weights F IMAGE... [--runtime torch|onnx]}: classify image files. */
-@Command(name = "predict", description = "Classify JPEG/PNG images with the model's preprocessing; top-k classes with probabilities, "
-        + "in eager libtorch or ONNX Runtime.")
+@Command(
+        name = "predict",
+        description = "Classify JPEG/PNG images with the model's preprocessing; top-k classes with probabilities, "
+                + "in eager libtorch or ONNX Runtime.")
 final class PredictCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "MODEL") String model;
-    @Parameters(index = "1..*", arity = "1..*", paramLabel = "IMAGE") List<Path> images;
-    @Option(names = "--weights", required = true,
-            description = "a train checkpoint (carries class names), other weights, or an exported .onnx file (runs in ONNX Runtime)") Path weights;
-    @Option(names = "--topk", defaultValue = "5") int topk;
-    @Option(names = "--num-classes", description = "classifier size for plain weights (default 1000)") Integer numClasses;
-    @Option(names = "--img-size", description = "input size for plain weights (default: native)") int imgSize;
-    @Option(names = "--json", description = "machine-readable output") boolean json;
-    @Option(names = "--runtime", description = "torch (eager libtorch) or onnx (deploy-form export in ONNX Runtime) "
-            + "(default: onnx for an .onnx file, torch otherwise)") String runtime;
+    @Parameters(index = "0", paramLabel = "MODEL")
+    String model;
+
+    @Parameters(index = "1..*", arity = "1..*", paramLabel = "IMAGE")
+    List<Path> images;
+
+    @Option(
+            names = "--weights",
+            required = true,
+            description =
+                    "a train checkpoint (carries class names), other weights, or an exported .onnx file (runs in ONNX Runtime)")
+    Path weights;
+
+    @Option(names = "--topk", defaultValue = "5")
+    int topk;
+
+    @Option(names = "--num-classes", description = "classifier size for plain weights (default 1000)")
+    Integer numClasses;
+
+    @Option(names = "--img-size", description = "input size for plain weights (default: native)")
+    int imgSize;
+
+    @Option(names = "--json", description = "machine-readable output")
+    boolean json;
+
+    @Option(
+            names = "--runtime",
+            description = "torch (eager libtorch) or onnx (deploy-form export in ONNX Runtime) "
+                    + "(default: onnx for an .onnx file, torch otherwise)")
+    String runtime;
 
     private static Map<String, Object> row(Predictor.Prediction r) {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -48,10 +69,13 @@ final class PredictCommand implements Callable<Integer> {
                 for (int i = 0; i < images.size(); i++) {
                     Map<String, Object> m = new LinkedHashMap<>();
                     m.put("image", images.get(i).toString());
-                    m.put("top", results.get(i).stream().map(PredictCommand::row).toList());
+                    m.put(
+                            "top",
+                            results.get(i).stream().map(PredictCommand::row).toList());
                     out.add(m);
                 }
-                System.out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(out));
+                System.out.println(
+                        new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(out));
                 return 0;
             }
             for (int i = 0; i < images.size(); i++) {

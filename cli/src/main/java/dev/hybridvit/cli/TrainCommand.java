@@ -4,85 +4,225 @@ import dev.hybridvit.data.Augmentation;
 import dev.hybridvit.data.RandomResizedCrop;
 import dev.hybridvit.train.StopSignal;
 import dev.hybridvit.train.TrainingRun;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code train}: timm-style training on Fashion-MNIST or an ImageFolder directory. */
-@Command(name = "train", description = "Train or fine-tune a model (timm flag names); checkpoints last/best, metrics.csv/json, "
-        + "curves.png. Ctrl-C writes a resumable last.safetensors and prints the --resume command.")
+@Command(
+        name = "train",
+        description = "Train or fine-tune a model (timm flag names); checkpoints last/best, metrics.csv/json, "
+                + "curves.png. Ctrl-C writes a resumable last.safetensors and prints the --resume command.")
 final class TrainCommand implements Callable<Integer> {
-    @Option(names = "--model", description = "registered model name (see `models`); optional with --resume") String model;
-    @Option(names = "--dataset", required = true, description = "fashion-mnist, or DIR in ImageFolder layout (DIR/train + DIR/val, or DIR/<class>/)")
-    String dataset;
-    @Option(names = "--img-size", description = "input resolution (default: the model's native size)") int imgSize;
-    @Option(names = {"-b", "--batch-size"}, defaultValue = "128") int batchSize;
-    @Option(names = "--epochs", defaultValue = "10") int epochs;
-    @Option(names = "--lr", defaultValue = "2e-3") double lr;
-    @Option(names = "--min-lr", defaultValue = "1e-5") double minLr;
-    @Option(names = "--warmup-lr", defaultValue = "1e-5") double warmupLr;
-    @Option(names = "--warmup-epochs", defaultValue = "1") double warmupEpochs;
-    @Option(names = "--weight-decay", defaultValue = "0.05") double weightDecay;
-    @Option(names = "--smoothing", defaultValue = "0.1", description = "label smoothing") double smoothing;
-    @Option(names = "--drop-path", defaultValue = "-1", description = "stochastic depth rate (default: the variant's)") double dropPath;
-    @Option(names = "--model-ema-decay", defaultValue = "0", description = "EMA of the weights, e.g. 0.9998 (0: off)") double emaDecay;
-    @Option(names = "--clip-grad", defaultValue = "5.0", description = "global gradient-norm clip (0: off)") double clipGrad;
-    @Option(names = "--seed", defaultValue = "42") long seed;
-    @Option(names = {"-j", "--workers"}, defaultValue = "1", description = "data loading threads") int workers;
-    @Option(names = "--output", defaultValue = "output/train", description = "directory for checkpoints and metrics") Path output;
-    @Option(names = "--resume", description = "continue from a checkpoint written by train (last.safetensors)") Path resume;
-    @Option(names = "--weights", description = "initial weights to fine-tune from (classifier re-initialised)") Path weights;
-    @Option(names = "--num-classes", description = "classes (checked against the dataset)") Integer numClasses;
-    @Option(names = "--train-subset", defaultValue = "0", description = "use only the first N training images") int trainSubset;
-    @Option(names = "--val-subset", defaultValue = "0", description = "use only the first N validation images") int valSubset;
-    @Option(names = "--aa", paramLabel = "CONFIG", description = "RandAugment, timm's syntax, e.g. rand-m9-mstd0.5 (default: off)") String aa;
-    @Option(names = "--reprob", defaultValue = "0", description = "random erasing probability (default: 0, off)") double reprob;
-    @Option(names = "--remode", defaultValue = "pixel", description = "random erasing fill: pixel, rand, const (default: pixel)") String remode;
-    @Option(names = "--recount", defaultValue = "1", description = "random erasing boxes per image, at most (default: 1)") int recount;
-    @Option(names = "--mixup", defaultValue = "0", description = "mixup Beta α (default: 0, off), e.g. 0.8") double mixup;
-    @Option(names = "--cutmix", defaultValue = "0", description = "cutmix Beta α (default: 0, off), e.g. 1.0") double cutmix;
-    @Option(names = "--mixup-prob", defaultValue = "1.0", description = "probability of mixing a batch (default: 1.0)") double mixupProb;
-    @Option(names = "--mixup-switch-prob", defaultValue = "0.5",
-            description = "probability of cutmix instead of mixup when both are on (default: 0.5)") double mixupSwitchProb;
-    @Option(names = "--mixup-off-epoch", defaultValue = "0", description = "stop mixing from this epoch (default: 0, never)") int mixupOffEpoch;
-    @Option(names = "--scale", arity = "2", paramLabel = "F", description = "RandomResizedCrop area range, e.g. 0.08 1.0 (default: "
-            + "0.08 1.0 for an ImageFolder, small shifts for fashion-mnist)") double[] scale;
-    @Option(names = "--ratio", arity = "2", paramLabel = "F", description = "RandomResizedCrop aspect-ratio range (default: 0.75 1.3333)")
-    double[] ratio;
-    @Option(names = "--hflip", paramLabel = "P", description = "probability of a left-right flip (default: 0.5 for an ImageFolder,"
-            + " 0 for fashion-mnist, whose shoes and bags all face one way)") Double hflip;
-    @Spec CommandSpec spec;
+    @Option(names = "--model", description = "registered model name (see `models`); optional with --resume")
+    String model;
 
-    @Option(names = "--stop-after-epoch", defaultValue = "0", hidden = true,
-            description = "end this session after epoch N (the schedule still spans --epochs); continue with --resume") int stopAfterEpoch;
+    @Option(
+            names = "--dataset",
+            required = true,
+            description = "fashion-mnist, or DIR in ImageFolder layout (DIR/train + DIR/val, or DIR/<class>/)")
+    String dataset;
+
+    @Option(names = "--img-size", description = "input resolution (default: the model's native size)")
+    int imgSize;
+
+    @Option(
+            names = {"-b", "--batch-size"},
+            defaultValue = "128")
+    int batchSize;
+
+    @Option(names = "--epochs", defaultValue = "10")
+    int epochs;
+
+    @Option(names = "--lr", defaultValue = "2e-3")
+    double lr;
+
+    @Option(names = "--min-lr", defaultValue = "1e-5")
+    double minLr;
+
+    @Option(names = "--warmup-lr", defaultValue = "1e-5")
+    double warmupLr;
+
+    @Option(names = "--warmup-epochs", defaultValue = "1")
+    double warmupEpochs;
+
+    @Option(names = "--weight-decay", defaultValue = "0.05")
+    double weightDecay;
+
+    @Option(names = "--smoothing", defaultValue = "0.1", description = "label smoothing")
+    double smoothing;
+
+    @Option(names = "--drop-path", defaultValue = "-1", description = "stochastic depth rate (default: the variant's)")
+    double dropPath;
+
+    @Option(names = "--model-ema-decay", defaultValue = "0", description = "EMA of the weights, e.g. 0.9998 (0: off)")
+    double emaDecay;
+
+    @Option(names = "--clip-grad", defaultValue = "5.0", description = "global gradient-norm clip (0: off)")
+    double clipGrad;
+
+    @Option(names = "--seed", defaultValue = "42")
+    long seed;
+
+    @Option(
+            names = {"-j", "--workers"},
+            defaultValue = "1",
+            description = "data loading threads")
+    int workers;
+
+    @Option(names = "--output", defaultValue = "output/train", description = "directory for checkpoints and metrics")
+    Path output;
+
+    @Option(names = "--resume", description = "continue from a checkpoint written by train (last.safetensors)")
+    Path resume;
+
+    @Option(names = "--weights", description = "initial weights to fine-tune from (classifier re-initialised)")
+    Path weights;
+
+    @Option(names = "--num-classes", description = "classes (checked against the dataset)")
+    Integer numClasses;
+
+    @Option(names = "--train-subset", defaultValue = "0", description = "use only the first N training images")
+    int trainSubset;
+
+    @Option(names = "--val-subset", defaultValue = "0", description = "use only the first N validation images")
+    int valSubset;
+
+    @Option(
+            names = "--aa",
+            paramLabel = "CONFIG",
+            description = "RandAugment, timm's syntax, e.g. rand-m9-mstd0.5 (default: off)")
+    String aa;
+
+    @Option(names = "--reprob", defaultValue = "0", description = "random erasing probability (default: 0, off)")
+    double reprob;
+
+    @Option(
+            names = "--remode",
+            defaultValue = "pixel",
+            description = "random erasing fill: pixel, rand, const (default: pixel)")
+    String remode;
+
+    @Option(
+            names = "--recount",
+            defaultValue = "1",
+            description = "random erasing boxes per image, at most (default: 1)")
+    int recount;
+
+    @Option(names = "--mixup", defaultValue = "0", description = "mixup Beta α (default: 0, off), e.g. 0.8")
+    double mixup;
+
+    @Option(names = "--cutmix", defaultValue = "0", description = "cutmix Beta α (default: 0, off), e.g. 1.0")
+    double cutmix;
+
+    @Option(names = "--mixup-prob", defaultValue = "1.0", description = "probability of mixing a batch (default: 1.0)")
+    double mixupProb;
+
+    @Option(
+            names = "--mixup-switch-prob",
+            defaultValue = "0.5",
+            description = "probability of cutmix instead of mixup when both are on (default: 0.5)")
+    double mixupSwitchProb;
+
+    @Option(
+            names = "--mixup-off-epoch",
+            defaultValue = "0",
+            description = "stop mixing from this epoch (default: 0, never)")
+    int mixupOffEpoch;
+
+    @Option(
+            names = "--scale",
+            arity = "2",
+            paramLabel = "F",
+            description = "RandomResizedCrop area range, e.g. 0.08 1.0 (default: "
+                    + "0.08 1.0 for an ImageFolder, small shifts for fashion-mnist)")
+    double[] scale;
+
+    @Option(
+            names = "--ratio",
+            arity = "2",
+            paramLabel = "F",
+            description = "RandomResizedCrop aspect-ratio range (default: 0.75 1.3333)")
+    double[] ratio;
+
+    @Option(
+            names = "--hflip",
+            paramLabel = "P",
+            description = "probability of a left-right flip (default: 0.5 for an ImageFolder,"
+                    + " 0 for fashion-mnist, whose shoes and bags all face one way)")
+    Double hflip;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(
+            names = "--stop-after-epoch",
+            defaultValue = "0",
+            hidden = true,
+            description = "end this session after epoch N (the schedule still spans --epochs); continue with --resume")
+    int stopAfterEpoch;
 
     @Override
     public Integer call() throws Exception {
-        if (batchSize < 1 || epochs < 1 || workers < 1) throw new IllegalArgumentException("--batch-size, --epochs and --workers must be ≥ 1");
-        RandomResizedCrop crop = scale == null && ratio == null ? null : new RandomResizedCrop(
-                scale == null ? RandomResizedCrop.DEFAULT.scaleMin() : scale[0], scale == null ? RandomResizedCrop.DEFAULT.scaleMax() : scale[1],
-                ratio == null ? RandomResizedCrop.DEFAULT.ratioMin() : ratio[0], ratio == null ? RandomResizedCrop.DEFAULT.ratioMax() : ratio[1]);
-        Augmentation augmentation = new Augmentation(aa, reprob, remode, recount, mixup, cutmix, mixupProb, mixupSwitchProb, mixupOffEpoch,
-                crop, hflip);
-        TrainingRun.Options o = new TrainingRun.Options(model, dataset, imgSize, batchSize, epochs, lr, minLr, warmupLr, warmupEpochs,
-                weightDecay, smoothing, dropPath, emaDecay, clipGrad, seed, workers, output, resume, weights, numClasses,
-                trainSubset, valSubset, stopAfterEpoch, augmentation);
+        if (batchSize < 1 || epochs < 1 || workers < 1)
+            throw new IllegalArgumentException("--batch-size, --epochs and --workers must be ≥ 1");
+        RandomResizedCrop crop = scale == null && ratio == null
+                ? null
+                : new RandomResizedCrop(
+                        scale == null ? RandomResizedCrop.DEFAULT.scaleMin() : scale[0],
+                                scale == null ? RandomResizedCrop.DEFAULT.scaleMax() : scale[1],
+                        ratio == null ? RandomResizedCrop.DEFAULT.ratioMin() : ratio[0],
+                                ratio == null ? RandomResizedCrop.DEFAULT.ratioMax() : ratio[1]);
+        Augmentation augmentation = new Augmentation(
+                aa, reprob, remode, recount, mixup, cutmix, mixupProb, mixupSwitchProb, mixupOffEpoch, crop, hflip);
+        TrainingRun.Options o = new TrainingRun.Options(
+                model,
+                dataset,
+                imgSize,
+                batchSize,
+                epochs,
+                lr,
+                minLr,
+                warmupLr,
+                warmupEpochs,
+                weightDecay,
+                smoothing,
+                dropPath,
+                emaDecay,
+                clipGrad,
+                seed,
+                workers,
+                output,
+                resume,
+                weights,
+                numClasses,
+                trainSubset,
+                valSubset,
+                stopAfterEpoch,
+                augmentation);
         // Ctrl-C: the step under way completes, last.safetensors is written, then the JVM exits (status 130)
         try (StopSignal stop = StopSignal.onShutdown()) {
             TrainingRun.Result r = TrainingRun.run(o, new ConsoleProgress(System.out, epochs), stop);
             if (r.stopped() != null) {
                 System.out.println("interrupted; resume with:");
-                System.out.println("  ./hybridvit " + resumeCommand(spec.commandLine().getParseResult().originalArgs(), r.last()));
+                System.out.println("  ./hybridvit "
+                        + resumeCommand(spec.commandLine().getParseResult().originalArgs(), r.last()));
                 return INTERRUPTED;
             }
-            System.out.printf(Locale.ROOT, "best val top-1 %.4f at epoch %d; checkpoints %s, %s; curves %s; wall %.0f s%n",
-                    r.bestTop1(), r.bestEpoch(), r.best(), r.last(), output.resolve(TrainingRun.CURVES), r.wallSeconds());
+            System.out.printf(
+                    Locale.ROOT,
+                    "best val top-1 %.4f at epoch %d; checkpoints %s, %s; curves %s; wall %.0f s%n",
+                    r.bestTop1(),
+                    r.bestEpoch(),
+                    r.best(),
+                    r.last(),
+                    output.resolve(TrainingRun.CURVES),
+                    r.wallSeconds());
             return 0;
         }
     }

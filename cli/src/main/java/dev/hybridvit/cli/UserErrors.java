@@ -2,7 +2,6 @@ package dev.hybridvit.cli;
 
 import dev.hybridvit.nn.StateDictException;
 import dev.hybridvit.weights.WeightsFormatException;
-
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
@@ -12,8 +11,10 @@ final class UserErrors {
     private UserErrors() {}
 
     static boolean isUserError(Throwable e) {
-        return e instanceof IllegalArgumentException || e instanceof WeightsFormatException
-                || e instanceof StateDictException || e instanceof IOException;
+        return e instanceof IllegalArgumentException
+                || e instanceof WeightsFormatException
+                || e instanceof StateDictException
+                || e instanceof IOException;
     }
 
     static String describe(Throwable e) {

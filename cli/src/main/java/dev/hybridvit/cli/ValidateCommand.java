@@ -3,29 +3,55 @@ package dev.hybridvit.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hybridvit.train.Charts;
 import dev.hybridvit.train.Validation;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /** {@code validate}: accuracy of weights on a dataset's validation split. */
-@Command(name = "validate", description = "Top-1/top-5 accuracy and confusion matrix of weights on a dataset (timm's validate.py).")
+@Command(
+        name = "validate",
+        description = "Top-1/top-5 accuracy and confusion matrix of weights on a dataset (timm's validate.py).")
 final class ValidateCommand implements Callable<Integer> {
-    @Option(names = "--model", description = "model name (optional for a hybridvit checkpoint)") String model;
-    @Option(names = "--weights", required = true, description = "a train checkpoint or other weights") Path weights;
-    @Option(names = "--dataset", required = true, description = "fashion-mnist, or DIR in ImageFolder layout") String dataset;
-    @Option(names = "--img-size", description = "input resolution (default: the checkpoint's or the model's)") int imgSize;
-    @Option(names = {"-b", "--batch-size"}, defaultValue = "200") int batchSize;
-    @Option(names = {"-j", "--workers"}, defaultValue = "1") int workers;
-    @Option(names = "--val-subset", defaultValue = "0", description = "use only the first N validation images") int valSubset;
-    @Option(names = "--confusion", description = "print the confusion matrix and draw it as a PNG heat map") boolean confusion;
-    @Option(names = "--confusion-png", paramLabel = "F.png",
-            description = "where --confusion draws (default: confusion.png beside the weights)") Path confusionPng;
-    @Option(names = "--json", description = "machine-readable output") boolean json;
+    @Option(names = "--model", description = "model name (optional for a hybridvit checkpoint)")
+    String model;
+
+    @Option(names = "--weights", required = true, description = "a train checkpoint or other weights")
+    Path weights;
+
+    @Option(names = "--dataset", required = true, description = "fashion-mnist, or DIR in ImageFolder layout")
+    String dataset;
+
+    @Option(names = "--img-size", description = "input resolution (default: the checkpoint's or the model's)")
+    int imgSize;
+
+    @Option(
+            names = {"-b", "--batch-size"},
+            defaultValue = "200")
+    int batchSize;
+
+    @Option(
+            names = {"-j", "--workers"},
+            defaultValue = "1")
+    int workers;
+
+    @Option(names = "--val-subset", defaultValue = "0", description = "use only the first N validation images")
+    int valSubset;
+
+    @Option(names = "--confusion", description = "print the confusion matrix and draw it as a PNG heat map")
+    boolean confusion;
+
+    @Option(
+            names = "--confusion-png",
+            paramLabel = "F.png",
+            description = "where --confusion draws (default: confusion.png beside the weights)")
+    Path confusionPng;
+
+    @Option(names = "--json", description = "machine-readable output")
+    boolean json;
 
     @Override
     public Integer call() throws Exception {
@@ -45,16 +71,25 @@ final class ValidateCommand implements Callable<Integer> {
             m.put("classes", r.classes());
             m.put("confusion", r.result().confusion());
             if (png != null) m.put("confusion_png", png.toString());
-            System.out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(m));
+            System.out.println(
+                    new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(m));
             return 0;
         }
-        System.out.printf(Locale.ROOT, "%s on %s (%d images at %d px): top-1 %.4f  top-5 %.4f%n", r.model(), r.dataset(),
-                r.result().images(), r.imageSize(), r.result().top1(), r.result().top5());
+        System.out.printf(
+                Locale.ROOT,
+                "%s on %s (%d images at %d px): top-1 %.4f  top-5 %.4f%n",
+                r.model(),
+                r.dataset(),
+                r.result().images(),
+                r.imageSize(),
+                r.result().top1(),
+                r.result().top5());
         if (confusion) {
             long[][] c = r.result().confusion();
             System.out.println("confusion (rows: true class, columns: predicted)");
             for (int i = 0; i < c.length; i++) {
-                StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-14.14s", r.classes().get(i)));
+                StringBuilder line = new StringBuilder(
+                        String.format(Locale.ROOT, "%-14.14s", r.classes().get(i)));
                 for (long v : c[i]) line.append(String.format(Locale.ROOT, "%6d", v));
                 System.out.println(line);
             }

@@ -12,9 +12,18 @@ import java.util.Map;
  * left-right flip, each null for the dataset's default (see {@link DataSources#open}).
  * {@link #none()} turns all off and leaves crop and flip to the dataset.
  */
-public record Augmentation(String autoAugment, double reprob, String remode, int recount, double mixup, double cutmix,
-                           double mixupProb, double mixupSwitchProb, int mixupOffEpoch, RandomResizedCrop crop,
-                           Double hflip) {
+public record Augmentation(
+        String autoAugment,
+        double reprob,
+        String remode,
+        int recount,
+        double mixup,
+        double cutmix,
+        double mixupProb,
+        double mixupSwitchProb,
+        int mixupOffEpoch,
+        RandomResizedCrop crop,
+        Double hflip) {
     public Augmentation {
         if (autoAugment != null && (autoAugment.isBlank() || autoAugment.equalsIgnoreCase("none"))) autoAugment = null;
         if (autoAugment != null) RandAugment.parse(autoAugment, new float[] {0}); // fail early on a bad string
@@ -30,23 +39,68 @@ public record Augmentation(String autoAugment, double reprob, String remode, int
     }
 
     public Augmentation withAutoAugment(String config) {
-        return new Augmentation(config, reprob, remode, recount, mixup, cutmix, mixupProb, mixupSwitchProb, mixupOffEpoch, crop, hflip);
+        return new Augmentation(
+                config, reprob, remode, recount, mixup, cutmix, mixupProb, mixupSwitchProb, mixupOffEpoch, crop, hflip);
     }
 
     public Augmentation withRandomErasing(double probability) {
-        return new Augmentation(autoAugment, probability, remode, recount, mixup, cutmix, mixupProb, mixupSwitchProb, mixupOffEpoch, crop, hflip);
+        return new Augmentation(
+                autoAugment,
+                probability,
+                remode,
+                recount,
+                mixup,
+                cutmix,
+                mixupProb,
+                mixupSwitchProb,
+                mixupOffEpoch,
+                crop,
+                hflip);
     }
 
     public Augmentation withCrop(RandomResizedCrop c) {
-        return new Augmentation(autoAugment, reprob, remode, recount, mixup, cutmix, mixupProb, mixupSwitchProb, mixupOffEpoch, c, hflip);
+        return new Augmentation(
+                autoAugment,
+                reprob,
+                remode,
+                recount,
+                mixup,
+                cutmix,
+                mixupProb,
+                mixupSwitchProb,
+                mixupOffEpoch,
+                c,
+                hflip);
     }
 
     public Augmentation withHflip(Double probability) {
-        return new Augmentation(autoAugment, reprob, remode, recount, mixup, cutmix, mixupProb, mixupSwitchProb, mixupOffEpoch, crop, probability);
+        return new Augmentation(
+                autoAugment,
+                reprob,
+                remode,
+                recount,
+                mixup,
+                cutmix,
+                mixupProb,
+                mixupSwitchProb,
+                mixupOffEpoch,
+                crop,
+                probability);
     }
 
     public Augmentation withMixup(double mixupAlpha, double cutmixAlpha) {
-        return new Augmentation(autoAugment, reprob, remode, recount, mixupAlpha, cutmixAlpha, mixupProb, mixupSwitchProb, mixupOffEpoch, crop, hflip);
+        return new Augmentation(
+                autoAugment,
+                reprob,
+                remode,
+                recount,
+                mixupAlpha,
+                cutmixAlpha,
+                mixupProb,
+                mixupSwitchProb,
+                mixupOffEpoch,
+                crop,
+                hflip);
     }
 
     /**
@@ -63,7 +117,9 @@ public record Augmentation(String autoAugment, double reprob, String remode, int
 
     /** The batch mixer, or null when mixup and cutmix are off. */
     public Mixup mixer(double smoothing, int classes) {
-        return mixup > 0 || cutmix > 0 ? new Mixup(mixup, cutmix, mixupProb, mixupSwitchProb, mixupOffEpoch, smoothing, classes) : null;
+        return mixup > 0 || cutmix > 0
+                ? new Mixup(mixup, cutmix, mixupProb, mixupSwitchProb, mixupOffEpoch, smoothing, classes)
+                : null;
     }
 
     /** The settings as flag → value, for checkpoints and reports. */

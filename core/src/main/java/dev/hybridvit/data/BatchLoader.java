@@ -26,8 +26,14 @@ public final class BatchLoader implements AutoCloseable {
     private final ExecutorService pool;
     private final int prefetch;
 
-    public BatchLoader(ImageDataset data, Transform transform, int batchSize, boolean shuffle, boolean dropLast,
-                       long seed, int workers) {
+    public BatchLoader(
+            ImageDataset data,
+            Transform transform,
+            int batchSize,
+            boolean shuffle,
+            boolean dropLast,
+            long seed,
+            int workers) {
         if (batchSize < 1) throw new IllegalArgumentException("batch size must be ≥ 1, got " + batchSize);
         this.data = data;
         this.transform = transform;
@@ -75,7 +81,8 @@ public final class BatchLoader implements AutoCloseable {
             private void fill() {
                 while (submitted < batches && queue.size() < prefetch) {
                     int b = submitted++;
-                    queue.add(pool.submit(() -> make(order, b, new Random(seed ^ (epoch * 0x9E3779B97F4A7C15L) ^ (b * 0xBF58476D1CE4E5B9L)))));
+                    queue.add(pool.submit(() -> make(
+                            order, b, new Random(seed ^ (epoch * 0x9E3779B97F4A7C15L) ^ (b * 0xBF58476D1CE4E5B9L)))));
                 }
             }
 

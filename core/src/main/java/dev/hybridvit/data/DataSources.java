@@ -1,7 +1,6 @@
 package dev.hybridvit.data;
 
 import dev.hybridvit.models.ModelSpec;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,8 +28,15 @@ public final class DataSources {
      * @param evalCropPct the crop fraction of the evaluation preprocessing (1.0: resize the whole image)
      * @param channels   channels of the source images before conversion to RGB
      */
-    public record Splits(String name, ImageDataset train, ImageDataset val, List<String> classes, Transform trainTransform,
-                         Transform evalTransform, double evalCropPct, int channels) {}
+    public record Splits(
+            String name,
+            ImageDataset train,
+            ImageDataset val,
+            List<String> classes,
+            Transform trainTransform,
+            Transform evalTransform,
+            double evalCropPct,
+            int channels) {}
 
     /** The repository folder holding the bundled copy of the four IDX files (MIT licence beside them). */
     static final String BUNDLED_DIR = "data/fashion-mnist";
@@ -45,15 +51,20 @@ public final class DataSources {
         String env = System.getenv(FASHION_MNIST_ENV);
         if (env != null && !env.isBlank()) {
             if (!hasFashionMnist(Path.of(env))) {
-                throw new IOException(FASHION_MNIST_ENV + "=" + env + " does not hold train-images-idx3-ubyte[.gz]; it must name a"
-                        + " folder with the four Fashion-MNIST IDX files");
+                throw new IOException(
+                        FASHION_MNIST_ENV + "=" + env + " does not hold train-images-idx3-ubyte[.gz]; it must name a"
+                                + " folder with the four Fashion-MNIST IDX files");
             }
             return Path.of(env);
         }
         if (hasFashionMnist(FashionMnist.DEBIAN_DIR)) return FashionMnist.DEBIAN_DIR;
         List<Path> starts = new ArrayList<>(List.of(Path.of("").toAbsolutePath()));
         try {
-            starts.add(Path.of(DataSources.class.getProtectionDomain().getCodeSource().getLocation().toURI()));
+            starts.add(Path.of(DataSources.class
+                    .getProtectionDomain()
+                    .getCodeSource()
+                    .getLocation()
+                    .toURI()));
         } catch (Exception e) {
             // no code source (unusual class loader): the working directory is still searched
         }
@@ -64,12 +75,15 @@ public final class DataSources {
             }
         }
         throw new IOException("Fashion-MNIST not found: not in " + FashionMnist.DEBIAN_DIR + " nor in a " + BUNDLED_DIR
-                + " folder above " + starts.get(0) + ". Run from a clone of hybridvit (it bundles the files), install Debian's"
-                + " dataset-fashion-mnist, or set " + FASHION_MNIST_ENV + "=DIR to a folder with the four *-idx?-ubyte.gz files");
+                + " folder above " + starts.get(0)
+                + ". Run from a clone of hybridvit (it bundles the files), install Debian's"
+                + " dataset-fashion-mnist, or set " + FASHION_MNIST_ENV
+                + "=DIR to a folder with the four *-idx?-ubyte.gz files");
     }
 
     private static boolean hasFashionMnist(Path dir) {
-        return Files.isRegularFile(dir.resolve("train-images-idx3-ubyte.gz")) || Files.isRegularFile(dir.resolve("train-images-idx3-ubyte"));
+        return Files.isRegularFile(dir.resolve("train-images-idx3-ubyte.gz"))
+                || Files.isRegularFile(dir.resolve("train-images-idx3-ubyte"));
     }
 
     /**
@@ -77,7 +91,8 @@ public final class DataSources {
      *
      * @param trainSubset / valSubset use only the first N images (≤ 0: all)
      */
-    public static Splits open(String dataset, ModelSpec spec, int size, long seed, int trainSubset, int valSubset) throws IOException {
+    public static Splits open(String dataset, ModelSpec spec, int size, long seed, int trainSubset, int valSubset)
+            throws IOException {
         return open(dataset, spec, size, seed, trainSubset, valSubset, null, null);
     }
 
@@ -86,8 +101,16 @@ public final class DataSources {
      * null takes the dataset's default: for an ImageFolder timm's {@link RandomResizedCrop#DEFAULT}
      * and flips with probability 1/2, for Fashion-MNIST small shifts and no flips.
      */
-    public static Splits open(String dataset, ModelSpec spec, int size, long seed, int trainSubset, int valSubset,
-                              RandomResizedCrop crop, Double hflip) throws IOException {
+    public static Splits open(
+            String dataset,
+            ModelSpec spec,
+            int size,
+            long seed,
+            int trainSubset,
+            int valSubset,
+            RandomResizedCrop crop,
+            Double hflip)
+            throws IOException {
         float[] mean = ModelSpec.IMAGENET_MEAN, std = ModelSpec.IMAGENET_STD;
         if (FASHION_MNIST.equalsIgnoreCase(dataset)) {
             Path dir = fashionMnistDir();
@@ -98,14 +121,23 @@ public final class DataSources {
             int pad = Math.max(1, size / 32);
             Transform base = Transforms.toRgb().then(Transforms.resize(size));
             Transform aug = base.then(crop == null ? Transforms.randomCrop(pad) : crop.to(size))
-                    .then(Transforms.horizontalFlip(hflip == null ? 0 : hflip)).then(Transforms.normalize(mean, std));
+                    .then(Transforms.horizontalFlip(hflip == null ? 0 : hflip))
+                    .then(Transforms.normalize(mean, std));
             Transform eval = base.then(Transforms.normalize(mean, std));
-            return new Splits(FASHION_MNIST, Subset.head(train, trainSubset), Subset.head(test, valSubset), FashionMnist.CLASSES,
-                    aug, eval, 1.0, 1);
+            return new Splits(
+                    FASHION_MNIST,
+                    Subset.head(train, trainSubset),
+                    Subset.head(test, valSubset),
+                    FashionMnist.CLASSES,
+                    aug,
+                    eval,
+                    1.0,
+                    1);
         }
         Path root = Path.of(dataset);
         if (!Files.isDirectory(root)) {
-            throw new IOException("--dataset " + dataset + ": neither '" + FASHION_MNIST + "' nor a directory (ImageFolder layout: DIR/<class>/<image>)");
+            throw new IOException("--dataset " + dataset + ": neither '" + FASHION_MNIST
+                    + "' nor a directory (ImageFolder layout: DIR/<class>/<image>)");
         }
         double cropPct = spec.cropPct();
         int load = (int) Math.floor(size / cropPct);
@@ -116,7 +148,8 @@ public final class DataSources {
         if (Files.isDirectory(trainDir) && valDir != null) {
             ImageFolder t = ImageFolder.scan(trainDir, load), v = ImageFolder.scan(valDir, load);
             if (!t.classNames().equals(v.classNames())) {
-                throw new IOException(root + ": train and val have different class directories: " + t.classNames() + " vs " + v.classNames());
+                throw new IOException(root + ": train and val have different class directories: " + t.classNames()
+                        + " vs " + v.classNames());
             }
             skipped.addAll(t.skipped());
             skipped.addAll(v.skipped());
@@ -140,10 +173,20 @@ public final class DataSources {
             classes = all.classNames();
         }
         for (Path p : skipped) System.err.println("warning: skipping unreadable image " + p);
-        Transform aug = (crop == null ? RandomResizedCrop.DEFAULT : crop).to(size)
-                .then(Transforms.horizontalFlip(hflip == null ? 0.5 : hflip)).then(Transforms.normalize(mean, std));
+        Transform aug = (crop == null ? RandomResizedCrop.DEFAULT : crop)
+                .to(size)
+                .then(Transforms.horizontalFlip(hflip == null ? 0.5 : hflip))
+                .then(Transforms.normalize(mean, std));
         Transform eval = Transforms.centerCrop(size).then(Transforms.normalize(mean, std));
-        return new Splits(root.toString(), Subset.head(train, trainSubset), Subset.head(val, valSubset), classes, aug, eval, cropPct, 3);
+        return new Splits(
+                root.toString(),
+                Subset.head(train, trainSubset),
+                Subset.head(val, valSubset),
+                classes,
+                aug,
+                eval,
+                cropPct,
+                3);
     }
 
     private static Path firstDir(Path... candidates) {

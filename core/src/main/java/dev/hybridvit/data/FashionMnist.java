@@ -14,8 +14,8 @@ import java.util.zip.GZIPInputStream;
  * {@code dataset-fashion-mnist} installs them in {@code /usr/share/datasets/fashion-mnist}.
  */
 public final class FashionMnist implements ImageDataset {
-    public static final List<String> CLASSES = List.of("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-            "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot");
+    public static final List<String> CLASSES = List.of(
+            "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot");
     public static final Path DEBIAN_DIR = Path.of("/usr/share/datasets/fashion-mnist");
 
     private final byte[] pixels;
@@ -34,7 +34,8 @@ public final class FashionMnist implements ImageDataset {
     public static FashionMnist load(Path dir, String split) throws IOException {
         Path images = find(dir, split + "-images-idx3-ubyte");
         Path labelFile = find(dir, split + "-labels-idx1-ubyte");
-        try (DataInputStream img = open(images); DataInputStream lab = open(labelFile)) {
+        try (DataInputStream img = open(images);
+                DataInputStream lab = open(labelFile)) {
             checkMagic(img, 0x803, images);
             int n = img.readInt(), r = img.readInt(), c = img.readInt();
             checkMagic(lab, 0x801, labelFile);
@@ -42,9 +43,11 @@ public final class FashionMnist implements ImageDataset {
             if (nl != n) throw new IOException(labelFile + ": " + nl + " labels for " + n + " images in " + images);
             byte[] px = img.readNBytes(n * r * c);
             byte[] lb = lab.readNBytes(n);
-            if (px.length != n * r * c || lb.length != n) throw new IOException(images + " or " + labelFile + " is truncated");
+            if (px.length != n * r * c || lb.length != n)
+                throw new IOException(images + " or " + labelFile + " is truncated");
             for (byte b : lb) {
-                if (b < 0 || b >= CLASSES.size()) throw new IOException(labelFile + ": label " + b + " out of range 0..9");
+                if (b < 0 || b >= CLASSES.size())
+                    throw new IOException(labelFile + ": label " + b + " out of range 0..9");
             }
             return new FashionMnist(px, lb, n, r, c);
         }
@@ -53,7 +56,8 @@ public final class FashionMnist implements ImageDataset {
     /** The first {@code n} images (for quick tests). */
     public FashionMnist head(int n) {
         int k = Math.min(n, count);
-        return new FashionMnist(java.util.Arrays.copyOf(pixels, k * rows * cols), java.util.Arrays.copyOf(labels, k), k, rows, cols);
+        return new FashionMnist(
+                java.util.Arrays.copyOf(pixels, k * rows * cols), java.util.Arrays.copyOf(labels, k), k, rows, cols);
     }
 
     private static Path find(Path dir, String stem) throws IOException {
@@ -71,17 +75,39 @@ public final class FashionMnist implements ImageDataset {
 
     private static void checkMagic(DataInputStream in, int want, Path p) throws IOException {
         int magic = in.readInt();
-        if (magic != want) throw new IOException(p + ": not an IDX file of the expected kind (magic 0x"
-                + Integer.toHexString(magic) + ", expected 0x" + Integer.toHexString(want) + ")");
+        if (magic != want)
+            throw new IOException(p + ": not an IDX file of the expected kind (magic 0x" + Integer.toHexString(magic)
+                    + ", expected 0x" + Integer.toHexString(want) + ")");
     }
 
-    @Override public int size() { return count; }
-    @Override public int channels() { return 1; }
-    @Override public int height() { return rows; }
-    @Override public int width() { return cols; }
-    @Override public List<String> classNames() { return CLASSES; }
+    @Override
+    public int size() {
+        return count;
+    }
 
-    public int label(int i) { return labels[i]; }
+    @Override
+    public int channels() {
+        return 1;
+    }
+
+    @Override
+    public int height() {
+        return rows;
+    }
+
+    @Override
+    public int width() {
+        return cols;
+    }
+
+    @Override
+    public List<String> classNames() {
+        return CLASSES;
+    }
+
+    public int label(int i) {
+        return labels[i];
+    }
 
     @Override
     public int read(int i, float[] out) {

@@ -1,8 +1,5 @@
 package dev.hybridvit.data;
 
-import javax.imageio.ImageIO;
-import javax.imageio.ImageReader;
-import javax.imageio.stream.ImageInputStream;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
@@ -11,6 +8,9 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Iterator;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 
 /**
  * Image files to model input: decode with ImageIO (JPEG, PNG, BMP, GIF), resize the shorter side
@@ -33,13 +33,15 @@ public final class ImageFiles {
         try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
             if (in == null) throw new UnreadableImageException(file, "cannot open");
             Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
-            if (!readers.hasNext()) throw new UnreadableImageException(file, "unknown format; JPEG, PNG, BMP and GIF are supported");
+            if (!readers.hasNext())
+                throw new UnreadableImageException(file, "unknown format; JPEG, PNG, BMP and GIF are supported");
             ImageReader reader = readers.next();
             try {
                 reader.setInput(in, true, true);
                 return reader.read(0);
             } catch (IOException | RuntimeException e) {
-                throw new UnreadableImageException(file, reader.getFormatName() + " decoding failed: " + e.getMessage());
+                throw new UnreadableImageException(
+                        file, reader.getFormatName() + " decoding failed: " + e.getMessage());
             } finally {
                 reader.dispose();
             }
@@ -81,8 +83,9 @@ public final class ImageFiles {
         }
         BufferedImage rgb = new BufferedImage(nw, nh, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = rgb.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, bicubic
-                ? RenderingHints.VALUE_INTERPOLATION_BICUBIC : RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+        g.setRenderingHint(
+                RenderingHints.KEY_INTERPOLATION,
+                bicubic ? RenderingHints.VALUE_INTERPOLATION_BICUBIC : RenderingHints.VALUE_INTERPOLATION_BILINEAR);
         g.setRenderingHint(RenderingHints.KEY_RENDERING, RenderingHints.VALUE_RENDER_QUALITY);
         g.drawImage(image, 0, 0, nw, nh, null);
         g.dispose();

@@ -41,10 +41,14 @@ public final class ImageFolder implements ImageDataset {
      * @param loadSize side of the square images this dataset yields
      */
     public static ImageFolder scan(Path root, int loadSize) throws IOException {
-        if (!Files.isDirectory(root)) throw new IOException(root + " is not a directory (expected one sub-directory per class)");
+        if (!Files.isDirectory(root))
+            throw new IOException(root + " is not a directory (expected one sub-directory per class)");
         List<Path> classDirs;
         try (Stream<Path> s = Files.list(root)) {
-            classDirs = s.filter(Files::isDirectory).filter(p -> !p.getFileName().toString().startsWith(".")).sorted().toList();
+            classDirs = s.filter(Files::isDirectory)
+                    .filter(p -> !p.getFileName().toString().startsWith("."))
+                    .sorted()
+                    .toList();
         }
         if (classDirs.isEmpty()) throw new IOException(root + " has no class sub-directories");
         List<String> classes = new ArrayList<>();
@@ -54,7 +58,10 @@ public final class ImageFolder implements ImageDataset {
             classes.add(classDirs.get(c).getFileName().toString());
             List<Path> candidates;
             try (Stream<Path> s = Files.walk(classDirs.get(c))) {
-                candidates = s.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().startsWith(".")).sorted().toList();
+                candidates = s.filter(Files::isRegularFile)
+                        .filter(p -> !p.getFileName().toString().startsWith("."))
+                        .sorted()
+                        .toList();
             }
             for (Path p : candidates) {
                 String name = p.getFileName().toString().toLowerCase(Locale.ROOT);
@@ -67,26 +74,58 @@ public final class ImageFolder implements ImageDataset {
                 }
             }
         }
-        if (files.isEmpty()) throw new IOException(root + ": no readable images (JPEG/PNG/BMP/GIF) in its class directories");
-        return new ImageFolder(files, labels.stream().mapToInt(Integer::intValue).toArray(),
-                List.copyOf(classes), Collections.unmodifiableList(skipped), loadSize);
+        if (files.isEmpty())
+            throw new IOException(root + ": no readable images (JPEG/PNG/BMP/GIF) in its class directories");
+        return new ImageFolder(
+                files,
+                labels.stream().mapToInt(Integer::intValue).toArray(),
+                List.copyOf(classes),
+                Collections.unmodifiableList(skipped),
+                loadSize);
     }
 
     /** Files that are not decodable images (skipped). */
-    public List<Path> skipped() { return skipped; }
+    public List<Path> skipped() {
+        return skipped;
+    }
 
     /** Images that failed to decode after the scan (returned as black). */
-    public int failedReads() { return failedReads.get(); }
+    public int failedReads() {
+        return failedReads.get();
+    }
 
-    public Path file(int i) { return files.get(i); }
+    public Path file(int i) {
+        return files.get(i);
+    }
 
-    public int label(int i) { return labels[i]; }
+    public int label(int i) {
+        return labels[i];
+    }
 
-    @Override public int size() { return files.size(); }
-    @Override public int channels() { return 3; }
-    @Override public int height() { return loadSize; }
-    @Override public int width() { return loadSize; }
-    @Override public List<String> classNames() { return classes; }
+    @Override
+    public int size() {
+        return files.size();
+    }
+
+    @Override
+    public int channels() {
+        return 3;
+    }
+
+    @Override
+    public int height() {
+        return loadSize;
+    }
+
+    @Override
+    public int width() {
+        return loadSize;
+    }
+
+    @Override
+    public List<String> classNames() {
+        return classes;
+    }
 
     @Override
     public int read(int i, float[] out) {
@@ -94,7 +133,8 @@ public final class ImageFolder implements ImageDataset {
             float[] img = ImageFiles.toTensor(ImageFiles.decode(files.get(i)), loadSize, 1.0, true);
             System.arraycopy(img, 0, out, 0, img.length);
         } catch (IOException | RuntimeException e) {
-            if (failedReads.getAndIncrement() == 0) System.err.println("warning: " + e.getMessage() + " (read as black)");
+            if (failedReads.getAndIncrement() == 0)
+                System.err.println("warning: " + e.getMessage() + " (read as black)");
             java.util.Arrays.fill(out, 0f);
         }
         return labels[i];

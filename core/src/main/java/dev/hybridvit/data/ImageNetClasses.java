@@ -36,9 +36,12 @@ public final class ImageNetClasses {
     private static List<String> load() {
         try (InputStream in = ImageNetClasses.class.getResourceAsStream(RESOURCE)) {
             if (in == null) throw new IllegalStateException("missing resource " + RESOURCE);
-            List<String> lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)).lines()
-                    .filter(l -> !l.isBlank()).toList();
-            if (lines.size() != COUNT) throw new IllegalStateException(RESOURCE + " has " + lines.size() + " names, expected " + COUNT);
+            List<String> lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))
+                    .lines()
+                    .filter(l -> !l.isBlank())
+                    .toList();
+            if (lines.size() != COUNT)
+                throw new IllegalStateException(RESOURCE + " has " + lines.size() + " names, expected " + COUNT);
             return lines;
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -19,7 +19,14 @@ public final class Mixup {
     private final double mixupAlpha, cutmixAlpha, prob, switchProb, smoothing;
     private final int classes, offEpoch;
 
-    public Mixup(double mixupAlpha, double cutmixAlpha, double prob, double switchProb, int offEpoch, double smoothing, int classes) {
+    public Mixup(
+            double mixupAlpha,
+            double cutmixAlpha,
+            double prob,
+            double switchProb,
+            int offEpoch,
+            double smoothing,
+            int classes) {
         if (mixupAlpha < 0 || cutmixAlpha < 0) throw new IllegalArgumentException("--mixup and --cutmix must be ≥ 0");
         if (prob < 0 || prob > 1 || switchProb < 0 || switchProb > 1) {
             throw new IllegalArgumentException("--mixup-prob and --mixup-switch-prob must be in [0, 1]");
@@ -53,7 +60,10 @@ public final class Mixup {
             double ratio = Math.sqrt(1 - lam);
             int cutH = (int) (h * ratio), cutW = (int) (w * ratio);
             int cy = rng.nextInt(h), cx = rng.nextInt(w);
-            int y0 = clamp(cy - cutH / 2, h), y1 = clamp(cy + cutH / 2, h), x0 = clamp(cx - cutW / 2, w), x1 = clamp(cx + cutW / 2, w);
+            int y0 = clamp(cy - cutH / 2, h),
+                    y1 = clamp(cy + cutH / 2, h),
+                    x0 = clamp(cx - cutW / 2, w),
+                    x1 = clamp(cx + cutW / 2, w);
             for (int i = 0; i < n; i++) {
                 int from = (n - 1 - i) * per, to = i * per;
                 for (int ch = 0; ch < c; ch++) {

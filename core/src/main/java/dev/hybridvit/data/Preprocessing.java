@@ -1,7 +1,6 @@
 package dev.hybridvit.data;
 
 import dev.hybridvit.models.ModelSpec;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -18,7 +17,8 @@ import java.util.Map;
 public record Preprocessing(int size, double cropPct, boolean bicubic, float[] mean, float[] std) {
     public Preprocessing {
         if (size < 1) throw new IllegalArgumentException("image size must be positive, got " + size);
-        if (!(cropPct > 0 && cropPct <= 1)) throw new IllegalArgumentException("crop fraction must be in (0, 1], got " + cropPct);
+        if (!(cropPct > 0 && cropPct <= 1))
+            throw new IllegalArgumentException("crop fraction must be in (0, 1], got " + cropPct);
         if (mean.length != 3 || std.length != 3) throw new IllegalArgumentException("mean and std need 3 values (RGB)");
         mean = mean.clone();
         std = std.clone();
@@ -40,8 +40,13 @@ public record Preprocessing(int size, double cropPct, boolean bicubic, float[] m
         return p;
     }
 
-    public Preprocessing withCropPct(double c) { return new Preprocessing(size, c, bicubic, mean, std); }
-    public Preprocessing withBicubic(boolean b) { return new Preprocessing(size, cropPct, b, mean, std); }
+    public Preprocessing withCropPct(double c) {
+        return new Preprocessing(size, c, bicubic, mean, std);
+    }
+
+    public Preprocessing withBicubic(boolean b) {
+        return new Preprocessing(size, cropPct, b, mean, std);
+    }
 
     /** 3×size×size normalised floats for the image in {@code file} (not an image: {@link ImageFiles.UnreadableImageException}). */
     public float[] apply(Path file) throws IOException {
@@ -75,9 +80,11 @@ public record Preprocessing(int size, double cropPct, boolean bicubic, float[] m
             float[] mean = meta.containsKey("mean") ? parseFloats(meta.get("mean")) : ModelSpec.IMAGENET_MEAN;
             float[] std = meta.containsKey("std") ? parseFloats(meta.get("std")) : ModelSpec.IMAGENET_STD;
             double crop = Double.parseDouble(meta.getOrDefault("crop_pct", "0.875"));
-            return new Preprocessing(Integer.parseInt(size.trim()), crop, !"bilinear".equals(meta.get("interpolation")), mean, std);
+            return new Preprocessing(
+                    Integer.parseInt(size.trim()), crop, !"bilinear".equals(meta.get("interpolation")), mean, std);
         } catch (RuntimeException e) {
-            throw new IllegalArgumentException(source + ": unusable preprocessing metadata (" + e.getMessage() + ")", e);
+            throw new IllegalArgumentException(
+                    source + ": unusable preprocessing metadata (" + e.getMessage() + ")", e);
         }
     }
 

@@ -23,8 +23,21 @@ import java.util.Random;
 public final class RandAugment implements Transform {
     /** timm's {@code _RAND_TRANSFORMS}, in its order. */
     public enum Op {
-        AUTO_CONTRAST, EQUALIZE, INVERT, ROTATE, POSTERIZE, SOLARIZE, SOLARIZE_ADD, COLOR, CONTRAST, BRIGHTNESS, SHARPNESS,
-        SHEAR_X, SHEAR_Y, TRANSLATE_X_REL, TRANSLATE_Y_REL
+        AUTO_CONTRAST,
+        EQUALIZE,
+        INVERT,
+        ROTATE,
+        POSTERIZE,
+        SOLARIZE,
+        SOLARIZE_ADD,
+        COLOR,
+        CONTRAST,
+        BRIGHTNESS,
+        SHARPNESS,
+        SHEAR_X,
+        SHEAR_Y,
+        TRANSLATE_X_REL,
+        TRANSLATE_Y_REL
     }
 
     private static final Op[] OPS = Op.values();
@@ -35,8 +48,14 @@ public final class RandAugment implements Transform {
     private final boolean increasing;
     private final float[] fill;
 
-    public RandAugment(double magnitude, int numOps, double magnitudeStd, double magnitudeMax, double prob, boolean increasing,
-                       float[] fill) {
+    public RandAugment(
+            double magnitude,
+            int numOps,
+            double magnitudeStd,
+            double magnitudeMax,
+            double prob,
+            boolean increasing,
+            float[] fill) {
         if (numOps < 0 || magnitude < 0 || magnitudeStd < 0 || prob < 0 || prob > 1) {
             throw new IllegalArgumentException("RandAugment: need m ≥ 0, n ≥ 0, mstd ≥ 0, 0 ≤ p ≤ 1");
         }
@@ -56,7 +75,8 @@ public final class RandAugment implements Transform {
     public static RandAugment parse(String config, float[] fill) {
         String[] parts = config.trim().toLowerCase(Locale.ROOT).split("-");
         if (!parts[0].equals("rand")) {
-            throw new IllegalArgumentException("--aa " + config + ": only RandAugment ('rand-m9-mstd0.5' and variants) is supported");
+            throw new IllegalArgumentException(
+                    "--aa " + config + ": only RandAugment ('rand-m9-mstd0.5' and variants) is supported");
         }
         double m = LEVEL_DENOM, mstd = 0, mmax = LEVEL_DENOM, p = 0.5;
         int n = 2;
@@ -70,12 +90,14 @@ public final class RandAugment implements Transform {
                 switch (key) {
                     case "m" -> m = Integer.parseInt(val);
                     case "n" -> n = Integer.parseInt(val);
-                    case "mstd" -> mstd = Double.parseDouble(val) > 100 ? Double.POSITIVE_INFINITY : Double.parseDouble(val);
+                    case "mstd" ->
+                        mstd = Double.parseDouble(val) > 100 ? Double.POSITIVE_INFINITY : Double.parseDouble(val);
                     case "mmax" -> mmax = Integer.parseInt(val);
                     case "p" -> p = Double.parseDouble(val);
                     case "inc" -> inc = Integer.parseInt(val) != 0;
-                    default -> throw new IllegalArgumentException("--aa " + config + ": unknown section '" + s
-                            + "' (known: m, n, mstd, mmax, p, inc)");
+                    default ->
+                        throw new IllegalArgumentException(
+                                "--aa " + config + ": unknown section '" + s + "' (known: m, n, mstd, mmax, p, inc)");
                 }
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException("--aa " + config + ": bad number in '" + s + "'");
@@ -244,7 +266,8 @@ public final class RandAugment implements Transform {
      * PIL's affine transform: output pixel centre (x + ½, y + ½) reads input point
      * (a·X + b·Y + c, d·X + e·Y + f), bilinear; points outside the image get {@link #fill}.
      */
-    private float[] affine(float[] img, int ch, int h, int w, double a, double b, double c, double d, double e, double f) {
+    private float[] affine(
+            float[] img, int ch, int h, int w, double a, double b, double c, double d, double e, double f) {
         float[] out = new float[img.length];
         int n = h * w;
         for (int y = 0; y < h; y++) {
@@ -260,7 +283,10 @@ public final class RandAugment implements Transform {
                 double fx = sx - 0.5, fy = sy - 0.5;
                 int x0 = (int) Math.floor(fx), y0 = (int) Math.floor(fy);
                 double wx = fx - x0, wy = fy - y0;
-                int xa = Math.max(0, x0), xb = Math.min(w - 1, x0 + 1), ya = Math.max(0, y0), yb = Math.min(h - 1, y0 + 1);
+                int xa = Math.max(0, x0),
+                        xb = Math.min(w - 1, x0 + 1),
+                        ya = Math.max(0, y0),
+                        yb = Math.min(h - 1, y0 + 1);
                 for (int k = 0; k < ch; k++) {
                     int base = k * n;
                     double top = img[base + ya * w + xa] * (1 - wx) + img[base + ya * w + xb] * wx;
@@ -274,7 +300,14 @@ public final class RandAugment implements Transform {
 
     @Override
     public String toString() {
-        return String.format(Locale.ROOT, "RandAugment(n=%d, m=%s, mstd=%s, mmax=%s, p=%s%s)", numOps, magnitude, magnitudeStd,
-                magnitudeMax, prob, increasing ? ", increasing" : "");
+        return String.format(
+                Locale.ROOT,
+                "RandAugment(n=%d, m=%s, mstd=%s, mmax=%s, p=%s%s)",
+                numOps,
+                magnitude,
+                magnitudeStd,
+                magnitudeMax,
+                prob,
+                increasing ? ", increasing" : "");
     }
 }

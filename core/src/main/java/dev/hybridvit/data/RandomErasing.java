@@ -11,16 +11,24 @@ import java.util.Random;
  * normalisation, where N(0, 1) is noise at the data's own scale.
  */
 public final class RandomErasing implements Transform {
-    public enum Mode { CONST, RAND, PIXEL }
+    public enum Mode {
+        CONST,
+        RAND,
+        PIXEL
+    }
 
-    private static final double MIN_AREA = 0.02, MAX_AREA = 1 / 3.0, MIN_LOG_ASPECT = Math.log(0.3), MAX_LOG_ASPECT = -Math.log(0.3);
+    private static final double MIN_AREA = 0.02,
+            MAX_AREA = 1 / 3.0,
+            MIN_LOG_ASPECT = Math.log(0.3),
+            MAX_LOG_ASPECT = -Math.log(0.3);
 
     private final double probability;
     private final Mode mode;
     private final int count;
 
     public RandomErasing(double probability, Mode mode, int count) {
-        if (probability < 0 || probability > 1) throw new IllegalArgumentException("--reprob must be in [0, 1], got " + probability);
+        if (probability < 0 || probability > 1)
+            throw new IllegalArgumentException("--reprob must be in [0, 1], got " + probability);
         if (count < 1) throw new IllegalArgumentException("--recount must be ≥ 1, got " + count);
         this.probability = probability;
         this.mode = mode;

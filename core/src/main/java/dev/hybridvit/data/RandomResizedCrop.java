@@ -13,6 +13,7 @@ import java.util.Random;
 public record RandomResizedCrop(double scaleMin, double scaleMax, double ratioMin, double ratioMax) {
     /** timm's and torchvision's defaults: scale (0.08, 1), ratio (3/4, 4/3). */
     public static final RandomResizedCrop DEFAULT = new RandomResizedCrop(0.08, 1.0, 3.0 / 4, 4.0 / 3);
+
     private static final int ATTEMPTS = 10;
 
     public RandomResizedCrop {

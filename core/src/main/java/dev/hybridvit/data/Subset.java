@@ -20,11 +20,30 @@ public final class Subset implements ImageDataset {
         return new Subset(base, idx);
     }
 
-    @Override public int size() { return indices.length; }
-    @Override public int channels() { return base.channels(); }
-    @Override public int height() { return base.height(); }
-    @Override public int width() { return base.width(); }
-    @Override public List<String> classNames() { return base.classNames(); }
+    @Override
+    public int size() {
+        return indices.length;
+    }
+
+    @Override
+    public int channels() {
+        return base.channels();
+    }
+
+    @Override
+    public int height() {
+        return base.height();
+    }
+
+    @Override
+    public int width() {
+        return base.width();
+    }
+
+    @Override
+    public List<String> classNames() {
+        return base.classNames();
+    }
 
     @Override
     public int read(int i, float[] out) {

@@ -28,8 +28,8 @@ public final class Transforms {
     static float[] resizeRegion(float[] img, int[] d, int top, int left, int h, int w, int size) {
         int c = d[0], height = d[1], width = d[2];
         if (top < 0 || left < 0 || h < 1 || w < 1 || top + h > height || left + w > width) {
-            throw new IllegalArgumentException("region " + h + "×" + w + " at (" + top + ", " + left + ") is not inside a "
-                    + height + "×" + width + " image");
+            throw new IllegalArgumentException("region " + h + "×" + w + " at (" + top + ", " + left
+                    + ") is not inside a " + height + "×" + width + " image");
         }
         float[] out = new float[c * size * size];
         double sy = (double) h / size, sx = (double) w / size;
@@ -130,7 +130,8 @@ public final class Transforms {
 
     private static float[] crop(float[] img, int[] d, int size, int top, int left) {
         int c = d[0], h = d[1], w = d[2];
-        if (h < size || w < size) throw new IllegalArgumentException("cannot crop " + size + " from a " + h + "×" + w + " image");
+        if (h < size || w < size)
+            throw new IllegalArgumentException("cannot crop " + size + " from a " + h + "×" + w + " image");
         if (h == size && w == size) return img;
         float[] out = new float[c * size * size];
         for (int ch = 0; ch < c; ch++) {

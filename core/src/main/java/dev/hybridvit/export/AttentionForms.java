@@ -5,7 +5,6 @@ import dev.hybridvit.export.onnx.OnnxGraph;
 import dev.hybridvit.export.onnx.OnnxOp;
 import dev.hybridvit.nn.Attention;
 import dev.hybridvit.nn.Linear;
-
 import java.util.List;
 
 /** ONNX forms of scaled dot-product attention ({@link Attention}) and its head layouts. */
@@ -39,8 +38,14 @@ final class AttentionForms {
     static String[] keyValueTransposed(OnnxGraph g, String hint, float[] kv, String source, int heads) {
         long[] s = g.shape(source);
         long c = s[1], m = s[2];
-        String both = g.add(OnnxOp.MATMUL, hint + "/kv_t", List.of(g.initializer(hint + ".kv.weight", kv, 2 * c, c), source));
-        return g.split(g.reshape(both, hint + "/kv_t_heads", 0, 2L * heads, c / heads, m), hint + "/kv_split", 1, heads, heads);
+        String both =
+                g.add(OnnxOp.MATMUL, hint + "/kv_t", List.of(g.initializer(hint + ".kv.weight", kv, 2 * c, c), source));
+        return g.split(
+                g.reshape(both, hint + "/kv_t_heads", 0, 2L * heads, c / heads, m),
+                hint + "/kv_split",
+                1,
+                heads,
+                heads);
     }
 
     /**
@@ -53,18 +58,22 @@ final class AttentionForms {
      * with another batch ORT folds attnᵀ and the query split stays a Transpose.
      * Returns the B×C×h×w context.
      */
-    static String attendMaps(OnnxGraph g, String hint, String q, String keys, String values, int heads, String bias, long h, long w) {
+    static String attendMaps(
+            OnnxGraph g, String hint, String q, String keys, String values, int heads, String bias, long h, long w) {
         long[] ks = g.shape(keys);
         long c = ks[1], m = ks[2] * ks[3], n = h * w, d = c / heads;
         boolean one = ks[0] == 1;
-        String qh = one ? g.transpose(g.reshape(q, hint + "/q_heads", n, heads, d), hint + "/q_heads_t", 1, 0, 2)
+        String qh = one
+                ? g.transpose(g.reshape(q, hint + "/q_heads", n, heads, d), hint + "/q_heads_t", 1, 0, 2)
                 : g.transpose(g.reshape(q, hint + "/q_heads", 0, n, heads, d), hint + "/q_heads_t", 0, 2, 1, 3);
         String kt = one ? g.reshape(keys, hint + "/k_t", heads, d, m) : g.reshape(keys, hint + "/k_t", 0, heads, d, m);
-        String vt = one ? g.reshape(values, hint + "/v_t", heads, d, m) : g.reshape(values, hint + "/v_t", 0, heads, d, m);
+        String vt =
+                one ? g.reshape(values, hint + "/v_t", heads, d, m) : g.reshape(values, hint + "/v_t", 0, heads, d, m);
         String scores = g.add(OnnxOp.MATMUL, hint + "/scores", List.of(qh, kt));
         if (bias != null) scores = g.add(OnnxOp.ADD, hint + "/biased", List.of(scores, bias));
         String attn = g.add(OnnxOp.SOFTMAX, hint + "/softmax", List.of(scores), OnnxAttr.i("axis", -1));
-        String attnT = one ? g.transpose(attn, hint + "/attn_t", 0, 2, 1) : g.transpose(attn, hint + "/attn_t", 0, 1, 3, 2);
+        String attnT =
+                one ? g.transpose(attn, hint + "/attn_t", 0, 2, 1) : g.transpose(attn, hint + "/attn_t", 0, 1, 3, 2);
         String contextT = g.add(OnnxOp.MATMUL, hint + "/context_t", List.of(vt, attnT));
         return g.reshape(contextT, hint + "/context_map", one ? 1 : 0, c, h, w);
     }
@@ -108,5 +117,4 @@ final class AttentionForms {
         if (s[1] == 1) return g.reshape(x, hint + "/merged", 0, s[2], s[3]);
         return g.reshape(g.transpose(x, hint + "/merge_t", 0, 2, 1, 3), hint + "/merged", 0, s[2], s[1] * s[3]);
     }
-
 }

@@ -11,7 +11,6 @@ import dev.hybridvit.models.cmt.InvertedResidualFFN;
 import dev.hybridvit.models.cmt.LightweightAttention;
 import dev.hybridvit.nn.BatchNorm;
 import dev.hybridvit.nn.Conv2d;
-
 import java.util.List;
 
 /**
@@ -40,7 +39,9 @@ final class CMTGraph {
         for (int i = 0; i < m.numStages(); i++) {
             String map = emit(g, m.patchEmbed(i), x);
             // the deploy form's residual stream in channels ORT can block (CMT-Ti's 46 → 48, zeros)
-            if (g.deploy()) map = OnnxForms.padChannels(g, "stage" + (i + 1), map, 1, OnnxForms.streamChannels(m.stageChannels()[i]));
+            if (g.deploy())
+                map = OnnxForms.padChannels(
+                        g, "stage" + (i + 1), map, 1, OnnxForms.streamChannels(m.stageChannels()[i]));
             x = emit(g, m.stageBlocks(i), map);
         }
         x = emit(g, m.swish, emit(g, m.fcNorm, convOnStream(g, m.fc, x)));
@@ -75,9 +76,12 @@ final class CMTGraph {
         if (g.deploy()) return deployBlock(g, b, x, h, w);
         x = g.add(OnnxOp.ADD, s + "/lpu_residual", List.of(emit(g, b.lpu, x), x));
         String t = OnnxForms.tokens(g, s, x);
-        t = g.add(OnnxOp.ADD, s + "/attn_residual",
+        t = g.add(
+                OnnxOp.ADD,
+                s + "/attn_residual",
                 List.of(t, emit(g, b.dropPath, attentionOnTokens(g, b.attn, emit(g, b.norm1, t), h, w))));
-        String ffn = OnnxForms.tokens(g, s + "/mlp_out", emit(g, b.mlp, OnnxForms.map(g, s + "/mlp_in", emit(g, b.norm2, t), c, h, w)));
+        String ffn = OnnxForms.tokens(
+                g, s + "/mlp_out", emit(g, b.mlp, OnnxForms.map(g, s + "/mlp_in", emit(g, b.norm2, t), c, h, w)));
         t = g.add(OnnxOp.ADD, s + "/mlp_residual", List.of(t, emit(g, b.dropPath, ffn)));
         return OnnxForms.map(g, s, t, c, h, w);
     }
@@ -88,12 +92,14 @@ final class CMTGraph {
         long p = g.shape(x)[1];
         int c = b.norm1.channels; // p > c on a zero-padded stream: the norms see the first c
         x = OnnxForms.convPlusInput(g, b.lpu, x);
-        LayerForms.Normalized n1 = LayerForms.normalize(g, b.norm1,
-                OnnxForms.unpadTokens(g, s + "/attn_in", OnnxForms.tokens(g, s + "/attn_in", x), c));
-        x = g.add(OnnxOp.ADD, s + "/attn_residual",
+        LayerForms.Normalized n1 = LayerForms.normalize(
+                g, b.norm1, OnnxForms.unpadTokens(g, s + "/attn_in", OnnxForms.tokens(g, s + "/attn_in", x), c));
+        x = g.add(
+                OnnxOp.ADD,
+                s + "/attn_residual",
                 List.of(emit(g, b.dropPath, deployAttention(g, b.attn, n1.value(), h, w, n1.affine(), p)), x));
-        LayerForms.Normalized n2 = LayerForms.normalize(g, b.norm2,
-                OnnxForms.unpadTokens(g, s + "/mlp_in", OnnxForms.tokens(g, s + "/mlp_in", x), c));
+        LayerForms.Normalized n2 = LayerForms.normalize(
+                g, b.norm2, OnnxForms.unpadTokens(g, s + "/mlp_in", OnnxForms.tokens(g, s + "/mlp_in", x), c));
         String ffnIn = OnnxForms.padChannels(g, s + "/mlp_in", n2.value(), 2, p);
         String ffn = ffn(g, b.mlp, OnnxForms.map(g, s + "/mlp_in", ffnIn, p, h, w), n2.affine());
         return g.add(OnnxOp.ADD, s + "/mlp_residual", List.of(emit(g, b.dropPath, ffn), x));
@@ -109,10 +115,16 @@ final class CMTGraph {
         long c = g.shape(x)[2];
         String queries = AttentionForms.splitHeads(g, s + "/q", LayerForms.linear(g, a.q, x, a.scale, null), a.heads);
         String kv = x;
-        if (a.sr != null) kv = OnnxForms.tokens(g, s + "/sr_out", reduction(g, a, OnnxForms.map(g, s + "/sr_in", x, c, h, w), null));
-        String out = AttentionForms.attendTransposed(g, s + "/attn", queries,
+        if (a.sr != null)
+            kv = OnnxForms.tokens(g, s + "/sr_out", reduction(g, a, OnnxForms.map(g, s + "/sr_in", x, c, h, w), null));
+        String out = AttentionForms.attendTransposed(
+                g,
+                s + "/attn",
+                queries,
                 AttentionForms.splitHeadsTransposed(g, s + "/k", emit(g, a.k, kv), a.heads),
-                AttentionForms.splitHeads(g, s + "/v", emit(g, a.v, kv), a.heads), 1.0, relativePosition(g, a));
+                AttentionForms.splitHeads(g, s + "/v", emit(g, a.v, kv), a.heads),
+                1.0,
+                relativePosition(g, a));
         return emit(g, a.proj, AttentionForms.mergeHeads(g, s, out));
     }
 
@@ -121,7 +133,12 @@ final class CMTGraph {
         long[] shape = g.shape(x);
         String tokens = OnnxForms.tokens(g, g.scopeOf(a) + "/in", x);
         if (g.deploy()) return deployAttention(g, a, tokens, shape[2], shape[3], null, shape[1]);
-        return OnnxForms.map(g, g.scopeOf(a) + "/out", attentionOnTokens(g, a, tokens, shape[2], shape[3]), shape[1], shape[2],
+        return OnnxForms.map(
+                g,
+                g.scopeOf(a) + "/out",
+                attentionOnTokens(g, a, tokens, shape[2], shape[3]),
+                shape[1],
+                shape[2],
                 shape[3]);
     }
 
@@ -134,8 +151,8 @@ final class CMTGraph {
      * out of the softmax and v's moves into the projection, a 1×1 conv on the context map, to which
      * ORT fuses the block's residual Add.
      */
-    private static String deployAttention(OnnxGraph g, LightweightAttention a, String x, long h, long w, double[][] preAffine,
-                                          long stream) {
+    private static String deployAttention(
+            OnnxGraph g, LightweightAttention a, String x, long h, long w, double[][] preAffine, long stream) {
         String s = g.scopeOf(a);
         int c = a.k.in;
         String queries = LayerForms.linear(g, a.q, x, a.scale, preAffine);
@@ -144,27 +161,42 @@ final class CMTGraph {
         double[][] kvAffine = a.sr == null ? preAffine : null;
         float[][] values = OnnxForms.weights(a.v, 1.0, kvAffine);
         float[] noBias = new float[c];
-        String context = AttentionForms.attendMaps(g, s + "/attn", queries,
+        String context = AttentionForms.attendMaps(
+                g,
+                s + "/attn",
+                queries,
                 OnnxForms.pointwise(g, g.scopeOf(a.k), source, OnnxForms.weights(a.k, 1.0, kvAffine)[0], noBias, c, c),
-                OnnxForms.pointwise(g, g.scopeOf(a.v), source, values[0], noBias, c, c), a.heads, relativePosition(g, a), h, w);
+                OnnxForms.pointwise(g, g.scopeOf(a.v), source, values[0], noBias, c, c),
+                a.heads,
+                relativePosition(g, a),
+                h,
+                w);
         float[][] projFolded = AttentionForms.projectionWithValueBias(a.proj, values[1]);
         int p = (int) stream; // the residual stream's channels, zero-padded past c
         float[] projWeight = OnnxForms.padOutputs(OnnxForms.padInputs(projFolded[0], c, c, p), c, p);
-        return OnnxForms.pointwise(g, g.scopeOf(a.proj), OnnxForms.padChannels(g, s + "/context", context, 1, p), projWeight,
-                OnnxForms.padOutputs(projFolded[1], c, p), p, p);
+        return OnnxForms.pointwise(
+                g,
+                g.scopeOf(a.proj),
+                OnnxForms.padChannels(g, s + "/context", context, 1, p),
+                projWeight,
+                OnnxForms.padOutputs(projFolded[1], c, p),
+                p,
+                p);
     }
 
     /** The stage's relative position bias (heads × N × M) as one initializer shared by its blocks. */
     private static String relativePosition(OnnxGraph g, LightweightAttention a) {
         var bias = a.relativePosition();
-        return g.initializer(bias, "relative_pos", bias::toFloatArray, bias.getShape().getShape());
+        return g.initializer(
+                bias, "relative_pos", bias::toFloatArray, bias.getShape().getShape());
     }
 
     /** The key/value reduction conv + BN, with a LayerNorm's γ, β ({@code preAffine}) folded in front when given. */
     private static String reduction(OnnxGraph g, LightweightAttention a, String map, double[][] preAffine) {
         if (preAffine == null) return emit(g, a.sr, map);
         Conv2d conv = (Conv2d) a.sr.get(0);
-        if (!((BatchNorm) a.sr.get(1)).isFolded()) throw new IllegalStateException("the deploy graph needs a reparameterised CMT");
+        if (!((BatchNorm) a.sr.get(1)).isFolded())
+            throw new IllegalStateException("the deploy graph needs a reparameterised CMT");
         float[][] folded = OnnxForms.weights(conv, preAffine);
         return OnnxForms.conv(g, conv, map, folded[0], folded[1], g.scopeOf(conv) + "_norms_folded");
     }
@@ -178,7 +210,8 @@ final class CMTGraph {
      */
     private static String ffn(OnnxGraph g, InvertedResidualFFN f, String x, double[][] preAffine) {
         if (!g.deploy()) {
-            if (preAffine != null) throw new IllegalArgumentException("a pre-norm affine is folded only in the deploy form");
+            if (preAffine != null)
+                throw new IllegalArgumentException("a pre-norm affine is folded only in the deploy form");
             String y = emit(g, f.conv1, x);
             y = g.add(OnnxOp.ADD, g.scopeOf(f) + "/dw_residual", List.of(emit(g, f.proj, y), y));
             return emit(g, f.conv2, emit(g, f.projBn, emit(g, f.projAct, y)));
@@ -194,19 +227,40 @@ final class CMTGraph {
         float[][] e = OnnxForms.weights(expand, preAffine);
         float[] b = e[1] == null ? new float[hidden] : e[1];
         float[] expandWeight = OnnxForms.padInputs(OnnxForms.padOutputs(e[0], hidden, padded), padded, dim, stream);
-        String y = OnnxForms.conv(g, expand, x, expandWeight, OnnxForms.padOutputs(b, hidden, padded),
-                g.scopeOf(expand) + "_deploy", stream, padded);
+        String y = OnnxForms.conv(
+                g,
+                expand,
+                x,
+                expandWeight,
+                OnnxForms.padOutputs(b, hidden, padded),
+                g.scopeOf(expand) + "_deploy",
+                stream,
+                padded);
         y = LayerForms.batchNormPadded(g, expandBn, emit(g, f.conv1.get(1), y), padded);
 
         float[][] d = OnnxForms.weights(f.proj, null);
         float[] dw = OnnxForms.plusIdentity(f.proj, d[0]);
         float[] dwBias = d[1] == null ? new float[hidden] : d[1];
-        y = OnnxForms.conv(g, f.proj, y, OnnxForms.padOutputs(dw, hidden, padded), OnnxForms.padOutputs(dwBias, hidden, padded),
-                g.scopeOf(f.proj) + "_skip_folded", padded, padded);
+        y = OnnxForms.conv(
+                g,
+                f.proj,
+                y,
+                OnnxForms.padOutputs(dw, hidden, padded),
+                OnnxForms.padOutputs(dwBias, hidden, padded),
+                g.scopeOf(f.proj) + "_skip_folded",
+                padded,
+                padded);
         y = emit(g, f.projAct, y);
 
         float[][] both = OnnxForms.weights(pw, null); // proj_bn and conv2's BN are folded in
-        return OnnxForms.conv(g, pw, y, OnnxForms.padOutputs(OnnxForms.padInputs(both[0], dim, hidden, padded), dim, stream),
-                OnnxForms.padOutputs(both[1], dim, stream), g.scopeOf(pw) + "_bn_folded", padded, stream);
+        return OnnxForms.conv(
+                g,
+                pw,
+                y,
+                OnnxForms.padOutputs(OnnxForms.padInputs(both[0], dim, hidden, padded), dim, stream),
+                OnnxForms.padOutputs(both[1], dim, stream),
+                g.scopeOf(pw) + "_bn_folded",
+                padded,
+                stream);
     }
 }

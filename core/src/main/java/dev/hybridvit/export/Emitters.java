@@ -2,7 +2,6 @@ package dev.hybridvit.export;
 
 import dev.hybridvit.export.onnx.OnnxGraph;
 import dev.hybridvit.nn.Module;
-
 import java.util.HashMap;
 import java.util.Map;
 
@@ -24,7 +23,8 @@ public final class Emitters {
         private final Map<Class<?>, Emitter<?>> byClass = new HashMap<>();
 
         public <M extends Module> Table add(Class<M> type, Emitter<? super M> emitter) {
-            if (byClass.put(type, emitter) != null) throw new IllegalStateException("two emitters for " + type.getName());
+            if (byClass.put(type, emitter) != null)
+                throw new IllegalStateException("two emitters for " + type.getName());
             return this;
         }
     }
@@ -50,7 +50,9 @@ public final class Emitters {
     @SuppressWarnings("unchecked")
     public static String emit(OnnxGraph g, Module module, String input) {
         Emitter<Module> e = (Emitter<Module>) TABLE.get(module.getClass());
-        if (e == null) throw new UnsupportedOperationException("no ONNX form for " + module.getClass().getSimpleName());
+        if (e == null)
+            throw new UnsupportedOperationException(
+                    "no ONNX form for " + module.getClass().getSimpleName());
         return e.emit(g, module, input);
     }
 

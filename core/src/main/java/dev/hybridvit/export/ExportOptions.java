@@ -2,7 +2,6 @@ package dev.hybridvit.export;
 
 import dev.hybridvit.data.Preprocessing;
 import dev.hybridvit.export.onnx.OnnxGraph;
-
 import java.util.List;
 
 /**
@@ -18,7 +17,8 @@ import java.util.List;
  *                   1000-class model, none otherwise
  * @param preprocessing the preprocessing written to the metadata, or null for the model's own
  */
-public record ExportOptions(boolean deploy, int batch, int opset, List<String> classNames, Preprocessing preprocessing) {
+public record ExportOptions(
+        boolean deploy, int batch, int opset, List<String> classNames, Preprocessing preprocessing) {
     public ExportOptions {
         if (batch < 0) throw new IllegalArgumentException("batch must be positive (or 0 for dynamic), got " + batch);
         if (opset < OnnxGraph.MIN_OPSET || opset > OnnxGraph.MAX_OPSET) {
@@ -33,12 +33,31 @@ public record ExportOptions(boolean deploy, int batch, int opset, List<String> c
         return new ExportOptions(false, 1, OnnxGraph.DEFAULT_OPSET, List.of(), null);
     }
 
-    public ExportOptions withDeploy(boolean d) { return new ExportOptions(d, batch, opset, classNames, preprocessing); }
-    public ExportOptions withBatch(int b) { return new ExportOptions(deploy, b, opset, classNames, preprocessing); }
-    public ExportOptions withDynamicBatch() { return new ExportOptions(deploy, 0, opset, classNames, preprocessing); }
-    public ExportOptions withOpset(int o) { return new ExportOptions(deploy, batch, o, classNames, preprocessing); }
-    public ExportOptions withClassNames(List<String> names) { return new ExportOptions(deploy, batch, opset, names, preprocessing); }
-    public ExportOptions withPreprocessing(Preprocessing p) { return new ExportOptions(deploy, batch, opset, classNames, p); }
+    public ExportOptions withDeploy(boolean d) {
+        return new ExportOptions(d, batch, opset, classNames, preprocessing);
+    }
 
-    public boolean dynamicBatch() { return batch == 0; }
+    public ExportOptions withBatch(int b) {
+        return new ExportOptions(deploy, b, opset, classNames, preprocessing);
+    }
+
+    public ExportOptions withDynamicBatch() {
+        return new ExportOptions(deploy, 0, opset, classNames, preprocessing);
+    }
+
+    public ExportOptions withOpset(int o) {
+        return new ExportOptions(deploy, batch, o, classNames, preprocessing);
+    }
+
+    public ExportOptions withClassNames(List<String> names) {
+        return new ExportOptions(deploy, batch, opset, names, preprocessing);
+    }
+
+    public ExportOptions withPreprocessing(Preprocessing p) {
+        return new ExportOptions(deploy, batch, opset, classNames, p);
+    }
+
+    public boolean dynamicBatch() {
+        return batch == 0;
+    }
 }

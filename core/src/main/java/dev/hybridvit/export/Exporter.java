@@ -12,7 +12,6 @@ import dev.hybridvit.nn.Reparameterization;
 import dev.hybridvit.weights.AtomicFiles;
 import dev.hybridvit.weights.Checkpoint;
 import dev.hybridvit.weights.WeightsLoader;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,16 +56,19 @@ public final class Exporter {
         g.metadata("model", spec.name());
         g.metadata("family", spec.family());
         Preprocessing pre = options.preprocessing() != null ? options.preprocessing() : Preprocessing.of(spec, size);
-        if (pre.size() != size) throw new IllegalArgumentException("preprocessing is for " + pre.size() + " px, the model takes " + size);
+        if (pre.size() != size)
+            throw new IllegalArgumentException("preprocessing is for " + pre.size() + " px, the model takes " + size);
         pre.metadata().forEach(g::metadata);
         g.metadata("input_layout", "NCHW float32 RGB, normalised: (x/255 - mean) / std");
         g.metadata("num_classes", Integer.toString(model.numClasses()));
         g.metadata("batch", options.dynamicBatch() ? "dynamic" : Integer.toString(options.batch()));
         g.metadata("deploy", Boolean.toString(options.deploy()));
-        List<String> names = options.classNames().isEmpty() ? ImageNetClasses.defaultFor(model.numClasses()) : options.classNames();
+        List<String> names =
+                options.classNames().isEmpty() ? ImageNetClasses.defaultFor(model.numClasses()) : options.classNames();
         if (!names.isEmpty()) {
             if (names.size() != model.numClasses()) {
-                throw new IllegalArgumentException(names.size() + " class names for " + model.numClasses() + " classes");
+                throw new IllegalArgumentException(
+                        names.size() + " class names for " + model.numClasses() + " classes");
             }
             g.metadata(CLASS_NAMES, String.join("\n", names));
         }
@@ -89,8 +91,8 @@ public final class Exporter {
         return build(module, name, prefix, MODULE_OUTPUT, options, sampleShape);
     }
 
-    private static OnnxGraph build(Module module, String graphName, String prefix, String output, ExportOptions options,
-                                   long... sampleShape) {
+    private static OnnxGraph build(
+            Module module, String graphName, String prefix, String output, ExportOptions options, long... sampleShape) {
         OnnxGraph g = new OnnxGraph(graphName, options.opset(), options.deploy());
         String dot = prefix.isEmpty() ? "" : prefix + ".";
         module.namedModules().forEach((name, m) -> g.scope(m, name.isEmpty() ? graphName : dot + name));
@@ -109,22 +111,27 @@ public final class Exporter {
      * for other weights {@code modelName}, {@code numClasses} (≤ 0: 1000) and {@code imgSize} (0:
      * native) apply.
      */
-    public static Result exportWeights(String modelName, Path weights, Path file, ExportOptions options, int numClasses, int imgSize)
+    public static Result exportWeights(
+            String modelName, Path weights, Path file, ExportOptions options, int numClasses, int imgSize)
             throws IOException {
         java.util.Optional<Checkpoint.Info> info = Checkpoint.info(weights);
         String name = info.map(Checkpoint.Info::model).orElse(modelName);
-        if (name == null) throw new IllegalArgumentException("name the model (" + weights + " is not a hybridvit checkpoint)");
+        if (name == null)
+            throw new IllegalArgumentException("name the model (" + weights + " is not a hybridvit checkpoint)");
         if (modelName != null && !modelName.equals(name)) {
             throw new IllegalArgumentException(weights + " holds a " + name + " checkpoint, not " + modelName);
         }
         ModelSpec spec = ModelRegistry.get(name);
         ModelOptions mo = info.map(Checkpoint.Info::options)
-                .orElseGet(() -> ModelOptions.defaults().withNumClasses(numClasses > 0 ? numClasses : 1000).withImageSize(imgSize));
+                .orElseGet(() -> ModelOptions.defaults()
+                        .withNumClasses(numClasses > 0 ? numClasses : 1000)
+                        .withImageSize(imgSize));
         try (VisionModel net = spec.create(mo, 0)) {
             WeightsLoader.load(net, weights, WeightsLoader.Options.STRICT);
             if (info.isPresent()) {
                 options = options.withClassNames(info.get().classNames())
-                        .withPreprocessing(Preprocessing.of(spec, net.imageSize(), info.get().extra()));
+                        .withPreprocessing(Preprocessing.of(
+                                spec, net.imageSize(), info.get().extra()));
             }
             return export(net, file, options);
         }

@@ -19,7 +19,6 @@ import dev.hybridvit.nn.MaxPool2d;
 import dev.hybridvit.nn.Module;
 import dev.hybridvit.nn.PatchEmbed;
 import dev.hybridvit.nn.Sequential;
-
 import java.util.Arrays;
 import java.util.List;
 
@@ -51,17 +50,30 @@ public final class LayerForms {
     /** {@code conv}'s node with the given weight/bias initializers and group count. */
     static String convNode(OnnxGraph g, Conv2d conv, String x, String w, String b, int groups) {
         List<String> inputs = b == null ? List.of(x, w) : List.of(x, w, b);
-        return g.add(OnnxOp.CONV, g.scopeOf(conv), inputs, OnnxAttr.ints("kernel_shape", conv.kernel, conv.kernel),
+        return g.add(
+                OnnxOp.CONV,
+                g.scopeOf(conv),
+                inputs,
+                OnnxAttr.ints("kernel_shape", conv.kernel, conv.kernel),
                 OnnxAttr.ints("strides", conv.stride, conv.stride),
                 OnnxAttr.ints("pads", conv.padding, conv.padding, conv.padding, conv.padding),
-                OnnxAttr.ints("dilations", 1, 1), OnnxAttr.i("group", groups));
+                OnnxAttr.ints("dilations", 1, 1),
+                OnnxAttr.i("group", groups));
     }
 
     /** Eval-mode BatchNormalization (axis 1, any rank ≥ 2); nothing once folded into a neighbour. */
     static String batchNorm(OnnxGraph g, BatchNorm bn, String x) {
         if (bn.isFolded()) return x;
-        return g.add(OnnxOp.BATCH_NORM, g.scopeOf(bn), List.of(x, OnnxForms.param(g, bn.weight()), OnnxForms.param(g, bn.bias()),
-                OnnxForms.param(g, bn.runningMean()), OnnxForms.param(g, bn.runningVar())), OnnxAttr.f("epsilon", BatchNorm.EPS));
+        return g.add(
+                OnnxOp.BATCH_NORM,
+                g.scopeOf(bn),
+                List.of(
+                        x,
+                        OnnxForms.param(g, bn.weight()),
+                        OnnxForms.param(g, bn.bias()),
+                        OnnxForms.param(g, bn.runningMean()),
+                        OnnxForms.param(g, bn.runningVar())),
+                OnnxAttr.f("epsilon", BatchNorm.EPS));
     }
 
     /**
@@ -74,11 +86,25 @@ public final class LayerForms {
         String s = g.scopeOf(bn);
         float[] var = Arrays.copyOf(bn.runningVar().value().toFloatArray(), padded);
         Arrays.fill(var, c, padded, 1f);
-        return g.add(OnnxOp.BATCH_NORM, s, List.of(x,
-                g.initializer(s + ".weight_padded", OnnxForms.padOutputs(bn.weight().value().toFloatArray(), c, padded), padded),
-                g.initializer(s + ".bias_padded", OnnxForms.padOutputs(bn.bias().value().toFloatArray(), c, padded), padded),
-                g.initializer(s + ".running_mean_padded", OnnxForms.padOutputs(bn.runningMean().value().toFloatArray(), c, padded), padded),
-                g.initializer(s + ".running_var_padded", var, padded)), OnnxAttr.f("epsilon", BatchNorm.EPS));
+        return g.add(
+                OnnxOp.BATCH_NORM,
+                s,
+                List.of(
+                        x,
+                        g.initializer(
+                                s + ".weight_padded",
+                                OnnxForms.padOutputs(bn.weight().value().toFloatArray(), c, padded),
+                                padded),
+                        g.initializer(
+                                s + ".bias_padded",
+                                OnnxForms.padOutputs(bn.bias().value().toFloatArray(), c, padded),
+                                padded),
+                        g.initializer(
+                                s + ".running_mean_padded",
+                                OnnxForms.padOutputs(bn.runningMean().value().toFloatArray(), c, padded),
+                                padded),
+                        g.initializer(s + ".running_var_padded", var, padded)),
+                OnnxAttr.f("epsilon", BatchNorm.EPS));
     }
 
     /**
@@ -99,13 +125,15 @@ public final class LayerForms {
             return g.add(OnnxOp.ADD, scope, List.of(scaled, b));
         }
         if (g.opset() >= 17) {
-            return g.add(OnnxOp.LAYER_NORM, scope, List.of(x, w, b), OnnxAttr.i("axis", -1), OnnxAttr.f("epsilon", ln.eps));
+            return g.add(
+                    OnnxOp.LAYER_NORM, scope, List.of(x, w, b), OnnxAttr.i("axis", -1), OnnxAttr.f("epsilon", ln.eps));
         }
         String mean = g.reduceMean(x, scope + "/mean", true, -1);
         String d = g.add(OnnxOp.SUB, scope + "/centered", List.of(x, mean));
         String var = g.reduceMean(g.add(OnnxOp.MUL, scope + "/sq", List.of(d, d)), scope + "/var", true, -1);
-        String std = g.add(OnnxOp.SQRT, scope + "/std",
-                List.of(g.add(OnnxOp.ADD, scope + "/var_eps", List.of(var, g.scalar((float) ln.eps)))));
+        String std = g.add(
+                OnnxOp.SQRT, scope + "/std", List.of(g.add(OnnxOp.ADD, scope + "/var_eps", List.of(var, g.scalar((float)
+                        ln.eps)))));
         String y = g.add(OnnxOp.DIV, scope + "/normed", List.of(d, std));
         return g.add(OnnxOp.ADD, scope, List.of(g.add(OnnxOp.MUL, scope + "/scaled", List.of(y, w)), b));
     }
@@ -118,7 +146,8 @@ public final class LayerForms {
 
     /** A LayerNorm that leaves γ and β to its consumer in a deploy graph; in the plain form the whole norm. */
     static Normalized normalize(OnnxGraph g, LayerNorm ln, String x) {
-        return g.deploy() && canDeploy(g, x) ? new Normalized(instanceNormalize(g, ln, x), ln.affine())
+        return g.deploy() && canDeploy(g, x)
+                ? new Normalized(instanceNormalize(g, ln, x), ln.affine())
                 : new Normalized(layerNorm(g, ln, x), null);
     }
 
@@ -136,7 +165,11 @@ public final class LayerForms {
     private static String instanceNormalize(OnnxGraph g, LayerNorm ln, String x) {
         int n = (int) g.shape(x)[1];
         String ones = g.filled(1f, n), zeros = g.filled(0f, n);
-        return g.add(OnnxOp.INSTANCE_NORM, g.scopeOf(ln) + "/normalized", List.of(x, ones, zeros), OnnxAttr.f("epsilon", ln.eps));
+        return g.add(
+                OnnxOp.INSTANCE_NORM,
+                g.scopeOf(ln) + "/normalized",
+                List.of(x, ones, zeros),
+                OnnxAttr.f("epsilon", ln.eps));
     }
 
     static String activation(OnnxGraph g, Activation a, String x) {
@@ -144,8 +177,9 @@ public final class LayerForms {
         return switch (a.kind) {
             case RELU -> g.add(OnnxOp.RELU, s, List.of(x));
             case GELU -> {
-                String erf = g.add(OnnxOp.ERF, s + "/erf",
-                        List.of(g.add(OnnxOp.DIV, s + "/div", List.of(x, g.scalar((float) Math.sqrt(2))))));
+                String erf =
+                        g.add(OnnxOp.ERF, s + "/erf", List.of(g.add(OnnxOp.DIV, s + "/div", List.of(x, g.scalar((float)
+                                Math.sqrt(2))))));
                 String onePlus = g.add(OnnxOp.ADD, s + "/add", List.of(erf, g.scalar(1f)));
                 yield g.add(OnnxOp.MUL, s, List.of(g.add(OnnxOp.MUL, s + "/mul", List.of(x, onePlus)), g.scalar(0.5f)));
             }
@@ -154,20 +188,34 @@ public final class LayerForms {
     }
 
     static String avgPool(OnnxGraph g, AvgPool2d p, String x) {
-        return g.add(OnnxOp.AVERAGE_POOL, g.scopeOf(p), List.of(x), OnnxAttr.ints("kernel_shape", p.kernel, p.kernel),
-                OnnxAttr.ints("strides", p.stride, p.stride), OnnxAttr.ints("pads", 0, 0, 0, 0),
-                OnnxAttr.i("ceil_mode", 1), OnnxAttr.i("count_include_pad", 0));
+        return g.add(
+                OnnxOp.AVERAGE_POOL,
+                g.scopeOf(p),
+                List.of(x),
+                OnnxAttr.ints("kernel_shape", p.kernel, p.kernel),
+                OnnxAttr.ints("strides", p.stride, p.stride),
+                OnnxAttr.ints("pads", 0, 0, 0, 0),
+                OnnxAttr.i("ceil_mode", 1),
+                OnnxAttr.i("count_include_pad", 0));
     }
 
     static String maxPool(OnnxGraph g, MaxPool2d p, String x) {
-        return g.add(OnnxOp.MAX_POOL, g.scopeOf(p), List.of(x), OnnxAttr.ints("kernel_shape", p.kernel, p.kernel),
-                OnnxAttr.ints("strides", p.stride, p.stride), OnnxAttr.ints("pads", p.padding, p.padding, p.padding, p.padding),
+        return g.add(
+                OnnxOp.MAX_POOL,
+                g.scopeOf(p),
+                List.of(x),
+                OnnxAttr.ints("kernel_shape", p.kernel, p.kernel),
+                OnnxAttr.ints("strides", p.stride, p.stride),
+                OnnxAttr.ints("pads", p.padding, p.padding, p.padding, p.padding),
                 OnnxAttr.i("ceil_mode", 0));
     }
 
     /** Global average pool + flatten: N×C×H×W → N×C. */
     static String globalPool(OnnxGraph g, String hint, String x) {
-        return g.add(OnnxOp.FLATTEN, hint, List.of(g.add(OnnxOp.GLOBAL_AVERAGE_POOL, hint + "/gap", List.of(x))),
+        return g.add(
+                OnnxOp.FLATTEN,
+                hint,
+                List.of(g.add(OnnxOp.GLOBAL_AVERAGE_POOL, hint + "/gap", List.of(x))),
                 OnnxAttr.i("axis", 1));
     }
 

@@ -12,7 +12,6 @@ import dev.hybridvit.models.nextvit.MHCA;
 import dev.hybridvit.models.nextvit.NextConvBlock;
 import dev.hybridvit.models.nextvit.NextTransformerBlock;
 import dev.hybridvit.models.nextvit.NextViT;
-
 import java.util.List;
 
 /**
@@ -27,7 +26,9 @@ final class NextViTGraph {
     static void addTo(Emitters.Table t) {
         t.add(NextViT.class, NextViTGraph::model)
                 .add(ConvBNReLU.class, (g, m, x) -> emit(g, m.act, emit(g, m.norm, emit(g, m.conv, x))))
-                .add(MHCA.class, (g, m, x) -> emit(g, m.projection, emit(g, m.act, emit(g, m.norm, emit(g, m.groupConv, x)))))
+                .add(
+                        MHCA.class,
+                        (g, m, x) -> emit(g, m.projection, emit(g, m.act, emit(g, m.norm, emit(g, m.groupConv, x)))))
                 .add(NextConvBlock.class, NextViTGraph::convBlock)
                 .add(NextTransformerBlock.class, NextViTGraph::transformerBlock)
                 .add(EfficientMHSA.class, NextViTGraph::attention);
@@ -44,7 +45,8 @@ final class NextViTGraph {
         String s = g.scopeOf(b);
         x = emit(g, b.patchEmbed, x);
         x = g.add(OnnxOp.ADD, s + "/mhca_residual", List.of(x, emit(g, b.attnDrop, emit(g, b.mhca, x))));
-        return g.add(OnnxOp.ADD, s + "/mlp_residual", List.of(x, emit(g, b.mlpDrop, emit(g, b.mlp, emit(g, b.norm, x)))));
+        return g.add(
+                OnnxOp.ADD, s + "/mlp_residual", List.of(x, emit(g, b.mlpDrop, emit(g, b.mlp, emit(g, b.norm, x)))));
     }
 
     private static String transformerBlock(OnnxGraph g, NextTransformerBlock b, String x) {
@@ -65,7 +67,8 @@ final class NextViTGraph {
         String local = emit(g, b.projection, x);
         local = g.add(OnnxOp.ADD, s + "/mhca_residual", List.of(local, emit(g, b.mhcaDrop, emit(g, b.mhca, local))));
         x = g.add(OnnxOp.CONCAT, s + "/concat", List.of(x, local), OnnxAttr.i("axis", 1));
-        return g.add(OnnxOp.ADD, s + "/mlp_residual", List.of(x, emit(g, b.mlpDrop, emit(g, b.mlp, emit(g, b.norm2, x)))));
+        return g.add(
+                OnnxOp.ADD, s + "/mlp_residual", List.of(x, emit(g, b.mlpDrop, emit(g, b.mlp, emit(g, b.norm2, x)))));
     }
 
     /**
@@ -81,17 +84,28 @@ final class NextViTGraph {
             String pooled = tokenPool(g, s, g.transpose(x, s + "/pool_in", 0, 2, 1), a.sr);
             kv = g.transpose(emit(g, a.norm, pooled), s + "/pooled_tokens", 0, 2, 1);
         }
-        String out = AttentionForms.attend(g, s + "/attn", queries,
+        String out = AttentionForms.attend(
+                g,
+                s + "/attn",
+                queries,
                 AttentionForms.splitHeads(g, s + "/k", emit(g, a.k, kv), a.heads),
-                AttentionForms.splitHeads(g, s + "/v", emit(g, a.v, kv), a.heads), 1.0, null);
+                AttentionForms.splitHeads(g, s + "/v", emit(g, a.v, kv), a.heads),
+                1.0,
+                null);
         return emit(g, a.proj, AttentionForms.mergeHeads(g, s, out));
     }
 
     /** The official 1-D token pool: windows of sr² along the flattened raster sequence of B×C×N. */
     private static String tokenPool(OnnxGraph g, String scope, String channelsFirst, int sr) {
         int window = sr * sr;
-        return g.add(OnnxOp.AVERAGE_POOL, scope + "/pool", List.of(channelsFirst), OnnxAttr.ints("kernel_shape", window),
-                OnnxAttr.ints("strides", window), OnnxAttr.ints("pads", 0, 0), OnnxAttr.i("ceil_mode", 0),
+        return g.add(
+                OnnxOp.AVERAGE_POOL,
+                scope + "/pool",
+                List.of(channelsFirst),
+                OnnxAttr.ints("kernel_shape", window),
+                OnnxAttr.ints("strides", window),
+                OnnxAttr.ints("pads", 0, 0),
+                OnnxAttr.i("ceil_mode", 0),
                 OnnxAttr.i("count_include_pad", 0));
     }
 
@@ -107,7 +121,8 @@ final class NextViTGraph {
     private static String attentionOnMap(OnnxGraph g, NextTransformerBlock b, String x) {
         EfficientMHSA a = b.mhsa;
         if (!b.norm1.isFolded() || (a.norm != null && !a.norm.isFolded())) {
-            throw new IllegalStateException("the deploy graph needs a reparameterised Next-ViT (its pre-norm BNs folded)");
+            throw new IllegalStateException(
+                    "the deploy graph needs a reparameterised Next-ViT (its pre-norm BNs folded)");
         }
         String s = g.scopeOf(a);
         long[] shape = g.shape(x);
@@ -115,18 +130,29 @@ final class NextViTGraph {
         long h = shape[2], w = shape[3], n = h * w;
 
         float[][] qs = OnnxForms.weights(a.q, a.scale, null);
-        String queriesT = g.reshape(OnnxForms.pointwise(g, g.scopeOf(a.q), x, qs[0], qs[1], c, c), s + "/q_t", 0, a.heads, d, n);
+        String queriesT =
+                g.reshape(OnnxForms.pointwise(g, g.scopeOf(a.q), x, qs[0], qs[1], c, c), s + "/q_t", 0, a.heads, d, n);
 
         String source = g.reshape(x, s + "/flat", 0, c, n);
         if (a.sr > 1) source = tokenPool(g, s, source, a.sr);
-        String[] kvt = AttentionForms.keyValueTransposed(g, s, AttentionForms.stack(a.k.weight().value().toFloatArray(),
-                a.v.weight().value().toFloatArray()), source, a.heads);
+        String[] kvt = AttentionForms.keyValueTransposed(
+                g,
+                s,
+                AttentionForms.stack(
+                        a.k.weight().value().toFloatArray(),
+                        a.v.weight().value().toFloatArray()),
+                source,
+                a.heads);
 
-        String scores = g.add(OnnxOp.MATMUL, s + "/scores", List.of(g.transpose(queriesT, s + "/q", 0, 1, 3, 2), kvt[0]));
+        String scores =
+                g.add(OnnxOp.MATMUL, s + "/scores", List.of(g.transpose(queriesT, s + "/q", 0, 1, 3, 2), kvt[0]));
         String probs = g.add(OnnxOp.SOFTMAX, s + "/softmax", List.of(scores), OnnxAttr.i("axis", -1));
-        String contextT = g.add(OnnxOp.MATMUL, s + "/context_t", List.of(kvt[1], g.transpose(probs, s + "/p_t", 0, 1, 3, 2)));
+        String contextT =
+                g.add(OnnxOp.MATMUL, s + "/context_t", List.of(kvt[1], g.transpose(probs, s + "/p_t", 0, 1, 3, 2)));
 
-        float[][] p = AttentionForms.projectionWithValueBias(a.proj, a.v.bias().value().toFloatArray());
-        return OnnxForms.pointwise(g, g.scopeOf(a.proj), g.reshape(contextT, s + "/context_map", 0, c, h, w), p[0], p[1], c, c);
+        float[][] p = AttentionForms.projectionWithValueBias(
+                a.proj, a.v.bias().value().toFloatArray());
+        return OnnxForms.pointwise(
+                g, g.scopeOf(a.proj), g.reshape(contextT, s + "/context_map", 0, c, h, w), p[0], p[1], c, c);
     }
 }

@@ -3,12 +3,10 @@ package dev.hybridvit.export;
 import dev.hybridvit.export.onnx.OnnxAttr;
 import dev.hybridvit.export.onnx.OnnxGraph;
 import dev.hybridvit.export.onnx.OnnxOp;
-
 import dev.hybridvit.nn.BatchNormFold;
 import dev.hybridvit.nn.Conv2d;
 import dev.hybridvit.nn.Linear;
 import dev.hybridvit.nn.Parameter;
-
 import java.util.Arrays;
 import java.util.List;
 
@@ -36,7 +34,8 @@ public final class OnnxForms {
 
     /** The initializer of a parameter (named by its state-dict key), added once per graph. */
     public static String param(OnnxGraph g, Parameter p) {
-        return g.initializer(p, g.scopeOf(p), () -> p.value().toFloatArray(), p.shape().getShape());
+        return g.initializer(
+                p, g.scopeOf(p), () -> p.value().toFloatArray(), p.shape().getShape());
     }
 
     /**
@@ -56,13 +55,25 @@ public final class OnnxForms {
      * already folded) weight and bias.
      */
     public static String convPlusInput(OnnxGraph g, Conv2d conv, String x, float[] w, float[] b, String hint) {
-        if (conv.groups != conv.in || conv.in != conv.out || conv.stride != 1 || conv.kernel % 2 == 0 || conv.padding != conv.kernel / 2) {
-            throw new IllegalArgumentException("only a depthwise stride-1 'same' conv takes its input as the centre tap");
+        if (conv.groups != conv.in
+                || conv.in != conv.out
+                || conv.stride != 1
+                || conv.kernel % 2 == 0
+                || conv.padding != conv.kernel / 2) {
+            throw new IllegalArgumentException(
+                    "only a depthwise stride-1 'same' conv takes its input as the centre tap");
         }
         int channels = (int) g.shape(x)[1]; // more than conv.out on a zero-padded stream (see streamChannels)
         float[] bias = b == null ? new float[conv.out] : b;
-        return conv(g, conv, x, padOutputs(plusIdentity(conv, w), conv.out, channels), padOutputs(bias, conv.out, channels), hint,
-                channels, channels);
+        return conv(
+                g,
+                conv,
+                x,
+                padOutputs(plusIdentity(conv, w), conv.out, channels),
+                padOutputs(bias, conv.out, channels),
+                hint,
+                channels,
+                channels);
     }
 
     /** Depthwise weights {@code w} with 1 added to each channel's centre tap: conv(x) + x as one conv. */
@@ -91,8 +102,10 @@ public final class OnnxForms {
      */
     public static String conv(OnnxGraph g, Conv2d conv, String x, float[] w, float[] b, String hint, int in, int out) {
         boolean depthwise = conv.isDepthwise();
-        if (!depthwise && conv.groups != 1) throw new IllegalArgumentException("only dense or depthwise convs are padded");
-        if (depthwise && in != out) throw new IllegalArgumentException("a depthwise conv keeps its channel count, got " + in + " → " + out);
+        if (!depthwise && conv.groups != 1)
+            throw new IllegalArgumentException("only dense or depthwise convs are padded");
+        if (depthwise && in != out)
+            throw new IllegalArgumentException("a depthwise conv keeps its channel count, got " + in + " → " + out);
         long perOut = depthwise ? 1 : in;
         String wn = g.initializer(hint + ".weight", w, out, perOut, conv.kernel, conv.kernel);
         return LayerForms.convNode(g, conv, x, wn, g.initializer(hint + ".bias", b, out), depthwise ? out : 1);
@@ -101,7 +114,10 @@ public final class OnnxForms {
     /** A 1×1 Conv (out×in weights, row-major) on a B×in×H×W map: a Linear applied at every position. */
     public static String pointwise(OnnxGraph g, String scope, String x, float[] w, float[] b, int out, int in) {
         String wn = g.initializer(scope + ".weight_1x1", w, out, in, 1, 1);
-        return g.add(OnnxOp.CONV, scope + "/pointwise", List.of(x, wn, g.initializer(scope + ".bias_1x1", b, out)),
+        return g.add(
+                OnnxOp.CONV,
+                scope + "/pointwise",
+                List.of(x, wn, g.initializer(scope + ".bias_1x1", b, out)),
                 OnnxAttr.ints("kernel_shape", 1, 1));
     }
 
@@ -189,12 +205,13 @@ public final class OnnxForms {
         float[] b = conv.bias() == null ? null : conv.bias().value().toFloatArray();
         if (preAffine == null) return new float[][] {w, b};
         if (conv.padding != 0) {
-            throw new IllegalArgumentException("a " + conv.kernel + "×" + conv.kernel + " conv with padding " + conv.padding
-                    + " cannot absorb a preceding affine exactly");
+            throw new IllegalArgumentException("a " + conv.kernel + "×" + conv.kernel + " conv with padding "
+                    + conv.padding + " cannot absorb a preceding affine exactly");
         }
         if (conv.isDepthwise()) return BatchNormFold.foldBeforeDepthwise(w, b, conv.out, preAffine);
         if (conv.groups != 1) {
-            throw new IllegalArgumentException("a preceding affine folds into dense or depthwise convs, not " + conv.groups + " groups");
+            throw new IllegalArgumentException(
+                    "a preceding affine folds into dense or depthwise convs, not " + conv.groups + " groups");
         }
         return BatchNormFold.foldBefore(w, b, conv.out, preAffine);
     }

@@ -15,7 +15,6 @@ import dev.hybridvit.models.trtvit.Stage;
 import dev.hybridvit.models.trtvit.TRTViT;
 import dev.hybridvit.models.trtvit.TokenMlp;
 import dev.hybridvit.models.trtvit.TransformerBlock;
-
 import java.util.List;
 
 /**
@@ -29,8 +28,13 @@ final class TRTViTGraph {
     static void addTo(Emitters.Table t) {
         t.add(TRTViT.class, TRTViTGraph::model)
                 .add(TRTViT.Stem.class, (g, m, x) -> emit(g, m.pool, emit(g, m.act, emit(g, m.bn, emit(g, m.conv, x)))))
-                .add(TRTViT.Head.class, (g, m, x) -> emit(g, m.fc, LayerForms.globalPool(g, g.scopeOf(m) + "/pool",
-                        m.norm == null ? x : emit(g, m.norm, x))))
+                .add(
+                        TRTViT.Head.class,
+                        (g, m, x) -> emit(
+                                g,
+                                m.fc,
+                                LayerForms.globalPool(
+                                        g, g.scopeOf(m) + "/pool", m.norm == null ? x : emit(g, m.norm, x))))
                 .add(Stage.class, (g, m, x) -> emit(g, m.blocks, x))
                 .add(BottleNeck.class, TRTViTGraph::bottleneck)
                 .add(TransformerBlock.class, TRTViTGraph::transformer)
@@ -78,9 +82,15 @@ final class TRTViTGraph {
         long c = shape[1], h = shape[2], w = shape[3];
         String t = OnnxForms.tokens(g, s, x);
         LayerForms.Normalized n1 = LayerForms.normalize(g, b.norm1, t);
-        t = g.add(OnnxOp.ADD, s + "/attn_residual", List.of(t, emit(g, b.dropPath, attention(g, b.attn, n1.value(), h, w, n1.affine()))));
+        t = g.add(
+                OnnxOp.ADD,
+                s + "/attn_residual",
+                List.of(t, emit(g, b.dropPath, attention(g, b.attn, n1.value(), h, w, n1.affine()))));
         LayerForms.Normalized n2 = LayerForms.normalize(g, b.norm2, t);
-        t = g.add(OnnxOp.ADD, s + "/mlp_residual", List.of(t, emit(g, b.dropPath, mlp(g, b.mlp, n2.value(), n2.affine()))));
+        t = g.add(
+                OnnxOp.ADD,
+                s + "/mlp_residual",
+                List.of(t, emit(g, b.dropPath, mlp(g, b.mlp, n2.value(), n2.affine()))));
         return OnnxForms.map(g, s, t, c, h, w);
     }
 
@@ -95,10 +105,12 @@ final class TRTViTGraph {
      * folded into q and the reduction conv (exact: it does not pad) or, without one, into kv; null
      * when already applied.
      */
-    private static String attention(OnnxGraph g, SpatialReductionAttention a, String x, long h, long w, double[][] preAffine) {
+    private static String attention(
+            OnnxGraph g, SpatialReductionAttention a, String x, long h, long w, double[][] preAffine) {
         String s = g.scopeOf(a);
         long c = g.shape(x)[2];
-        String queries = AttentionForms.splitHeads(g, s + "/q", LayerForms.linear(g, a.q, x, a.scale, preAffine), a.heads);
+        String queries =
+                AttentionForms.splitHeads(g, s + "/q", LayerForms.linear(g, a.q, x, a.scale, preAffine), a.heads);
         LayerForms.Normalized source = new LayerForms.Normalized(x, preAffine);
         if (a.srConv != null) {
             String map = OnnxForms.map(g, s + "/sr_in", x, c, h, w);
@@ -111,9 +123,16 @@ final class TRTViTGraph {
             }
             source = LayerForms.normalize(g, a.norm, OnnxForms.tokens(g, s + "/sr_out", reduced));
         }
-        String[] keyValue = g.split(LayerForms.linear(g, a.kv, source.value(), 1.0, source.affine()), s + "/kv_split", 2, c, c);
-        String out = AttentionForms.attend(g, s + "/attn", queries, AttentionForms.splitHeads(g, s + "/k", keyValue[0], a.heads),
-                AttentionForms.splitHeads(g, s + "/v", keyValue[1], a.heads), 1.0, null);
+        String[] keyValue =
+                g.split(LayerForms.linear(g, a.kv, source.value(), 1.0, source.affine()), s + "/kv_split", 2, c, c);
+        String out = AttentionForms.attend(
+                g,
+                s + "/attn",
+                queries,
+                AttentionForms.splitHeads(g, s + "/k", keyValue[0], a.heads),
+                AttentionForms.splitHeads(g, s + "/v", keyValue[1], a.heads),
+                1.0,
+                null);
         return emit(g, a.proj, AttentionForms.mergeHeads(g, s, out));
     }
 }

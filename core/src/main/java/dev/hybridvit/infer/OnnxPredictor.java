@@ -6,7 +6,6 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
-
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -43,9 +42,17 @@ public final class OnnxPredictor implements AutoCloseable {
      * @param profilePrefix  file prefix for ORT's JSON profile (null = profiling off)
      */
     public record Options(int intraOpThreads, String profilePrefix) {
-        public static Options defaults() { return new Options(0, null); }
-        public Options withThreads(int n) { return new Options(n, profilePrefix); }
-        public Options withProfiling(String prefix) { return new Options(intraOpThreads, prefix); }
+        public static Options defaults() {
+            return new Options(0, null);
+        }
+
+        public Options withThreads(int n) {
+            return new Options(n, profilePrefix);
+        }
+
+        public Options withProfiling(String prefix) {
+            return new Options(intraOpThreads, prefix);
+        }
     }
 
     private OnnxPredictor(OrtSession session, OrtEnvironment env, int threads) throws OrtException {
@@ -74,7 +81,9 @@ public final class OnnxPredictor implements AutoCloseable {
 
     public static OnnxPredictor open(Path model, Options options) {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
-        int threads = options.intraOpThreads() > 0 ? options.intraOpThreads() : Runtime.getRuntime().availableProcessors();
+        int threads = options.intraOpThreads() > 0
+                ? options.intraOpThreads()
+                : Runtime.getRuntime().availableProcessors();
         try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
             so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
             so.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
@@ -88,11 +97,25 @@ public final class OnnxPredictor implements AutoCloseable {
     }
 
     /** Fixed batch size of the model's input, or 0 when the batch axis is dynamic. */
-    public int exportedBatch() { return inputShape[0] < 0 ? 0 : (int) inputShape[0]; }
-    public int height() { return (int) inputShape[2]; }
-    public int width() { return (int) inputShape[3]; }
-    public int numClasses() { return classes; }
-    public int threads() { return threads; }
+    public int exportedBatch() {
+        return inputShape[0] < 0 ? 0 : (int) inputShape[0];
+    }
+
+    public int height() {
+        return (int) inputShape[2];
+    }
+
+    public int width() {
+        return (int) inputShape[3];
+    }
+
+    public int numClasses() {
+        return classes;
+    }
+
+    public int threads() {
+        return threads;
+    }
 
     /** The model's metadata ({@code model}, {@code image_size}, {@code mean}, {@code std}, ...). */
     public Map<String, String> metadata() {
@@ -129,7 +152,8 @@ public final class OnnxPredictor implements AutoCloseable {
                     System.arraycopy(nchw, start * per, part, 0, rows * per);
                 }
                 float[] logits = run(part, new long[] {chunk, 3, shape[2], shape[3]});
-                for (int r = 0; r < rows; r++) out[start + r] = Arrays.copyOfRange(logits, r * classes, (r + 1) * classes);
+                for (int r = 0; r < rows; r++)
+                    out[start + r] = Arrays.copyOfRange(logits, r * classes, (r + 1) * classes);
             }
         } finally {
             lock.readLock().unlock();
@@ -140,7 +164,7 @@ public final class OnnxPredictor implements AutoCloseable {
     /** One session run on exactly the exported signature; returns the flat output. */
     private float[] run(float[] data, long[] shape) {
         try (OnnxTensor t = OnnxTensor.createTensor(env, FloatBuffer.wrap(data), shape);
-             OrtSession.Result r = session.run(Map.of(inputName, t))) {
+                OrtSession.Result r = session.run(Map.of(inputName, t))) {
             FloatBuffer fb = ((OnnxTensor) r.get(0)).getFloatBuffer();
             float[] out = new float[fb.remaining()];
             fb.get(out);
@@ -154,17 +178,20 @@ public final class OnnxPredictor implements AutoCloseable {
         String expected = (exportedBatch() == 0 ? "N" : "N (any; split into batches of " + exportedBatch() + ")")
                 + "×3×" + height() + "×" + width();
         if (shape.length != 4 || shape[0] < 1 || shape[1] != 3 || shape[2] != height() || shape[3] != width()) {
-            throw new IllegalArgumentException("input shape " + Arrays.toString(shape) + " does not match the model: expected " + expected);
+            throw new IllegalArgumentException(
+                    "input shape " + Arrays.toString(shape) + " does not match the model: expected " + expected);
         }
         long size = shape[0] * shape[1] * shape[2] * shape[3];
         if (data.length != size) {
-            throw new IllegalArgumentException("input has " + data.length + " values but shape " + Arrays.toString(shape) + " needs " + size);
+            throw new IllegalArgumentException(
+                    "input has " + data.length + " values but shape " + Arrays.toString(shape) + " needs " + size);
         }
         for (int i = 0; i < data.length; i++) {
             if (!Float.isFinite(data[i])) {
                 long hw = shape[2] * shape[3], chw = 3 * hw;
-                throw new IllegalArgumentException(String.format("input contains %s at [%d, %d, %d, %d]; NaN and infinite "
-                        + "values are rejected", data[i], i / chw, (i % chw) / hw, (i % hw) / shape[3], i % shape[3]));
+                throw new IllegalArgumentException(String.format(
+                        "input contains %s at [%d, %d, %d, %d]; NaN and infinite " + "values are rejected",
+                        data[i], i / chw, (i % chw) / hw, (i % hw) / shape[3], i % shape[3]));
             }
         }
     }

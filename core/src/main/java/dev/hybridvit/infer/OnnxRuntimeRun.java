@@ -2,9 +2,7 @@ package dev.hybridvit.infer;
 
 import dev.hybridvit.export.ExportOptions;
 import dev.hybridvit.export.Exporter;
-
 import dev.hybridvit.models.VisionModel;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,11 +16,14 @@ public final class OnnxRuntimeRun {
     private OnnxRuntimeRun() {}
 
     /** Logits of {@code model} (deploy form if asked) for an N×3×H×W input, through ORT. */
-    public static float[][] logits(VisionModel model, boolean deploy, int threads, float[] nchw, long... shape) throws IOException {
+    public static float[][] logits(VisionModel model, boolean deploy, int threads, float[] nchw, long... shape)
+            throws IOException {
         Path file = Files.createTempFile("hybridvit-", ".onnx");
         try {
-            Exporter.export(model, file, ExportOptions.defaults().withDeploy(deploy).withDynamicBatch());
-            try (OnnxPredictor p = OnnxPredictor.open(file, OnnxPredictor.Options.defaults().withThreads(threads))) {
+            Exporter.export(
+                    model, file, ExportOptions.defaults().withDeploy(deploy).withDynamicBatch());
+            try (OnnxPredictor p =
+                    OnnxPredictor.open(file, OnnxPredictor.Options.defaults().withThreads(threads))) {
                 return p.predict(nchw, shape);
             }
         } finally {

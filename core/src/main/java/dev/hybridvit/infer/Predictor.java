@@ -6,14 +6,12 @@ import dev.hybridvit.data.ImageNetClasses;
 import dev.hybridvit.data.Preprocessing;
 import dev.hybridvit.export.ExportOptions;
 import dev.hybridvit.export.Exporter;
-import dev.hybridvit.infer.OnnxPredictor;
 import dev.hybridvit.models.ModelOptions;
 import dev.hybridvit.models.ModelRegistry;
 import dev.hybridvit.models.ModelSpec;
 import dev.hybridvit.models.VisionModel;
 import dev.hybridvit.weights.Checkpoint;
 import dev.hybridvit.weights.WeightsLoader;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,7 +61,8 @@ public final class Predictor implements AutoCloseable {
     private final String modelName;
     private final Runtime runtime;
 
-    private Predictor(Backend backend, Preprocessing preprocessing, List<String> classNames, String modelName, Runtime runtime) {
+    private Predictor(
+            Backend backend, Preprocessing preprocessing, List<String> classNames, String modelName, Runtime runtime) {
         this.backend = backend;
         this.preprocessing = preprocessing;
         this.classNames = classNames;
@@ -92,7 +91,8 @@ public final class Predictor implements AutoCloseable {
      *
      * @param runtime TORCH, ONNX, or null: ONNX for an {@code .onnx} file, TORCH otherwise
      */
-    public static Predictor open(String modelName, Path weights, Integer numClasses, int imgSize, Runtime runtime) throws IOException {
+    public static Predictor open(String modelName, Path weights, Integer numClasses, int imgSize, Runtime runtime)
+            throws IOException {
         if (isOnnx(weights)) {
             if (runtime == Runtime.TORCH) {
                 throw new IllegalArgumentException(weights + " is an ONNX model: it runs only with --runtime onnx");
@@ -100,18 +100,25 @@ public final class Predictor implements AutoCloseable {
             return openOnnxFile(modelName, weights);
         }
         Optional<Checkpoint.Info> info = Checkpoint.info(weights);
-        if (info.isPresent() && modelName != null && !modelName.equals(info.get().model())) {
-            throw new IllegalArgumentException(weights + " holds a " + info.get().model() + " checkpoint, not " + modelName);
+        if (info.isPresent()
+                && modelName != null
+                && !modelName.equals(info.get().model())) {
+            throw new IllegalArgumentException(
+                    weights + " holds a " + info.get().model() + " checkpoint, not " + modelName);
         }
         String name = info.map(Checkpoint.Info::model).orElse(modelName);
-        if (name == null) throw new IllegalArgumentException("name the model (" + weights + " is not a hybridvit checkpoint)");
+        if (name == null)
+            throw new IllegalArgumentException("name the model (" + weights + " is not a hybridvit checkpoint)");
         ModelSpec spec = ModelRegistry.get(name);
         ModelOptions options = info.map(Checkpoint.Info::options)
-                .orElseGet(() -> ModelOptions.defaults().withNumClasses(numClasses == null ? 1000 : numClasses).withImageSize(imgSize));
+                .orElseGet(() -> ModelOptions.defaults()
+                        .withNumClasses(numClasses == null ? 1000 : numClasses)
+                        .withImageSize(imgSize));
         VisionModel model = spec.create(options, 0);
         try {
             WeightsLoader.load(model, weights, WeightsLoader.Options.STRICT);
-            Preprocessing pre = Preprocessing.of(spec, model.imageSize(), info.map(Checkpoint.Info::extra).orElse(Map.of()));
+            Preprocessing pre = Preprocessing.of(
+                    spec, model.imageSize(), info.map(Checkpoint.Info::extra).orElse(Map.of()));
             List<String> names = info.map(Checkpoint.Info::classNames).orElse(List.of());
             if (names.isEmpty()) names = ImageNetClasses.defaultFor(model.numClasses());
             if (runtime == Runtime.ONNX) {
@@ -138,9 +145,11 @@ public final class Predictor implements AutoCloseable {
             Map<String, String> meta = p.metadata();
             String name = meta.getOrDefault("model", modelName);
             if (modelName != null && meta.containsKey("model") && !modelName.equals(meta.get("model"))) {
-                throw new IllegalArgumentException(file + " holds an exported " + meta.get("model") + ", not " + modelName);
+                throw new IllegalArgumentException(
+                        file + " holds an exported " + meta.get("model") + ", not " + modelName);
             }
-            Preprocessing pre = meta.containsKey("image_size") ? Preprocessing.fromMetadata(meta, file.toString())
+            Preprocessing pre = meta.containsKey("image_size")
+                    ? Preprocessing.fromMetadata(meta, file.toString())
                     : new Preprocessing(p.height(), 0.875, true, ModelSpec.IMAGENET_MEAN, ModelSpec.IMAGENET_STD);
             if (pre.size() != p.height() || pre.size() != p.width()) {
                 throw new IllegalArgumentException(file + ": metadata says " + pre.size() + " px, the graph takes "
@@ -149,9 +158,11 @@ public final class Predictor implements AutoCloseable {
             List<String> names = Exporter.classNames(meta);
             if (names.isEmpty()) names = ImageNetClasses.defaultFor(p.numClasses());
             if (names.size() != p.numClasses() && !names.isEmpty()) {
-                throw new IllegalArgumentException(file + ": " + names.size() + " class names for " + p.numClasses() + " outputs");
+                throw new IllegalArgumentException(
+                        file + ": " + names.size() + " class names for " + p.numClasses() + " outputs");
             }
-            return new Predictor(onnx(p), pre, names, name == null ? file.getFileName().toString() : name, Runtime.ONNX);
+            return new Predictor(
+                    onnx(p), pre, names, name == null ? file.getFileName().toString() : name, Runtime.ONNX);
         } catch (RuntimeException e) {
             p.close();
             throw e;
@@ -162,8 +173,14 @@ public final class Predictor implements AutoCloseable {
     private static Backend exportToOrt(VisionModel model, List<String> names, Preprocessing pre) throws IOException {
         Path file = Files.createTempFile("hybridvit-predict-", ".onnx");
         try {
-            Exporter.export(model, file, ExportOptions.defaults().withDeploy(true).withDynamicBatch().withClassNames(names)
-                    .withPreprocessing(pre));
+            Exporter.export(
+                    model,
+                    file,
+                    ExportOptions.defaults()
+                            .withDeploy(true)
+                            .withDynamicBatch()
+                            .withClassNames(names)
+                            .withPreprocessing(pre));
             return onnx(OnnxPredictor.open(file));
         } finally {
             Files.deleteIfExists(file);
@@ -189,7 +206,8 @@ public final class Predictor implements AutoCloseable {
             @Override
             public float[][] logits(float[] nchw, int n, int size) {
                 try (NDManager scope = model.manager().newSubManager()) {
-                    float[] flat = model.predict(scope.create(nchw, new Shape(n, 3, size, size))).toFloatArray();
+                    float[] flat = model.predict(scope.create(nchw, new Shape(n, 3, size, size)))
+                            .toFloatArray();
                     float[][] rows = new float[n][];
                     int k = flat.length / n;
                     for (int i = 0; i < n; i++) rows[i] = Arrays.copyOfRange(flat, i * k, (i + 1) * k);
@@ -204,14 +222,22 @@ public final class Predictor implements AutoCloseable {
         };
     }
 
-    public List<String> classNames() { return classNames; }
+    public List<String> classNames() {
+        return classNames;
+    }
 
-    public Preprocessing preprocessing() { return preprocessing; }
+    public Preprocessing preprocessing() {
+        return preprocessing;
+    }
 
     /** The registered model name (for an ONNX file: its metadata's, else the file name). */
-    public String modelName() { return modelName; }
+    public String modelName() {
+        return modelName;
+    }
 
-    public Runtime runtime() { return runtime; }
+    public Runtime runtime() {
+        return runtime;
+    }
 
     /** The model input for {@code image}: 3×size×size, normalised. */
     public float[] preprocess(Path image) throws IOException {

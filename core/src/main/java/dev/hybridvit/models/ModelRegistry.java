@@ -3,7 +3,6 @@ package dev.hybridvit.models;
 import dev.hybridvit.models.cmt.CMT;
 import dev.hybridvit.models.nextvit.NextViT;
 import dev.hybridvit.models.trtvit.TRTViT;
-
 import java.nio.file.FileSystems;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,7 +24,8 @@ public final class ModelRegistry {
     private ModelRegistry() {}
 
     private static void add(ModelSpec spec) {
-        if (MODELS.putIfAbsent(spec.name(), spec) != null) throw new IllegalStateException("duplicate model " + spec.name());
+        if (MODELS.putIfAbsent(spec.name(), spec) != null)
+            throw new IllegalStateException("duplicate model " + spec.name());
     }
 
     public static List<ModelSpec> all() {
@@ -67,7 +67,9 @@ public final class ModelRegistry {
                 int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
                 cur[j] = Math.min(sub, Math.min(prev[j] + 1, cur[j - 1] + 1));
             }
-            int[] t = prev; prev = cur; cur = t;
+            int[] t = prev;
+            prev = cur;
+            cur = t;
         }
         return prev[b.length()];
     }

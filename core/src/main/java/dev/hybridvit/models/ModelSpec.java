@@ -7,8 +7,13 @@ import java.util.function.BiFunction;
  * (ImageNet mean/std, crop fraction) and the factory that builds it from options. Variants are
  * data: the factory closes over a configuration record.
  */
-public record ModelSpec(String name, String family, String description, int defaultImageSize, double cropPct,
-                        BiFunction<ModelSpec, ModelOptions, VisionModel> factory) {
+public record ModelSpec(
+        String name,
+        String family,
+        String description,
+        int defaultImageSize,
+        double cropPct,
+        BiFunction<ModelSpec, ModelOptions, VisionModel> factory) {
     public static final float[] IMAGENET_MEAN = {0.485f, 0.456f, 0.406f};
     public static final float[] IMAGENET_STD = {0.229f, 0.224f, 0.225f};
 

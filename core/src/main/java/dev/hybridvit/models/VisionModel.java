@@ -6,7 +6,6 @@ import ai.djl.ndarray.types.Shape;
 import dev.hybridvit.nn.Module;
 import dev.hybridvit.nn.Reparameterization;
 import dev.hybridvit.tensor.Tensors;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -30,10 +29,21 @@ public abstract class VisionModel extends Module implements AutoCloseable {
         this.options = options;
     }
 
-    public ModelSpec spec() { return spec; }
-    public ModelOptions options() { return options; }
-    public int imageSize() { return options.imageSize(spec); }
-    public int numClasses() { return options.numClasses(); }
+    public ModelSpec spec() {
+        return spec;
+    }
+
+    public ModelOptions options() {
+        return options;
+    }
+
+    public int imageSize() {
+        return options.imageSize(spec);
+    }
+
+    public int numClasses() {
+        return options.numClasses();
+    }
 
     /** Stem: image → first-stage input. */
     protected abstract NDArray stem(NDArray x);
@@ -106,11 +116,15 @@ public abstract class VisionModel extends Module implements AutoCloseable {
         return Tensors.scoped(x, this::forward);
     }
 
-
     /** Runs the stem alone; then {@link #runStage}: used by per-stage profiling. */
-    public NDArray runStem(NDArray x) { checkInput(x); return stem(x); }
+    public NDArray runStem(NDArray x) {
+        checkInput(x);
+        return stem(x);
+    }
 
-    public NDArray runStage(int i, NDArray x) { return stage(i, x); }
+    public NDArray runStage(int i, NDArray x) {
+        return stage(i, x);
+    }
 
     private void checkInput(NDArray x) {
         checkInputShape(x.getShape().getShape());
@@ -119,11 +133,11 @@ public abstract class VisionModel extends Module implements AutoCloseable {
     /** Rejects an input shape that is not N×3×H×W, or whose H×W the architecture cannot take, with a reason. */
     public void checkInputShape(long... shape) {
         if (shape.length != 4 || shape[1] != 3) {
-            throw new IllegalArgumentException(spec.name() + " expected an N×3×H×W tensor, got shape " + java.util.Arrays.toString(shape));
+            throw new IllegalArgumentException(
+                    spec.name() + " expected an N×3×H×W tensor, got shape " + java.util.Arrays.toString(shape));
         }
         checkInputSize((int) shape[2], (int) shape[3]);
     }
-
 
     /**
      * The deploy form, in place: every module's inference-time fold ({@link Reparameterization}),
@@ -142,14 +156,17 @@ public abstract class VisionModel extends Module implements AutoCloseable {
      */
     protected void reparameterizeHead() {}
 
-    public boolean isReparameterized() { return reparameterized; }
+    public boolean isReparameterized() {
+        return reparameterized;
+    }
 
     /**
      * Loader hook, called after a checkpoint's keys are mapped to this model's names and before shapes are
      * checked: replaces in {@code source} what is right in name but not in shape (CMT's resolution-sized
      * position bias; new arrays in {@code manager}, one line per change in {@code notes}). Default: nothing.
      */
-    public void adaptStateDict(Map<String, NDArray> source, Map<String, Shape> target, NDManager manager, List<String> notes) {}
+    public void adaptStateDict(
+            Map<String, NDArray> source, Map<String, Shape> target, NDManager manager, List<String> notes) {}
 
     /** Allocates and initialises the weights in a new manager owned by this model (eval mode). */
     public final VisionModel build(long seed) {
@@ -161,7 +178,9 @@ public abstract class VisionModel extends Module implements AutoCloseable {
         return this;
     }
 
-    public NDManager manager() { return manager; }
+    public NDManager manager() {
+        return manager;
+    }
 
     @Override
     public void close() {

@@ -2,8 +2,6 @@ package dev.hybridvit.nn;
 
 import ai.djl.ndarray.NDArray;
 
-import java.util.List;
-
 /** Scaled dot-product attention written out as the papers do: softmax(q·kᵀ·scale [+ bias])·v. */
 public final class Attention {
     private Attention() {}

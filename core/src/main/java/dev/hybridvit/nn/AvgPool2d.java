@@ -4,8 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.pooling.Pool;
 
-import java.util.List;
-
 /**
  * Average pooling with PyTorch's {@code ceil_mode=True, count_include_pad=False}: an odd input
  * keeps a partial last window, averaged over its valid elements only.

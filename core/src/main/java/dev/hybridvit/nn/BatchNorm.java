@@ -4,9 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
-import java.util.Arrays;
-import java.util.List;
-
 /**
  * Batch normalisation over axis 1 ({@code nn.BatchNorm2d} on N×C×H×W, {@code nn.BatchNorm1d} on
  * N×C×L): eval uses the running statistics; training normalises with batch statistics and updates
@@ -27,13 +24,26 @@ public final class BatchNorm extends Module {
         this.batchesTracked = buffer("num_batches_tracked", new Shape(), DataType.INT64, Init.ZEROS);
     }
 
-    public Parameter weight() { return weight; }
-    public Parameter bias() { return bias; }
-    public Parameter runningMean() { return runningMean; }
-    public Parameter runningVar() { return runningVar; }
+    public Parameter weight() {
+        return weight;
+    }
+
+    public Parameter bias() {
+        return bias;
+    }
+
+    public Parameter runningMean() {
+        return runningMean;
+    }
+
+    public Parameter runningVar() {
+        return runningVar;
+    }
 
     /** True once this norm's map lives in a neighbouring conv or linear op: it is then the identity. */
-    public boolean isFolded() { return folded; }
+    public boolean isFolded() {
+        return folded;
+    }
 
     @Override
     public NDArray forward(NDArray x) {
@@ -43,8 +53,17 @@ public final class BatchNorm extends Module {
         }
         if (isTraining()) batchesTracked.value().addi(1);
         // DJL's momentum is the weight of the old running value: 1 - PyTorch's 0.1.
-        return ai.djl.nn.norm.BatchNorm.batchNorm(x, runningMean.value(), runningVar.value(), weight.value(), bias.value(),
-                1, 0.9f, (float) EPS, isTraining()).singletonOrThrow();
+        return ai.djl.nn.norm.BatchNorm.batchNorm(
+                        x,
+                        runningMean.value(),
+                        runningVar.value(),
+                        weight.value(),
+                        bias.value(),
+                        1,
+                        0.9f,
+                        (float) EPS,
+                        isTraining())
+                .singletonOrThrow();
     }
 
     /**
@@ -53,7 +72,8 @@ public final class BatchNorm extends Module {
      */
     public double[][] affine() {
         float[] g = weight.value().toFloatArray(), b = bias.value().toFloatArray();
-        float[] mu = runningMean.value().toFloatArray(), var = runningVar.value().toFloatArray();
+        float[] mu = runningMean.value().toFloatArray(),
+                var = runningVar.value().toFloatArray();
         double[] s = new double[channels], t = new double[channels];
         for (int c = 0; c < channels; c++) {
             s[c] = g[c] / Math.sqrt(var[c] + EPS);
@@ -96,6 +116,7 @@ public final class BatchNorm extends Module {
     }
 
     private void requireEval() {
-        if (isTraining()) throw new IllegalStateException("fold BatchNorm in eval mode (training normalises with batch statistics)");
+        if (isTraining())
+            throw new IllegalStateException("fold BatchNorm in eval mode (training normalises with batch statistics)");
     }
 }

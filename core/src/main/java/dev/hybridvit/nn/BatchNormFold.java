@@ -30,7 +30,8 @@ public final class BatchNormFold {
     public static float[][] foldBefore(float[] w, float[] b, int out, double[][] affine) {
         int in = affine[0].length;
         if (w.length % ((long) out * in) != 0) {
-            throw new IllegalArgumentException("cannot fold " + in + " channels into a weight of " + out + "×" + (w.length / out));
+            throw new IllegalArgumentException(
+                    "cannot fold " + in + " channels into a weight of " + out + "×" + (w.length / out));
         }
         int taps = w.length / (out * in);
         float[] w2 = new float[w.length], b2 = new float[out];
@@ -54,7 +55,8 @@ public final class BatchNormFold {
      */
     public static float[][] foldBeforeDepthwise(float[] w, float[] b, int channels, double[][] affine) {
         if (affine[0].length != channels) {
-            throw new IllegalArgumentException("cannot fold " + affine[0].length + " channels into a depthwise conv of " + channels);
+            throw new IllegalArgumentException(
+                    "cannot fold " + affine[0].length + " channels into a depthwise conv of " + channels);
         }
         int taps = w.length / channels;
         float[] w2 = new float[w.length], b2 = new float[channels];
@@ -76,7 +78,8 @@ public final class BatchNormFold {
     public static float[][] foldAfter(float[] w, float[] b, int out, double[][] affine) {
         int per = w.length / out;
         if (affine[0].length != out) {
-            throw new IllegalArgumentException("cannot fold " + affine[0].length + " channels after " + out + " outputs");
+            throw new IllegalArgumentException(
+                    "cannot fold " + affine[0].length + " channels after " + out + " outputs");
         }
         float[] w2 = new float[w.length], b2 = new float[out];
         for (int o = 0; o < out; o++) {
@@ -92,7 +95,8 @@ public final class BatchNormFold {
         Shape shape = weight.shape();
         int out = (int) shape.get(0), in = (int) (shape.size() / out);
         if (in != affine[0].length) {
-            throw new IllegalArgumentException("cannot fold " + affine[0].length + " channels into a weight of shape " + shape);
+            throw new IllegalArgumentException(
+                    "cannot fold " + affine[0].length + " channels into a weight of shape " + shape);
         }
         float[] w = weight.value().toFloatArray();
         float[] b = bias.value().toFloatArray();

@@ -4,8 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 
-import java.util.List;
-
 /** 2-D convolution ({@code nn.Conv2d}): square kernel, stride, zero padding, groups, optional bias. */
 public final class Conv2d extends Module {
     public final int in, out, kernel, stride, padding, groups;
@@ -16,7 +14,12 @@ public final class Conv2d extends Module {
         if (in % groups != 0 || out % groups != 0) {
             throw new IllegalArgumentException("channels " + in + "->" + out + " not divisible by groups " + groups);
         }
-        this.in = in; this.out = out; this.kernel = kernel; this.stride = stride; this.padding = padding; this.groups = groups;
+        this.in = in;
+        this.out = out;
+        this.kernel = kernel;
+        this.stride = stride;
+        this.padding = padding;
+        this.groups = groups;
         this.weight = parameter("weight", new Shape(out, in / groups, kernel, kernel), init);
         this.bias = bias ? parameter("bias", new Shape(out), Init.ZEROS) : null;
     }
@@ -26,8 +29,13 @@ public final class Conv2d extends Module {
         return new Conv2d(in, out, 1, 1, 0, 1, bias, init);
     }
 
-    public Parameter weight() { return weight; }
-    public Parameter bias() { return bias; }
+    public Parameter weight() {
+        return weight;
+    }
+
+    public Parameter bias() {
+        return bias;
+    }
 
     /**
      * Replaces weight and bias by host values (out×in/groups×k×k and out, row-major), as a folded
@@ -39,7 +47,8 @@ public final class Conv2d extends Module {
             bias = parameter("bias", new Shape(out), Init.ZEROS);
             bias.materialize(manager);
         }
-        try (NDArray nw = manager.create(w, weight.shape()); NDArray nb = manager.create(b, bias.shape())) {
+        try (NDArray nw = manager.create(w, weight.shape());
+                NDArray nb = manager.create(b, bias.shape())) {
             weight.copyFrom(nw);
             bias.copyFrom(nb);
         }
@@ -55,11 +64,17 @@ public final class Conv2d extends Module {
         if (x.getShape().dimension() != 4 || x.getShape().get(1) != in) {
             throw new IllegalArgumentException("Conv2d expects N×" + in + "×H×W, got " + x.getShape());
         }
-        NDArray y = ai.djl.nn.convolutional.Conv2d.conv2d(x, weight.value(), bias == null ? null : bias.value(),
-                new Shape(stride, stride), new Shape(padding, padding), new Shape(1, 1), groups).singletonOrThrow();
+        NDArray y = ai.djl.nn.convolutional.Conv2d.conv2d(
+                        x,
+                        weight.value(),
+                        bias == null ? null : bias.value(),
+                        new Shape(stride, stride),
+                        new Shape(padding, padding),
+                        new Shape(1, 1),
+                        groups)
+                .singletonOrThrow();
         Shape s = y.getShape();
         MacCounter.add(s.size() * (long) (in / groups) * kernel * kernel);
         return y;
     }
-
 }

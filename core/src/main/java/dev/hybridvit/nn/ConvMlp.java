@@ -20,5 +20,4 @@ public final class ConvMlp extends Module {
     public NDArray forward(NDArray x) {
         return conv2.forward(act.forward(conv1.forward(x)));
     }
-
 }

@@ -22,7 +22,11 @@ public final class DropPath extends Module {
         long[] maskShape = new long[x.getShape().dimension()];
         java.util.Arrays.fill(maskShape, 1);
         maskShape[0] = x.getShape().get(0);
-        NDArray mask = x.getManager().randomUniform(0f, 1f, new Shape(maskShape)).add(keep).floor().div(keep);
+        NDArray mask = x.getManager()
+                .randomUniform(0f, 1f, new Shape(maskShape))
+                .add(keep)
+                .floor()
+                .div(keep);
         return x.mul(mask);
     }
 

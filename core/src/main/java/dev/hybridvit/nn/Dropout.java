@@ -19,5 +19,4 @@ public final class Dropout extends Module {
         if (!isTraining() || rate == 0) return x;
         return ai.djl.nn.norm.Dropout.dropout(x, (float) rate, true).singletonOrThrow();
     }
-
 }

@@ -3,16 +3,19 @@ package dev.hybridvit.nn;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 
-import java.util.List;
-
 /** Layer normalisation over the last axis ({@code nn.LayerNorm(C, eps)}). */
 public final class LayerNorm extends Module {
     public final int channels;
     public final double eps;
     private final Parameter weight, bias;
 
-    public Parameter weight() { return weight; }
-    public Parameter bias() { return bias; }
+    public Parameter weight() {
+        return weight;
+    }
+
+    public Parameter bias() {
+        return bias;
+    }
 
     public LayerNorm(int channels, double eps) {
         this.channels = channels;
@@ -37,5 +40,4 @@ public final class LayerNorm extends Module {
         }
         return new double[][] {s, t};
     }
-
 }

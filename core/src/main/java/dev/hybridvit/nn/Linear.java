@@ -10,19 +10,25 @@ public final class Linear extends Module {
     private final Parameter bias;
 
     public Linear(int in, int out, boolean bias) {
-        this.in = in; this.out = out;
+        this.in = in;
+        this.out = out;
         this.weight = parameter("weight", new Shape(out, in), Init.TRUNC_NORMAL_02);
         this.bias = bias ? parameter("bias", new Shape(out), Init.ZEROS) : null;
     }
 
-    public Parameter weight() { return weight; }
-    public Parameter bias() { return bias; }
+    public Parameter weight() {
+        return weight;
+    }
+
+    public Parameter bias() {
+        return bias;
+    }
 
     @Override
     public NDArray forward(NDArray x) {
-        NDArray y = ai.djl.nn.core.Linear.linear(x, weight.value(), bias == null ? null : bias.value()).singletonOrThrow();
+        NDArray y = ai.djl.nn.core.Linear.linear(x, weight.value(), bias == null ? null : bias.value())
+                .singletonOrThrow();
         MacCounter.add(y.getShape().size() * in);
         return y;
     }
-
 }

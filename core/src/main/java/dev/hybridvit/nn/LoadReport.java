@@ -19,7 +19,11 @@ public record LoadReport(List<String> missing, List<String> unexpected, List<Str
 
     private static void append(StringBuilder sb, String one, String many, List<String> items) {
         if (items.isEmpty()) return;
-        sb.append(items.size()).append(' ').append(items.size() > 1 ? many : one)
-                .append(" (first: ").append(items.get(0)).append(")\n");
+        sb.append(items.size())
+                .append(' ')
+                .append(items.size() > 1 ? many : one)
+                .append(" (first: ")
+                .append(items.get(0))
+                .append(")\n");
     }
 }

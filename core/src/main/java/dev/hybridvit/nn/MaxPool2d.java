@@ -1,8 +1,5 @@
 package dev.hybridvit.nn;
 
-
-import java.util.List;
-
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.pooling.Pool;
@@ -17,7 +14,8 @@ public final class MaxPool2d extends Module {
 
     public MaxPool2d(int kernel, int stride, int padding) {
         if (kernel < 1 || stride < 1 || padding < 0 || 2 * padding > kernel) {
-            throw new IllegalArgumentException("bad max pool: kernel " + kernel + ", stride " + stride + ", padding " + padding);
+            throw new IllegalArgumentException(
+                    "bad max pool: kernel " + kernel + ", stride " + stride + ", padding " + padding);
         }
         this.kernel = kernel;
         this.stride = stride;
@@ -26,7 +24,7 @@ public final class MaxPool2d extends Module {
 
     @Override
     public NDArray forward(NDArray x) {
-        return Pool.maxPool2d(x, new Shape(kernel, kernel), new Shape(stride, stride), new Shape(padding, padding), false);
+        return Pool.maxPool2d(
+                x, new Shape(kernel, kernel), new Shape(stride, stride), new Shape(padding, padding), false);
     }
-
 }

@@ -4,9 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-
 import dev.hybridvit.tensor.NativeRuntime;
-
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -76,7 +74,8 @@ public abstract class Module {
     protected final Parameter replaceParameter(String name, Shape shape) {
         Parameter old = parameters.get(name);
         if (old == null) throw new IllegalArgumentException("no parameter " + name);
-        if (old.isMaterialized()) throw new IllegalStateException("parameter " + name + " is materialised; pass its new value");
+        if (old.isMaterialized())
+            throw new IllegalStateException("parameter " + name + " is materialised; pass its new value");
         Parameter next = old.withShape(shape);
         parameters.put(name, next);
         return next;
@@ -114,7 +113,9 @@ public abstract class Module {
     /** Trainable parameters only, in state-dict order. */
     public final List<Parameter> trainableParameters() {
         List<Parameter> out = new ArrayList<>();
-        namedSlots().values().forEach(p -> { if (p.isTrainable()) out.add(p); });
+        namedSlots().values().forEach(p -> {
+            if (p.isTrainable()) out.add(p);
+        });
         return out;
     }
 
@@ -130,7 +131,9 @@ public abstract class Module {
         namedSlots().values().forEach(p -> p.materialize(manager));
     }
 
-    public final boolean isTraining() { return training; }
+    public final boolean isTraining() {
+        return training;
+    }
 
     /** Switches the tree to training (batch statistics, drop-path) or evaluation mode. */
     public final void setTraining(boolean training) {
@@ -178,7 +181,8 @@ public abstract class Module {
         if (strict && !report.isClean()) throw new StateDictException(report);
         for (Map.Entry<String, Parameter> e : slots.entrySet()) {
             NDArray v = source.get(e.getKey());
-            if (v != null && v.getShape().equals(e.getValue().shape())) e.getValue().copyFrom(v);
+            if (v != null && v.getShape().equals(e.getValue().shape()))
+                e.getValue().copyFrom(v);
         }
         return report;
     }

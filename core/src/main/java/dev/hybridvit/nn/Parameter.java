@@ -23,10 +23,17 @@ public final class Parameter {
         this.init = init;
     }
 
-    public Shape shape() { return shape; }
-    public DataType dtype() { return dtype; }
+    public Shape shape() {
+        return shape;
+    }
+
+    public DataType dtype() {
+        return dtype;
+    }
     /** False for buffers such as BatchNorm running statistics. */
-    public boolean isTrainable() { return trainable; }
+    public boolean isTrainable() {
+        return trainable;
+    }
 
     public NDArray value() {
         if (value == null) throw new IllegalStateException("parameter not materialised yet");
@@ -56,10 +63,14 @@ public final class Parameter {
         if (grad) value.setRequiresGradient(true);
     }
 
-    public long numel() { return shape.size(); }
+    public long numel() {
+        return shape.size();
+    }
 
     /** Whether a value has been allocated ({@link Module#materialize} or a replacement). */
-    public boolean isMaterialized() { return value != null; }
+    public boolean isMaterialized() {
+        return value != null;
+    }
 
     /** A new, empty slot of another shape with this slot's dtype, kind and init. */
     Parameter withShape(Shape newShape) {
@@ -72,7 +83,8 @@ public final class Parameter {
      */
     void adopt(NDArray next, NDManager owner, Parameter previous) {
         if (!next.getShape().equals(shape) || next.getDataType() != dtype) {
-            throw new IllegalArgumentException(next.getShape() + " " + next.getDataType() + " does not fit " + shape + " " + dtype);
+            throw new IllegalArgumentException(
+                    next.getShape() + " " + next.getDataType() + " does not fit " + shape + " " + dtype);
         }
         next.attach(owner);
         value = next;

@@ -11,6 +11,7 @@ import ai.djl.ndarray.NDArray;
 public final class PatchEmbed extends Module implements Reparameterizable {
     /** Null where absent (see the class comment). */
     public final AvgPool2d avgpool;
+
     public final Conv2d conv;
     public final BatchNorm norm;
 
@@ -20,7 +21,8 @@ public final class PatchEmbed extends Module implements Reparameterizable {
     }
 
     public PatchEmbed(int in, int out, int stride, Init convInit) {
-        if (stride != 1 && stride != 2) throw new IllegalArgumentException("patch embed stride must be 1 or 2, got " + stride);
+        if (stride != 1 && stride != 2)
+            throw new IllegalArgumentException("patch embed stride must be 1 or 2, got " + stride);
         avgpool = stride == 2 ? register("avgpool", new AvgPool2d(2, 2)) : null;
         boolean project = stride == 2 || in != out;
         conv = project ? register("conv", new Conv2d(in, out, 1, 1, 0, 1, false, convInit)) : null;

@@ -1,7 +1,6 @@
 package dev.hybridvit.nn;
 
 import ai.djl.ndarray.NDArray;
-
 import java.util.ArrayList;
 import java.util.List;
 
@@ -19,9 +18,17 @@ public final class Sequential extends Module implements Reparameterizable {
         return this;
     }
 
-    public Module get(int i) { return layers.get(i); }
-    public int size() { return layers.size(); }
-    public List<Module> layers() { return List.copyOf(layers); }
+    public Module get(int i) {
+        return layers.get(i);
+    }
+
+    public int size() {
+        return layers.size();
+    }
+
+    public List<Module> layers() {
+        return List.copyOf(layers);
+    }
 
     @Override
     public NDArray forward(NDArray x) {

@@ -9,5 +9,7 @@ public class StateDictException extends RuntimeException {
         this.report = report;
     }
 
-    public LoadReport report() { return report; }
+    public LoadReport report() {
+        return report;
+    }
 }

@@ -16,7 +16,6 @@ import dev.hybridvit.models.VisionModel;
 import dev.hybridvit.nn.MacCounter;
 import dev.hybridvit.tensor.Tensors;
 import dev.hybridvit.weights.AtomicFiles;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,14 +43,23 @@ public final class Benchmark {
     private static final int PEAK_RUNS = 10;
     /** The runtime label of a PyTorch re-implementation's export timed from the baseline folder. */
     public static final String PYTORCH_REIMPL = "pytorch-reimpl-onnx";
+
     private Benchmark() {}
 
     /**
      * What to measure. {@code imageSize} 0 = each model's native size; {@code threads} 0 = all cores;
      * {@code baselineDir} null = no PyTorch re-implementation exports to time.
      */
-    public record Config(List<String> models, List<String> runtimes, List<Integer> batches, int imageSize, int threads,
-                         int runs, int warmup, Path profileDir, Path baselineDir) {
+    public record Config(
+            List<String> models,
+            List<String> runtimes,
+            List<Integer> batches,
+            int imageSize,
+            int threads,
+            int runs,
+            int warmup,
+            Path profileDir,
+            Path baselineDir) {
         public Config {
             if (baselineDir != null && !Files.isDirectory(baselineDir)) {
                 throw new IllegalArgumentException("baseline folder " + baselineDir + " does not exist");
@@ -60,7 +68,8 @@ public final class Benchmark {
                 throw new IllegalArgumentException("a baseline is compared with our ONNX export: add the onnx runtime");
             }
             for (String r : runtimes) {
-                if (!r.equals("torch") && !r.equals("onnx")) throw new IllegalArgumentException("unknown runtime '" + r + "' (torch, onnx)");
+                if (!r.equals("torch") && !r.equals("onnx"))
+                    throw new IllegalArgumentException("unknown runtime '" + r + "' (torch, onnx)");
             }
             for (String m : models) ModelRegistry.get(m);
             for (int b : batches) if (b < 1) throw new IllegalArgumentException("batch must be at least 1, got " + b);
@@ -68,7 +77,9 @@ public final class Benchmark {
             if (threads < 0) throw new IllegalArgumentException("threads must be positive, got " + threads);
         }
 
-        public int effectiveThreads() { return threads > 0 ? threads : Runtime.getRuntime().availableProcessors(); }
+        public int effectiveThreads() {
+            return threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        }
     }
 
     /** The machine a figure was measured on. */
@@ -77,22 +88,47 @@ public final class Benchmark {
             String cpu = "unknown";
             try {
                 for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-                    if (line.startsWith("model name")) { cpu = line.substring(line.indexOf(':') + 1).trim(); break; }
+                    if (line.startsWith("model name")) {
+                        cpu = line.substring(line.indexOf(':') + 1).trim();
+                        break;
+                    }
                 }
             } catch (IOException | RuntimeException ignored) {
                 // not Linux
             }
-            return new Machine(cpu, Runtime.getRuntime().availableProcessors(),
-                    System.getProperty("os.name") + " " + System.getProperty("os.arch"), System.getProperty("java.version"));
+            return new Machine(
+                    cpu,
+                    Runtime.getRuntime().availableProcessors(),
+                    System.getProperty("os.name") + " " + System.getProperty("os.arch"),
+                    System.getProperty("java.version"));
         }
     }
 
     /** One line of the JSON report (snake_case keys). */
-    public record Record(String model, String family, String runtime, int batch, int imgSize, long params, long macsPerImage,
-                         double latencyMsMedian, double latencyMsP90, double latencyMsMin, double imagesPerS,
-                         double gflopsAchieved, double peakGflops, double fractionOfPeak, double peakRssMb, String memoryNote,
-                         int threads, String precision, boolean deploy, int runs, int warmup, Machine machine,
-                         String runtimeVersion) {}
+    public record Record(
+            String model,
+            String family,
+            String runtime,
+            int batch,
+            int imgSize,
+            long params,
+            long macsPerImage,
+            double latencyMsMedian,
+            double latencyMsP90,
+            double latencyMsMin,
+            double imagesPerS,
+            double gflopsAchieved,
+            double peakGflops,
+            double fractionOfPeak,
+            double peakRssMb,
+            String memoryNote,
+            int threads,
+            String precision,
+            boolean deploy,
+            int runs,
+            int warmup,
+            Machine machine,
+            String runtimeVersion) {}
 
     /** Runs the whole matrix; progress and results go to {@code log}. */
     public static List<Record> run(Config c, Consumer<String> log) throws IOException {
@@ -101,16 +137,26 @@ public final class Benchmark {
         String ortVersion = "onnxruntime " + OrtEnvironment.getEnvironment().getVersion();
         String torchVersion = Tensors.engineVersion();
         if (c.runtimes().contains("torch")) Tensors.setThreads(threads);
-        log.accept(String.format(Locale.ROOT, "machine: %s, %d cores; %s; %s; float32; %d threads",
-                machine.cpu(), machine.cores(), ortVersion, torchVersion, threads));
+        log.accept(String.format(
+                Locale.ROOT,
+                "machine: %s, %d cores; %s; %s; float32; %d threads",
+                machine.cpu(),
+                machine.cores(),
+                ortVersion,
+                torchVersion,
+                threads));
         List<Record> out = new ArrayList<>();
         for (String name : c.models()) {
             ModelSpec spec = ModelRegistry.get(name);
             ModelOptions opts = ModelOptions.defaults().withImageSize(c.imageSize());
-            try (VisionModel model = spec.create(opts, 0); PeakProbe peakProbe = PeakProbe.open(threads)) {
+            try (VisionModel model = spec.create(opts, 0);
+                    PeakProbe peakProbe = PeakProbe.open(threads)) {
                 int size = model.imageSize();
                 NDArray probe = model.manager().zeros(new Shape(1, 3, size, size));
-                long macs = MacCounter.count(1, () -> { model.predict(probe).close(); return null; });
+                long macs = MacCounter.count(1, () -> {
+                    model.predict(probe).close();
+                    return null;
+                });
                 probe.close();
                 try {
                     model.reparameterize();
@@ -124,10 +170,26 @@ public final class Benchmark {
                     float[] input = randomInput(batch, size);
                     for (String runtime : c.runtimes()) {
                         List<Record> records = runtime.equals("torch")
-                                ? measure(c, peakProbe, model, macs, batch, torchVersion, machine,
-                                        () -> new double[][] {timeTorch(model, input, batch, size, c)}, "torch")
-                                : measure(c, peakProbe, model, macs, batch, ortVersion, machine,
-                                        () -> timeOnnx(model, input, batch, size, threads, c, reimpl, log), onnxRuntimes);
+                                ? measure(
+                                        c,
+                                        peakProbe,
+                                        model,
+                                        macs,
+                                        batch,
+                                        torchVersion,
+                                        machine,
+                                        () -> new double[][] {timeTorch(model, input, batch, size, c)},
+                                        "torch")
+                                : measure(
+                                        c,
+                                        peakProbe,
+                                        model,
+                                        macs,
+                                        batch,
+                                        ortVersion,
+                                        machine,
+                                        () -> timeOnnx(model, input, batch, size, threads, c, reimpl, log),
+                                        onnxRuntimes);
                         for (Record r : records) {
                             out.add(r);
                             log.accept(render(r));
@@ -140,7 +202,9 @@ public final class Benchmark {
     }
 
     /** Timed runs, one array per runtime measured. */
-    private interface Timed { double[][] run() throws IOException; }
+    private interface Timed {
+        double[][] run() throws IOException;
+    }
 
     /**
      * Records of our model, one per runtime of {@code timed}. The peak is probed right before and
@@ -148,28 +212,79 @@ public final class Benchmark {
      * over minutes. Not interleaved: the 48 MB MatMul would evict the model's weights from the cache
      * between its runs.
      */
-    private static List<Record> measure(Config c, PeakProbe peakProbe, VisionModel model, long macs, int batch, String version,
-                                        Machine machine, Timed timed, String... runtimes) throws IOException {
+    private static List<Record> measure(
+            Config c,
+            PeakProbe peakProbe,
+            VisionModel model,
+            long macs,
+            int batch,
+            String version,
+            Machine machine,
+            Timed timed,
+            String... runtimes)
+            throws IOException {
         boolean reset = resetPeakRss();
         double before = peakProbe.gflops(PEAK_RUNS);
         double[][] ms = timed.run();
         double peak = Math.max(before, peakProbe.gflops(PEAK_RUNS));
         List<Record> out = new ArrayList<>();
         for (int i = 0; i < runtimes.length; i++) {
-            out.add(record(c, model, macs, runtimes[i], batch, !runtimes[i].equals(PYTORCH_REIMPL), version, machine, ms[i], peak, reset));
+            out.add(record(
+                    c,
+                    model,
+                    macs,
+                    runtimes[i],
+                    batch,
+                    !runtimes[i].equals(PYTORCH_REIMPL),
+                    version,
+                    machine,
+                    ms[i],
+                    peak,
+                    reset));
         }
         return out;
     }
 
-    private static Record record(Config c, VisionModel model, long macs, String runtime, int batch, boolean deploy, String version,
-                                 Machine machine, double[] ms, double peak, boolean reset) {
+    private static Record record(
+            Config c,
+            VisionModel model,
+            long macs,
+            String runtime,
+            int batch,
+            boolean deploy,
+            String version,
+            Machine machine,
+            double[] ms,
+            double peak,
+            boolean reset) {
         double median = Timing.median(ms), p90 = Timing.percentile(ms, 0.9);
         double gflops = 2.0 * macs * batch / (median / 1e3) / 1e9;
-        return new Record(model.spec().name(), model.spec().family(), runtime, batch, model.imageSize(), model.parameterCount(), macs,
-                median, p90, ms[0], batch / (median / 1e3), gflops, peak, gflops / peak, peakRssMb(),
-                reset ? "process RSS high-water mark (VmHWM), reset before this measurement"
+        return new Record(
+                model.spec().name(),
+                model.spec().family(),
+                runtime,
+                batch,
+                model.imageSize(),
+                model.parameterCount(),
+                macs,
+                median,
+                p90,
+                ms[0],
+                batch / (median / 1e3),
+                gflops,
+                peak,
+                gflops / peak,
+                peakRssMb(),
+                reset
+                        ? "process RSS high-water mark (VmHWM), reset before this measurement"
                         : "process RSS high-water mark (VmHWM) since JVM start (reset not permitted here)",
-                c.effectiveThreads(), "float32", deploy, ms.length, c.warmup(), machine, version);
+                c.effectiveThreads(),
+                "float32",
+                deploy,
+                ms.length,
+                c.warmup(),
+                machine,
+                version);
     }
 
     private static double[] timeTorch(VisionModel model, float[] input, int batch, int size, Config c) {
@@ -189,51 +304,80 @@ public final class Benchmark {
      * Our deploy export's timed runs in ORT; with a PyTorch re-implementation's export {@code reimpl}
      * (else null), those and its runs, interleaved in blocks of 7 runs so that their ratio is paired.
      */
-    private static double[][] timeOnnx(VisionModel model, float[] input, int batch, int size, int threads, Config c, Path reimpl,
-                                       Consumer<String> log) throws IOException {
+    private static double[][] timeOnnx(
+            VisionModel model,
+            float[] input,
+            int batch,
+            int size,
+            int threads,
+            Config c,
+            Path reimpl,
+            Consumer<String> log)
+            throws IOException {
         Path file = Files.createTempFile("hybridvit-bench-", ".onnx");
         try {
-            Exporter.export(model, file, ExportOptions.defaults().withDeploy(true).withBatch(batch));
+            Exporter.export(
+                    model, file, ExportOptions.defaults().withDeploy(true).withBatch(batch));
             OnnxPredictor.Options po = OnnxPredictor.Options.defaults().withThreads(threads);
             double[][] ms;
             try (OnnxPredictor p = OnnxPredictor.open(file, po)) {
-                ms = reimpl == null ? new double[][] {Timing.time(c.warmup(), c.runs(), () -> p.predict(input, batch, 3, size, size))}
+                ms = reimpl == null
+                        ? new double[][] {
+                            Timing.time(c.warmup(), c.runs(), () -> p.predict(input, batch, 3, size, size))
+                        }
                         : timeWithReimpl(p, reimpl, po, input, batch, size, c);
             }
-            if (c.profileDir() != null) profile(file, input, batch, size, threads, c, model.spec().name(), log);
+            if (c.profileDir() != null)
+                profile(file, input, batch, size, threads, c, model.spec().name(), log);
             return ms;
         } finally {
             Files.deleteIfExists(file);
         }
     }
 
-    private static double[][] timeWithReimpl(OnnxPredictor ours, Path reimpl, OnnxPredictor.Options po, float[] input, int batch,
-                                               int size, Config c) {
+    private static double[][] timeWithReimpl(
+            OnnxPredictor ours, Path reimpl, OnnxPredictor.Options po, float[] input, int batch, int size, Config c) {
         int block = 7;
         try (OnnxPredictor base = OnnxPredictor.open(reimpl, po)) {
-            if ((base.exportedBatch() != 0 && base.exportedBatch() != batch) || base.height() != size || base.width() != size) {
-                throw new IllegalArgumentException(String.format(Locale.ROOT, "baseline %s takes %s×3×%d×%d, but this measurement is %d×3×%d×%d",
-                        reimpl, base.exportedBatch() == 0 ? "N" : Integer.toString(base.exportedBatch()), base.height(), base.width(),
-                        batch, size, size));
+            if ((base.exportedBatch() != 0 && base.exportedBatch() != batch)
+                    || base.height() != size
+                    || base.width() != size) {
+                throw new IllegalArgumentException(String.format(
+                        Locale.ROOT,
+                        "baseline %s takes %s×3×%d×%d, but this measurement is %d×3×%d×%d",
+                        reimpl,
+                        base.exportedBatch() == 0 ? "N" : Integer.toString(base.exportedBatch()),
+                        base.height(),
+                        base.width(),
+                        batch,
+                        size,
+                        size));
             }
             // warm both up as Timing.time does (the comparison itself adds a few untimed runs per block)
-            Timing.time(c.warmup(), 1, () -> { ours.predict(input, batch, 3, size, size); base.predict(input, batch, 3, size, size); });
-            InterleavedComparison.Result r = InterleavedComparison.run(base, ours, batch, Math.max(2, (c.runs() + block - 1) / block), block, null);
+            Timing.time(c.warmup(), 1, () -> {
+                ours.predict(input, batch, 3, size, size);
+                base.predict(input, batch, 3, size, size);
+            });
+            InterleavedComparison.Result r = InterleavedComparison.run(
+                    base, ours, batch, Math.max(2, (c.runs() + block - 1) / block), block, null);
             return new double[][] {r.runsB(), r.runsA()};
         }
     }
 
     /** A separate, profiled session (profiling perturbs timing): per-op-type kernel time. */
-    private static void profile(Path file, float[] input, int batch, int size, int threads, Config c, String name,
-                                Consumer<String> log) throws IOException {
+    private static void profile(
+            Path file, float[] input, int batch, int size, int threads, Config c, String name, Consumer<String> log)
+            throws IOException {
         Files.createDirectories(c.profileDir());
         String prefix = c.profileDir().resolve(name + "_b" + batch).toString();
         String profile;
-        try (OnnxPredictor p = OnnxPredictor.open(file, OnnxPredictor.Options.defaults().withThreads(threads).withProfiling(prefix))) {
+        try (OnnxPredictor p = OnnxPredictor.open(
+                file, OnnxPredictor.Options.defaults().withThreads(threads).withProfiling(prefix))) {
             for (int i = 0; i < Math.max(3, Math.min(c.runs(), 10)); i++) p.predict(input, batch, 3, size, size);
             profile = p.endProfiling();
         }
-        log.accept("ORT profile " + profile + " — kernel time by op type:\n" + OrtProfile.render(OrtProfile.byOpType(Path.of(profile)), 8));
+        log.accept("ORT profile " + profile + " — kernel time by op type:\n"
+                + OrtProfile.render(OrtProfile.byOpType(Path.of(profile)), 8));
     }
 
     static float[] randomInput(int batch, int size) {
@@ -242,16 +386,29 @@ public final class Benchmark {
 
     /** One line per record, with its conditions. */
     public static String render(Record r) {
-        return String.format(Locale.ROOT,
+        return String.format(
+                Locale.ROOT,
                 "%-14s %-5s b%-2d %3dpx  median %8.2f ms  p90 %8.2f ms  %8.1f img/s  %7.1f GFLOP/s = %5.1f%% of peak %.0f  "
                         + "peak RSS %6.0f MB  [%s, %d threads, %s]",
-                r.model(), r.runtime(), r.batch(), r.imgSize(), r.latencyMsMedian(), r.latencyMsP90(), r.imagesPerS(),
-                r.gflopsAchieved(), 100 * r.fractionOfPeak(), r.peakGflops(), r.peakRssMb(), r.precision(), r.threads(),
+                r.model(),
+                r.runtime(),
+                r.batch(),
+                r.imgSize(),
+                r.latencyMsMedian(),
+                r.latencyMsP90(),
+                r.imagesPerS(),
+                r.gflopsAchieved(),
+                100 * r.fractionOfPeak(),
+                r.peakGflops(),
+                r.peakRssMb(),
+                r.precision(),
+                r.threads(),
                 r.runtimeVersion());
     }
 
     public static ObjectMapper json() {
-        return new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+        return new ObjectMapper()
+                .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
                 .enable(SerializationFeature.INDENT_OUTPUT);
     }
 

@@ -2,7 +2,6 @@ package dev.hybridvit.profile;
 
 import dev.hybridvit.infer.OnnxPredictor;
 import dev.hybridvit.tensor.Tensors;
-
 import java.util.Arrays;
 import java.util.function.Consumer;
 
@@ -18,23 +17,37 @@ import java.util.function.Consumer;
 public final class InterleavedComparison {
     private InterleavedComparison() {}
 
-    public record Result(double medianA, double medianB, double diffMedian, double diffP25, double diffP75,
-                         double maxAbsLogitDiff, double maxAbsLogitA, int rounds, int block, double[] runsA, double[] runsB) {}
+    public record Result(
+            double medianA,
+            double medianB,
+            double diffMedian,
+            double diffP25,
+            double diffP75,
+            double maxAbsLogitDiff,
+            double maxAbsLogitA,
+            int rounds,
+            int block,
+            double[] runsA,
+            double[] runsB) {}
 
     /**
      * @param a, b  predictors for graphs with the same input shape
      * @param batch images per run (a fixed-batch graph's own batch, 1 for a dynamic one)
      */
     public static Result run(OnnxPredictor a, OnnxPredictor b, int batch, int rounds, int block, Consumer<String> log) {
-        if (rounds < 2 || block < 1) throw new IllegalArgumentException("need at least 2 rounds of at least 1 run, got " + rounds + " × " + block);
+        if (rounds < 2 || block < 1)
+            throw new IllegalArgumentException(
+                    "need at least 2 rounds of at least 1 run, got " + rounds + " × " + block);
         if (a.height() != b.height() || a.width() != b.width()) {
-            throw new IllegalArgumentException("the graphs take different inputs: " + a.height() + "×" + a.width() + " vs "
-                    + b.height() + "×" + b.width());
+            throw new IllegalArgumentException("the graphs take different inputs: " + a.height() + "×" + a.width()
+                    + " vs " + b.height() + "×" + b.width());
         }
         int h = a.height(), w = a.width();
         float[] input = Timing.randomInput((long) batch * 3 * h * w);
-        float[] ya = Tensors.flatten(a.predict(input, batch, 3, h, w)), yb = Tensors.flatten(b.predict(input, batch, 3, h, w));
-        if (ya.length != yb.length) throw new IllegalArgumentException("the graphs give " + ya.length + " and " + yb.length + " logits");
+        float[] ya = Tensors.flatten(a.predict(input, batch, 3, h, w)),
+                yb = Tensors.flatten(b.predict(input, batch, 3, h, w));
+        if (ya.length != yb.length)
+            throw new IllegalArgumentException("the graphs give " + ya.length + " and " + yb.length + " logits");
         for (int i = 0; i < 3; i++) {
             a.predict(input, batch, 3, h, w);
             b.predict(input, batch, 3, h, w);
@@ -51,15 +64,27 @@ public final class InterleavedComparison {
             ta[r] = Timing.median(blockA);
             tb[r] = Timing.median(blockB);
             diff[r] = tb[r] - ta[r];
-            if (log != null) log.accept(String.format(java.util.Locale.ROOT, "round %d/%d: A %.2f ms, B %.2f ms", r + 1, rounds, ta[r], tb[r]));
+            if (log != null)
+                log.accept(String.format(
+                        java.util.Locale.ROOT, "round %d/%d: A %.2f ms, B %.2f ms", r + 1, rounds, ta[r], tb[r]));
         }
         Arrays.sort(ta);
         Arrays.sort(tb);
         Arrays.sort(diff);
         Arrays.sort(runsA);
         Arrays.sort(runsB);
-        return new Result(Timing.median(ta), Timing.median(tb), Timing.median(diff), Timing.percentile(diff, 0.25),
-                Timing.percentile(diff, 0.75), Tensors.maxAbsDiff(ya, yb), Tensors.maxAbs(ya), rounds, block, runsA, runsB);
+        return new Result(
+                Timing.median(ta),
+                Timing.median(tb),
+                Timing.median(diff),
+                Timing.percentile(diff, 0.25),
+                Timing.percentile(diff, 0.75),
+                Tensors.maxAbsDiff(ya, yb),
+                Tensors.maxAbs(ya),
+                rounds,
+                block,
+                runsA,
+                runsB);
     }
 
     /** The block's timed runs, sorted. */

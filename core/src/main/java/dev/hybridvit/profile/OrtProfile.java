@@ -2,7 +2,6 @@ package dev.hybridvit.profile;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,7 +26,8 @@ public final class OrtProfile {
         Map<String, long[]> acc = new HashMap<>();
         long total = 0;
         for (JsonNode e : events) {
-            if (!"Node".equals(e.path("cat").asText()) || !e.path("name").asText().endsWith("_kernel_time")) continue;
+            if (!"Node".equals(e.path("cat").asText())
+                    || !e.path("name").asText().endsWith("_kernel_time")) continue;
             String op = e.path("args").path("op_name").asText("?");
             long dur = e.path("dur").asLong();
             long[] a = acc.computeIfAbsent(op, k -> new long[2]);
@@ -37,7 +37,11 @@ public final class OrtProfile {
         }
         List<OpTime> out = new ArrayList<>();
         for (Map.Entry<String, long[]> en : acc.entrySet()) {
-            out.add(new OpTime(en.getKey(), en.getValue()[0], (int) en.getValue()[1], total == 0 ? 0 : en.getValue()[0] / (double) total));
+            out.add(new OpTime(
+                    en.getKey(),
+                    en.getValue()[0],
+                    (int) en.getValue()[1],
+                    total == 0 ? 0 : en.getValue()[0] / (double) total));
         }
         out.sort(Comparator.comparingLong(OpTime::micros).reversed());
         return out;
@@ -47,7 +51,8 @@ public final class OrtProfile {
     public static String render(List<OpTime> ops, int top) {
         StringBuilder sb = new StringBuilder();
         for (OpTime o : ops.subList(0, Math.min(top, ops.size()))) {
-            sb.append(String.format("  %-24s %5.1f%%  %9.1f ms  %6d calls%n", o.op, 100 * o.share, o.micros / 1e3, o.calls));
+            sb.append(String.format(
+                    "  %-24s %5.1f%%  %9.1f ms  %6d calls%n", o.op, 100 * o.share, o.micros / 1e3, o.calls));
         }
         return sb.toString();
     }

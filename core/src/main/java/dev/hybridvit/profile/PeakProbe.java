@@ -2,7 +2,6 @@ package dev.hybridvit.profile;
 
 import dev.hybridvit.export.onnx.OnnxGraph;
 import dev.hybridvit.export.onnx.OnnxOp;
-
 import java.util.List;
 import java.util.SplittableRandom;
 

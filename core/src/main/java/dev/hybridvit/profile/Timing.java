@@ -20,7 +20,8 @@ public final class Timing {
      */
     public static double[] time(int warmup, int runs, Runnable step) {
         if (runs < 1) throw new IllegalArgumentException("runs must be at least 1, got " + runs);
-        // at least `warmup` runs and at least MIN_WARMUP_NANOS: eager libtorch settles only after tens of runs on small models
+        // at least `warmup` runs and at least MIN_WARMUP_NANOS: eager libtorch settles only after tens of runs on small
+        // models
         long warmStart = System.nanoTime();
         for (int i = 0; i < warmup || (warmup > 0 && System.nanoTime() - warmStart < MIN_WARMUP_NANOS); i++) step.run();
         double[] ms = new double[runs];

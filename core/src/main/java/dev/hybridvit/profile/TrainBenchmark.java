@@ -6,7 +6,6 @@ import dev.hybridvit.models.ModelRegistry;
 import dev.hybridvit.models.VisionModel;
 import dev.hybridvit.tensor.Tensors;
 import dev.hybridvit.train.Trainer;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -29,26 +28,50 @@ public final class TrainBenchmark {
     private TrainBenchmark() {}
 
     /** What to measure; {@code imageSize} 0 = each model's native size, {@code threads} 0 = all cores. */
-    public record Config(List<String> models, List<Integer> batches, int imageSize, int threads, int steps, int warmup) {
+    public record Config(
+            List<String> models, List<Integer> batches, int imageSize, int threads, int steps, int warmup) {
         public Config {
             for (String m : models) ModelRegistry.get(m);
             for (int b : batches) if (b < 1) throw new IllegalArgumentException("batch must be at least 1, got " + b);
             if (steps < 1) throw new IllegalArgumentException("--steps must be at least 1, got " + steps);
-            if (warmup < 0 || threads < 0) throw new IllegalArgumentException("--warmup and --threads must not be negative");
+            if (warmup < 0 || threads < 0)
+                throw new IllegalArgumentException("--warmup and --threads must not be negative");
         }
     }
 
     /** One model at one batch size; step times are over the steps after {@code warmup}. */
-    public record Record(String model, int imgSize, int batch, long params, int steps, int warmup, double stepMsMedian,
-                         double stepMsP90, double imagesPerS, int rssReferenceStep, double rssMbAtReference, int rssHalfStep,
-                         double rssMbAtHalf, double rssMbAtEnd, double rssGrowthMb, double peakRssMb, int threads, Benchmark.Machine machine, String runtimeVersion) {}
+    public record Record(
+            String model,
+            int imgSize,
+            int batch,
+            long params,
+            int steps,
+            int warmup,
+            double stepMsMedian,
+            double stepMsP90,
+            double imagesPerS,
+            int rssReferenceStep,
+            double rssMbAtReference,
+            int rssHalfStep,
+            double rssMbAtHalf,
+            double rssMbAtEnd,
+            double rssGrowthMb,
+            double peakRssMb,
+            int threads,
+            Benchmark.Machine machine,
+            String runtimeVersion) {}
 
     public static List<Record> run(Config c, Consumer<String> log) {
         int threads = c.threads() > 0 ? c.threads() : Runtime.getRuntime().availableProcessors();
         Tensors.setThreads(threads);
         Benchmark.Machine machine = Benchmark.Machine.current();
-        log.accept(String.format(Locale.ROOT, "machine: %s, %d cores; %s; float32; %d threads; train step = forward + backward + AdamW",
-                machine.cpu(), machine.cores(), Tensors.engineVersion(), threads));
+        log.accept(String.format(
+                Locale.ROOT,
+                "machine: %s, %d cores; %s; float32; %d threads; train step = forward + backward + AdamW",
+                machine.cpu(),
+                machine.cores(),
+                Tensors.engineVersion(),
+                threads));
         List<Record> out = new ArrayList<>();
         for (String name : c.models()) {
             for (int batch : c.batches()) {
@@ -60,16 +83,21 @@ public final class TrainBenchmark {
         return out;
     }
 
-    private static Record measure(String name, int batch, Config c, int threads, Benchmark.Machine machine, Consumer<String> log) {
-        try (VisionModel model = ModelRegistry.get(name).create(ModelOptions.defaults().withImageSize(c.imageSize()), 0);
-             Trainer trainer = new Trainer(model, Trainer.Config.defaults())) {
+    private static Record measure(
+            String name, int batch, Config c, int threads, Benchmark.Machine machine, Consumer<String> log) {
+        try (VisionModel model =
+                        ModelRegistry.get(name).create(ModelOptions.defaults().withImageSize(c.imageSize()), 0);
+                Trainer trainer = new Trainer(model, Trainer.Config.defaults())) {
             int size = model.imageSize();
             SplittableRandom rnd = new SplittableRandom(42);
             int[] labels = new int[batch];
             for (int i = 0; i < batch; i++) labels[i] = rnd.nextInt(model.numClasses());
-            BatchLoader.Batch data = new BatchLoader.Batch(Benchmark.randomInput(batch, size), labels, batch, new int[] {3, size, size});
+            BatchLoader.Batch data =
+                    new BatchLoader.Batch(Benchmark.randomInput(batch, size), labels, batch, new int[] {3, size, size});
             model.setTraining(true);
-            int reference = Math.min(RSS_REFERENCE_STEP, c.steps()), half = Math.max(reference, c.steps() / 2), every = Math.max(1, c.steps() / 10);
+            int reference = Math.min(RSS_REFERENCE_STEP, c.steps()),
+                    half = Math.max(reference, c.steps() / 2),
+                    every = Math.max(1, c.steps() / 10);
             double[] ms = new double[c.steps()];
             double rssAtReference = Double.NaN, rssAtHalf = Double.NaN;
             for (int s = 1; s <= c.steps(); s++) {
@@ -79,7 +107,14 @@ public final class TrainBenchmark {
                 if (s == reference) rssAtReference = Benchmark.rssMb();
                 if (s == half) rssAtHalf = Benchmark.rssMb();
                 if (s % every == 0 && c.steps() >= 20) {
-                    log.accept(String.format(Locale.ROOT, "  %s b%d step %d/%d: %.0f ms, RSS %.0f MB", name, batch, s, c.steps(), ms[s - 1],
+                    log.accept(String.format(
+                            Locale.ROOT,
+                            "  %s b%d step %d/%d: %.0f ms, RSS %.0f MB",
+                            name,
+                            batch,
+                            s,
+                            c.steps(),
+                            ms[s - 1],
                             Benchmark.rssMb()));
                 }
             }
@@ -88,19 +123,49 @@ public final class TrainBenchmark {
             double[] timed = Arrays.copyOfRange(ms, warm, ms.length);
             Arrays.sort(timed);
             double median = Timing.percentile(timed, 0.5);
-            return new Record(name, size, batch, model.parameterCount(), c.steps(), warm, median, Timing.percentile(timed, 0.9),
-                    batch / (median / 1e3), reference, rssAtReference, half, rssAtHalf, rssAtEnd, rssAtEnd - rssAtHalf, Benchmark.peakRssMb(), threads,
-                    machine, Tensors.engineVersion());
+            return new Record(
+                    name,
+                    size,
+                    batch,
+                    model.parameterCount(),
+                    c.steps(),
+                    warm,
+                    median,
+                    Timing.percentile(timed, 0.9),
+                    batch / (median / 1e3),
+                    reference,
+                    rssAtReference,
+                    half,
+                    rssAtHalf,
+                    rssAtEnd,
+                    rssAtEnd - rssAtHalf,
+                    Benchmark.peakRssMb(),
+                    threads,
+                    machine,
+                    Tensors.engineVersion());
         }
     }
 
     /** One line per record. */
     public static String render(Record r) {
-        return String.format(Locale.ROOT,
+        return String.format(
+                Locale.ROOT,
                 "%-16s train b%-3d %3dpx  step median %8.1f ms  p90 %8.1f ms  %8.1f img/s  RSS %.0f MB at step %d, %.0f MB at step %d, "
                         + "%.0f MB at step %d (%+.0f MB over the second half)  [float32, %d threads, %s]",
-                r.model(), r.batch(), r.imgSize(), r.stepMsMedian(), r.stepMsP90(), r.imagesPerS(), r.rssMbAtReference(),
-                r.rssReferenceStep(), r.rssMbAtHalf(), r.rssHalfStep(), r.rssMbAtEnd(), r.steps(), r.rssGrowthMb(), r.threads(),
+                r.model(),
+                r.batch(),
+                r.imgSize(),
+                r.stepMsMedian(),
+                r.stepMsP90(),
+                r.imagesPerS(),
+                r.rssMbAtReference(),
+                r.rssReferenceStep(),
+                r.rssMbAtHalf(),
+                r.rssHalfStep(),
+                r.rssMbAtEnd(),
+                r.steps(),
+                r.rssGrowthMb(),
+                r.threads(),
                 r.runtimeVersion());
     }
 }

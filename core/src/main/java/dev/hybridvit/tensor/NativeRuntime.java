@@ -2,7 +2,6 @@ package dev.hybridvit.tensor;
 
 import com.sun.jna.Library;
 import com.sun.jna.Native;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -9,7 +9,6 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
-
 import java.util.function.Function;
 
 /**
@@ -74,13 +73,15 @@ public final class Tensors {
 
     /** "DJL x / libtorch y". */
     public static String engineVersion() {
-        return "DJL " + Engine.getDjlVersion() + " / libtorch " + Engine.getEngine("PyTorch").getVersion();
+        return "DJL " + Engine.getDjlVersion() + " / libtorch "
+                + Engine.getEngine("PyTorch").getVersion();
     }
 
     public static NDArray fromFloats(NDManager manager, float[] data, long... shape) {
         Shape s = new Shape(shape);
         if (s.size() != data.length) {
-            throw new IllegalArgumentException("data has " + data.length + " values but shape " + s + " needs " + s.size());
+            throw new IllegalArgumentException(
+                    "data has " + data.length + " values but shape " + s + " needs " + s.size());
         }
         return manager.create(data, s);
     }
@@ -90,11 +91,12 @@ public final class Tensors {
      * libtorch's oneDNN convolutions then run in channels-last format, and their outputs and
      * gradients stay in it through the network. Same values, faster train steps (docs/training.md).
      */
-    public static NDArray channelsLast(NDManager manager, float[] nchw, int batch, int channels, int height, int width) {
+    public static NDArray channelsLast(
+            NDManager manager, float[] nchw, int batch, int channels, int height, int width) {
         int plane = height * width;
         if (nchw.length != batch * channels * plane) {
-            throw new IllegalArgumentException("data has " + nchw.length + " values, " + batch + "×" + channels + "×" + height + "×"
-                    + width + " needs " + batch * channels * plane);
+            throw new IllegalArgumentException("data has " + nchw.length + " values, " + batch + "×" + channels + "×"
+                    + height + "×" + width + " needs " + batch * channels * plane);
         }
         float[] nhwc = new float[nchw.length];
         for (int n = 0; n < batch; n++) {
@@ -107,7 +109,9 @@ public final class Tensors {
     }
 
     public static float[] toFloats(NDArray a) {
-        return a.getDataType() == DataType.FLOAT32 ? a.toFloatArray() : a.toType(DataType.FLOAT32, false).toFloatArray();
+        return a.getDataType() == DataType.FLOAT32
+                ? a.toFloatArray()
+                : a.toType(DataType.FLOAT32, false).toFloatArray();
     }
 
     /** Rows (e.g. one logit vector per image) laid end to end. */

@@ -4,10 +4,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import dev.hybridvit.tensor.Tensors;
 import dev.hybridvit.nn.Module;
 import dev.hybridvit.nn.Parameter;
-
+import dev.hybridvit.tensor.Tensors;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,7 +28,10 @@ public final class AdamW {
     }
 
     public AdamW(Module model, double beta1, double beta2, double eps, double weightDecay) {
-        this.beta1 = beta1; this.beta2 = beta2; this.eps = eps; this.weightDecay = weightDecay;
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        this.eps = eps;
+        this.weightDecay = weightDecay;
         model.namedSlots().forEach((name, p) -> {
             if (!p.isTrainable()) return;
             params.put(name, p);
@@ -43,7 +45,9 @@ public final class AdamW {
         return p.shape().dimension() > 1 && !name.endsWith(".bias") && !name.startsWith("relative_pos");
     }
 
-    public long steps() { return step; }
+    public long steps() {
+        return step;
+    }
 
     /**
      * One update with the gradients currently held by the parameters.
@@ -78,8 +82,20 @@ public final class AdamW {
                 NDArray grad = grads.get(i++), w = e.getValue().value();
                 float wd = weightDecay > 0 && decays(e.getKey(), e.getValue()) ? (float) weightDecay : 0f;
                 NDList state = new NDList(w, grad, m.get(e.getKey()), v.get(e.getKey()));
-                w.getNDArrayInternal().adamUpdate(state, new NDList(w), (float) lr, lrHat, wd, (float) gradScale, -1f,
-                        (float) beta1, (float) beta2, epsHat, false, true);
+                w.getNDArrayInternal()
+                        .adamUpdate(
+                                state,
+                                new NDList(w),
+                                (float) lr,
+                                lrHat,
+                                wd,
+                                (float) gradScale,
+                                -1f,
+                                (float) beta1,
+                                (float) beta2,
+                                epsHat,
+                                false,
+                                true);
                 Tensors.zeroGradient(w); // libtorch accumulates gradients: clear them (zero_) for the next step
             }
             return norm;

@@ -1,6 +1,12 @@
 package dev.hybridvit.train;
 
 import dev.hybridvit.weights.AtomicFiles;
+import java.awt.Color;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.ToDoubleFunction;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.HeatMapChart;
 import org.knowm.xchart.HeatMapChartBuilder;
@@ -8,13 +14,6 @@ import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
-
-import java.awt.Color;
-import java.io.IOException;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.function.ToDoubleFunction;
 
 /** Training pictures as headless PNGs, written atomically: loss/accuracy curves and the confusion matrix. */
 public final class Charts {
@@ -34,19 +33,29 @@ public final class Charts {
         add(acc, "train", history, TrainingRun.EpochRecord::trainAccuracy);
         add(acc, "validation", history, TrainingRun.EpochRecord::valTop1);
         add(acc, "validation (EMA)", history, TrainingRun.EpochRecord::valTop1Ema);
-        AtomicFiles.write(file, out -> BitmapEncoder.saveBitmap(List.of(loss, acc), 1, 2, out, BitmapEncoder.BitmapFormat.PNG));
+        AtomicFiles.write(
+                file, out -> BitmapEncoder.saveBitmap(List.of(loss, acc), 1, 2, out, BitmapEncoder.BitmapFormat.PNG));
     }
 
     private static XYChart axes(String title, String y, Styler.LegendPosition legend) {
-        XYChart c = new XYChartBuilder().width(600).height(420).title(title).xAxisTitle("epoch").yAxisTitle(y).build();
+        XYChart c = new XYChartBuilder()
+                .width(600)
+                .height(420)
+                .title(title)
+                .xAxisTitle("epoch")
+                .yAxisTitle(y)
+                .build();
         c.getStyler().setLegendPosition(legend);
         c.getStyler().setMarkerSize(6);
         c.getStyler().setXAxisDecimalPattern("0");
         return c;
     }
 
-    private static void add(XYChart chart, String name, List<TrainingRun.EpochRecord> history,
-                            ToDoubleFunction<TrainingRun.EpochRecord> value) {
+    private static void add(
+            XYChart chart,
+            String name,
+            List<TrainingRun.EpochRecord> history,
+            ToDoubleFunction<TrainingRun.EpochRecord> value) {
         List<Integer> x = new ArrayList<>();
         List<Double> y = new ArrayList<>();
         for (TrainingRun.EpochRecord r : history) {
@@ -66,7 +75,8 @@ public final class Charts {
     public static void confusion(long[][] matrix, List<String> classNames, Path file) throws IOException {
         System.setProperty("java.awt.headless", "true");
         int k = matrix.length;
-        if (classNames.size() != k) throw new IllegalArgumentException(k + " rows but " + classNames.size() + " class names");
+        if (classNames.size() != k)
+            throw new IllegalArgumentException(k + " rows but " + classNames.size() + " class names");
         long total = 0, right = 0;
         List<Number[]> cells = new ArrayList<>();
         long max = 1;
@@ -79,13 +89,21 @@ public final class Charts {
             right += matrix[t][t];
         }
         int size = Math.max(520, 60 * k + 220);
-        HeatMapChart chart = new HeatMapChartBuilder().width(size).height(size - 60)
-                .title(String.format(java.util.Locale.ROOT, "Confusion matrix: %d images, top-1 %.2f%%", total,
+        HeatMapChart chart = new HeatMapChartBuilder()
+                .width(size)
+                .height(size - 60)
+                .title(String.format(
+                        java.util.Locale.ROOT,
+                        "Confusion matrix: %d images, top-1 %.2f%%",
+                        total,
                         total == 0 ? 0 : 100.0 * right / total))
-                .xAxisTitle("predicted").yAxisTitle("true").build();
+                .xAxisTitle("predicted")
+                .yAxisTitle("true")
+                .build();
         chart.getStyler().setShowValue(true);
         chart.getStyler().setHeatMapDecimalValueFormatter(v -> String.valueOf(Math.round(v)));
-        chart.getStyler().setRangeColors(new Color[] {Color.WHITE, new Color(0x9E, 0xCA, 0xE1), new Color(0x31, 0x82, 0xBD)});
+        chart.getStyler()
+                .setRangeColors(new Color[] {Color.WHITE, new Color(0x9E, 0xCA, 0xE1), new Color(0x31, 0x82, 0xBD)});
         chart.getStyler().setXAxisLabelRotation(45);
         chart.getStyler().setLegendVisible(false);
         chart.getStyler().setMin(0);
@@ -95,5 +113,4 @@ public final class Charts {
         chart.addSeries("confusion", classNames, rowsBottomUp, cells);
         AtomicFiles.write(file, out -> BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG));
     }
-
 }

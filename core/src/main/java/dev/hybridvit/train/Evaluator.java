@@ -2,10 +2,9 @@ package dev.hybridvit.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import dev.hybridvit.tensor.Tensors;
 import dev.hybridvit.data.BatchLoader;
 import dev.hybridvit.models.VisionModel;
-
+import dev.hybridvit.tensor.Tensors;
 import java.util.Iterator;
 
 /** Top-1 / top-5 accuracy, mean cross-entropy loss and the confusion matrix of a model in eval mode. */

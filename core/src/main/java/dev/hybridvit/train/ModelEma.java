@@ -2,7 +2,6 @@ package dev.hybridvit.train;
 
 import ai.djl.ndarray.NDArray;
 import dev.hybridvit.nn.Module;
-
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -41,7 +40,9 @@ public final class ModelEma implements AutoCloseable {
     }
 
     /** The averaged weights under the model's state-dict names. */
-    public Map<String, NDArray> weights() { return shadow; }
+    public Map<String, NDArray> weights() {
+        return shadow;
+    }
 
     @Override
     public void close() {

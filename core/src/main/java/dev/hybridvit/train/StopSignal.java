@@ -23,14 +23,16 @@ public final class StopSignal implements BooleanSupplier, AutoCloseable {
     /** A signal set by the JVM's shutdown (Ctrl-C, SIGTERM); close it when the run has finished. */
     public static StopSignal onShutdown() {
         StopSignal s = new StopSignal();
-        s.hook = new Thread(() -> {
-            s.request();
-            try {
-                s.done.await(GRACE_SECONDS, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "hybridvit-stop");
+        s.hook = new Thread(
+                () -> {
+                    s.request();
+                    try {
+                        s.done.await(GRACE_SECONDS, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                },
+                "hybridvit-stop");
         Runtime.getRuntime().addShutdownHook(s.hook);
         return s;
     }

@@ -5,11 +5,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-import dev.hybridvit.tensor.Tensors;
 import dev.hybridvit.data.BatchLoader;
 import dev.hybridvit.data.Mixup;
 import dev.hybridvit.models.VisionModel;
-
+import dev.hybridvit.tensor.Tensors;
 import java.util.Iterator;
 import java.util.Random;
 import java.util.function.BooleanSupplier;
@@ -23,12 +22,45 @@ import java.util.function.Consumer;
  */
 public final class Trainer implements AutoCloseable {
     /** Hyper-parameters, named after timm's flags; {@code mixup} (null: off) mixes batches and their targets. */
-    public record Config(int epochs, int batchSize, double lr, double minLr, double warmupLr, double warmupEpochs,
-                         double weightDecay, double smoothing, double clipGrad, double emaDecay, long seed, Mixup mixup) {
+    public record Config(
+            int epochs,
+            int batchSize,
+            double lr,
+            double minLr,
+            double warmupLr,
+            double warmupEpochs,
+            double weightDecay,
+            double smoothing,
+            double clipGrad,
+            double emaDecay,
+            long seed,
+            Mixup mixup) {
         /** Without mixup. */
-        public Config(int epochs, int batchSize, double lr, double minLr, double warmupLr, double warmupEpochs,
-                      double weightDecay, double smoothing, double clipGrad, double emaDecay, long seed) {
-            this(epochs, batchSize, lr, minLr, warmupLr, warmupEpochs, weightDecay, smoothing, clipGrad, emaDecay, seed, null);
+        public Config(
+                int epochs,
+                int batchSize,
+                double lr,
+                double minLr,
+                double warmupLr,
+                double warmupEpochs,
+                double weightDecay,
+                double smoothing,
+                double clipGrad,
+                double emaDecay,
+                long seed) {
+            this(
+                    epochs,
+                    batchSize,
+                    lr,
+                    minLr,
+                    warmupLr,
+                    warmupEpochs,
+                    weightDecay,
+                    smoothing,
+                    clipGrad,
+                    emaDecay,
+                    seed,
+                    null);
         }
 
         public static Config defaults() {
@@ -45,11 +77,18 @@ public final class Trainer implements AutoCloseable {
     }
 
     /** What one epoch did; {@code stoppedAt} is null when it ran to the end. */
-    public record EpochStats(int epoch, double loss, double accuracy, double lr, double imagesPerSecond, double seconds,
-                             Position stoppedAt) {}
+    public record EpochStats(
+            int epoch,
+            double loss,
+            double accuracy,
+            double lr,
+            double imagesPerSecond,
+            double seconds,
+            Position stoppedAt) {}
 
     /** Progress of the running epoch: batches done, batches total, running loss and accuracy. */
-    public record Progress(int epoch, int done, int total, double loss, double accuracy, double lr, double imagesPerSecond) {}
+    public record Progress(
+            int epoch, int done, int total, double loss, double accuracy, double lr, double imagesPerSecond) {}
 
     /** One step's mean loss and correct top-1 predictions (against the unmixed labels). */
     public record StepResult(double loss, long correct) {}
@@ -71,10 +110,14 @@ public final class Trainer implements AutoCloseable {
         this.ema = config.emaDecay() > 0 ? new ModelEma(model, config.emaDecay()) : null;
     }
 
-    public AdamW optimizer() { return optimizer; }
+    public AdamW optimizer() {
+        return optimizer;
+    }
 
     /** The EMA of the weights, or null when {@code emaDecay} is 0. */
-    public ModelEma ema() { return ema; }
+    public ModelEma ema() {
+        return ema;
+    }
 
     /** Trains one epoch over {@code loader} and reports progress after every batch. */
     public EpochStats trainEpoch(BatchLoader loader, int epoch, Consumer<Progress> progress) {
@@ -86,11 +129,16 @@ public final class Trainer implements AutoCloseable {
      * asked whether to end early (the step under way always completes, so the state is that of a
      * whole number of steps).
      */
-    public EpochStats trainEpoch(BatchLoader loader, int epoch, Position from, BooleanSupplier stop, Consumer<Progress> progress) {
+    public EpochStats trainEpoch(
+            BatchLoader loader, int epoch, Position from, BooleanSupplier stop, Consumer<Progress> progress) {
         int total = loader.batchesPerEpoch();
         if (schedule == null) {
-            schedule = new CosineSchedule(config.lr(), config.minLr(), config.warmupLr(),
-                    Math.round(config.warmupEpochs() * total), (long) config.epochs() * total);
+            schedule = new CosineSchedule(
+                    config.lr(),
+                    config.minLr(),
+                    config.warmupLr(),
+                    Math.round(config.warmupEpochs() * total),
+                    (long) config.epochs() * total);
         }
         model.setTraining(true);
         long start = System.nanoTime() - Math.round(from.seconds() * 1e9);
@@ -112,7 +160,8 @@ public final class Trainer implements AutoCloseable {
             correct += r.correct();
             seen += batch.size();
             double secs = (System.nanoTime() - start) / 1e9;
-            progress.accept(new Progress(epoch, b + 1, total, lossSum / seen, (double) correct / seen, lr, seen / secs));
+            progress.accept(
+                    new Progress(epoch, b + 1, total, lossSum / seen, (double) correct / seen, lr, seen / secs));
         }
         double secs = (System.nanoTime() - start) / 1e9;
         model.setTraining(false);
@@ -128,12 +177,16 @@ public final class Trainer implements AutoCloseable {
      */
     public StepResult step(BatchLoader.Batch batch, double lr, boolean mix) {
         Tensors.seed(stepSeed(config.seed(), optimizer.steps()));
-        Mixup.Mixed mixed = mix ? config.mixup().apply(batch, new Random(stepSeed(config.seed() ^ MIXUP_SALT, optimizer.steps()))) : null;
+        Mixup.Mixed mixed = mix
+                ? config.mixup().apply(batch, new Random(stepSeed(config.seed() ^ MIXUP_SALT, optimizer.steps())))
+                : null;
         try (NDManager step = model.manager().newSubManager()) {
             int[] d = batch.dims();
-            NDArray x = Tensors.channelsLast(step, mixed == null ? batch.images() : mixed.images(), batch.size(), d[0], d[1], d[2]);
+            NDArray x = Tensors.channelsLast(
+                    step, mixed == null ? batch.images() : mixed.images(), batch.size(), d[0], d[1], d[2]);
             NDArray labels = step.create(batch.labels());
-            NDArray targets = mixed == null ? Losses.smoothedTargets(labels, classes, config.smoothing())
+            NDArray targets = mixed == null
+                    ? Losses.smoothedTargets(labels, classes, config.smoothing())
                     : step.create(mixed.targets(), new Shape(batch.size(), classes));
             NDArray logits, loss;
             try (GradientCollector gc = Tensors.newGradientCollector()) {
@@ -142,7 +195,12 @@ public final class Trainer implements AutoCloseable {
                 gc.backward(loss);
             }
             double lossValue = loss.getFloat();
-            long correct = logits.argMax(1).toType(DataType.INT32, false).eq(labels).sum().toType(DataType.INT64, false).getLong();
+            long correct = logits.argMax(1)
+                    .toType(DataType.INT32, false)
+                    .eq(labels)
+                    .sum()
+                    .toType(DataType.INT64, false)
+                    .getLong();
             optimizer.step(lr, config.clipGrad());
             if (ema != null) ema.update(model, optimizer.steps());
             return new StepResult(lossValue, correct);

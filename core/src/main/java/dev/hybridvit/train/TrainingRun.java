@@ -15,7 +15,6 @@ import dev.hybridvit.models.VisionModel;
 import dev.hybridvit.weights.AtomicFiles;
 import dev.hybridvit.weights.Checkpoint;
 import dev.hybridvit.weights.WeightsLoader;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -47,52 +46,212 @@ public final class TrainingRun {
      * Everything a run needs; names follow timm's flags. {@code stopAfterEpoch} &gt; 0 ends this
      * session after that epoch (the schedule still spans {@code epochs}); {@code --resume} continues.
      */
-    public record Options(String model, String dataset, int imgSize, int batchSize, int epochs, double lr, double minLr,
-                          double warmupLr, double warmupEpochs, double weightDecay, double smoothing, double dropPath,
-                          double emaDecay, double clipGrad, long seed, int workers, Path output, Path resume, Path weights,
-                          Integer numClasses, int trainSubset, int valSubset, int stopAfterEpoch, Augmentation augmentation) {
+    public record Options(
+            String model,
+            String dataset,
+            int imgSize,
+            int batchSize,
+            int epochs,
+            double lr,
+            double minLr,
+            double warmupLr,
+            double warmupEpochs,
+            double weightDecay,
+            double smoothing,
+            double dropPath,
+            double emaDecay,
+            double clipGrad,
+            long seed,
+            int workers,
+            Path output,
+            Path resume,
+            Path weights,
+            Integer numClasses,
+            int trainSubset,
+            int valSubset,
+            int stopAfterEpoch,
+            Augmentation augmentation) {
         public Options {
             if (augmentation == null) augmentation = Augmentation.none();
         }
 
         /** Without augmentation beyond the dataset's crop and flip. */
-        public Options(String model, String dataset, int imgSize, int batchSize, int epochs, double lr, double minLr,
-                       double warmupLr, double warmupEpochs, double weightDecay, double smoothing, double dropPath,
-                       double emaDecay, double clipGrad, long seed, int workers, Path output, Path resume, Path weights,
-                       Integer numClasses, int trainSubset, int valSubset, int stopAfterEpoch) {
-            this(model, dataset, imgSize, batchSize, epochs, lr, minLr, warmupLr, warmupEpochs, weightDecay, smoothing, dropPath,
-                    emaDecay, clipGrad, seed, workers, output, resume, weights, numClasses, trainSubset, valSubset, stopAfterEpoch,
+        public Options(
+                String model,
+                String dataset,
+                int imgSize,
+                int batchSize,
+                int epochs,
+                double lr,
+                double minLr,
+                double warmupLr,
+                double warmupEpochs,
+                double weightDecay,
+                double smoothing,
+                double dropPath,
+                double emaDecay,
+                double clipGrad,
+                long seed,
+                int workers,
+                Path output,
+                Path resume,
+                Path weights,
+                Integer numClasses,
+                int trainSubset,
+                int valSubset,
+                int stopAfterEpoch) {
+            this(
+                    model,
+                    dataset,
+                    imgSize,
+                    batchSize,
+                    epochs,
+                    lr,
+                    minLr,
+                    warmupLr,
+                    warmupEpochs,
+                    weightDecay,
+                    smoothing,
+                    dropPath,
+                    emaDecay,
+                    clipGrad,
+                    seed,
+                    workers,
+                    output,
+                    resume,
+                    weights,
+                    numClasses,
+                    trainSubset,
+                    valSubset,
+                    stopAfterEpoch,
                     Augmentation.none());
         }
 
         /** Defaults suited to a compact model on a CPU; every field can be replaced with a {@code with}-style copy. */
         public static Options defaults(String model, String dataset, Path output) {
-            return new Options(model, dataset, 0, 128, 10, 2e-3, 1e-5, 1e-5, 1, 0.05, 0.1, -1, 0, 5.0, 42,
-                    Math.max(1, Runtime.getRuntime().availableProcessors() / 2), output, null, null, null, 0, 0, 0);
+            return new Options(
+                    model,
+                    dataset,
+                    0,
+                    128,
+                    10,
+                    2e-3,
+                    1e-5,
+                    1e-5,
+                    1,
+                    0.05,
+                    0.1,
+                    -1,
+                    0,
+                    5.0,
+                    42,
+                    Math.max(1, Runtime.getRuntime().availableProcessors() / 2),
+                    output,
+                    null,
+                    null,
+                    null,
+                    0,
+                    0,
+                    0);
         }
 
         public Options withAugmentation(Augmentation a) {
-            return new Options(model, dataset, imgSize, batchSize, epochs, lr, minLr, warmupLr, warmupEpochs, weightDecay, smoothing,
-                    dropPath, emaDecay, clipGrad, seed, workers, output, resume, weights, numClasses, trainSubset, valSubset,
-                    stopAfterEpoch, a);
+            return new Options(
+                    model,
+                    dataset,
+                    imgSize,
+                    batchSize,
+                    epochs,
+                    lr,
+                    minLr,
+                    warmupLr,
+                    warmupEpochs,
+                    weightDecay,
+                    smoothing,
+                    dropPath,
+                    emaDecay,
+                    clipGrad,
+                    seed,
+                    workers,
+                    output,
+                    resume,
+                    weights,
+                    numClasses,
+                    trainSubset,
+                    valSubset,
+                    stopAfterEpoch,
+                    a);
         }
 
         public Options withResume(Path checkpoint) {
-            return new Options(model, dataset, imgSize, batchSize, epochs, lr, minLr, warmupLr, warmupEpochs, weightDecay, smoothing,
-                    dropPath, emaDecay, clipGrad, seed, workers, output, checkpoint, weights, numClasses, trainSubset, valSubset,
-                    stopAfterEpoch, augmentation);
+            return new Options(
+                    model,
+                    dataset,
+                    imgSize,
+                    batchSize,
+                    epochs,
+                    lr,
+                    minLr,
+                    warmupLr,
+                    warmupEpochs,
+                    weightDecay,
+                    smoothing,
+                    dropPath,
+                    emaDecay,
+                    clipGrad,
+                    seed,
+                    workers,
+                    output,
+                    checkpoint,
+                    weights,
+                    numClasses,
+                    trainSubset,
+                    valSubset,
+                    stopAfterEpoch,
+                    augmentation);
         }
 
         public Options withOutput(Path dir) {
-            return new Options(model, dataset, imgSize, batchSize, epochs, lr, minLr, warmupLr, warmupEpochs, weightDecay, smoothing,
-                    dropPath, emaDecay, clipGrad, seed, workers, dir, resume, weights, numClasses, trainSubset, valSubset,
-                    stopAfterEpoch, augmentation);
+            return new Options(
+                    model,
+                    dataset,
+                    imgSize,
+                    batchSize,
+                    epochs,
+                    lr,
+                    minLr,
+                    warmupLr,
+                    warmupEpochs,
+                    weightDecay,
+                    smoothing,
+                    dropPath,
+                    emaDecay,
+                    clipGrad,
+                    seed,
+                    workers,
+                    dir,
+                    resume,
+                    weights,
+                    numClasses,
+                    trainSubset,
+                    valSubset,
+                    stopAfterEpoch,
+                    augmentation);
         }
     }
 
     /** One row of the metrics: training averages and validation loss and accuracy after the epoch. */
-    public record EpochRecord(int epoch, double trainLoss, double trainAccuracy, double valLoss, double valTop1, double valTop5,
-                              double valTop1Ema, double lr, double imagesPerSecond, double seconds) {}
+    public record EpochRecord(
+            int epoch,
+            double trainLoss,
+            double trainAccuracy,
+            double valLoss,
+            double valTop1,
+            double valTop5,
+            double valTop1Ema,
+            double lr,
+            double imagesPerSecond,
+            double seconds) {}
 
     /** Progress and log sink (the CLI draws a bar or prints lines). */
     public interface Listener {
@@ -107,8 +266,17 @@ public final class TrainingRun {
      * What a run produced; {@code finalEval} is the validation of the weights in {@code best}
      * (null when the run was stopped); {@code stopped} says where a stopped run left off.
      */
-    public record Result(String model, List<EpochRecord> history, double bestTop1, int bestEpoch, Path last, Path best,
-                         List<String> classes, Evaluator.Result finalEval, double wallSeconds, Stopped stopped) {}
+    public record Result(
+            String model,
+            List<EpochRecord> history,
+            double bestTop1,
+            int bestEpoch,
+            Path last,
+            Path best,
+            List<String> classes,
+            Evaluator.Result finalEval,
+            double wallSeconds,
+            Stopped stopped) {}
 
     /** Where a stopped run's {@code last.safetensors} continues: batch {@code batch} of epoch {@code epoch} (1-based). */
     public record Stopped(int epoch, int batch, int batches) {}
@@ -126,55 +294,105 @@ public final class TrainingRun {
      */
     public static Result run(Options o, Listener listener, BooleanSupplier stop) throws IOException {
         long start = System.nanoTime();
-        Checkpoint.Info resumed = o.resume() == null ? null : Checkpoint.info(o.resume()).orElseThrow(() ->
-                new IllegalArgumentException("--resume " + o.resume() + ": not a hybridvit training checkpoint"));
+        Checkpoint.Info resumed = o.resume() == null
+                ? null
+                : Checkpoint.info(o.resume())
+                        .orElseThrow(() -> new IllegalArgumentException(
+                                "--resume " + o.resume() + ": not a hybridvit training checkpoint"));
         String modelName = resumed != null ? resumed.model() : o.model();
-        if (modelName == null) throw new IllegalArgumentException("--model is required (unless --resume names a checkpoint)");
+        if (modelName == null)
+            throw new IllegalArgumentException("--model is required (unless --resume names a checkpoint)");
         ModelSpec spec = ModelRegistry.get(modelName);
-        int size = resumed != null ? resumed.options().imageSize(spec) : o.imgSize() > 0 ? o.imgSize() : spec.defaultImageSize();
-        DataSources.Splits data = DataSources.open(o.dataset(), spec, size, o.seed(), o.trainSubset(), o.valSubset(), o.augmentation().crop(),
+        int size = resumed != null
+                ? resumed.options().imageSize(spec)
+                : o.imgSize() > 0 ? o.imgSize() : spec.defaultImageSize();
+        DataSources.Splits data = DataSources.open(
+                o.dataset(),
+                spec,
+                size,
+                o.seed(),
+                o.trainSubset(),
+                o.valSubset(),
+                o.augmentation().crop(),
                 o.augmentation().hflip());
         int classes = data.classes().size();
         if (o.numClasses() != null && o.numClasses() != classes) {
-            throw new IllegalArgumentException("--num-classes " + o.numClasses() + " but " + data.name() + " has " + classes + " classes");
+            throw new IllegalArgumentException(
+                    "--num-classes " + o.numClasses() + " but " + data.name() + " has " + classes + " classes");
         }
-        ModelOptions mo = resumed != null ? resumed.options()
-                : ModelOptions.defaults().withNumClasses(classes).withImageSize(size).withDropPath(o.dropPath());
+        ModelOptions mo = resumed != null
+                ? resumed.options()
+                : ModelOptions.defaults()
+                        .withNumClasses(classes)
+                        .withImageSize(size)
+                        .withDropPath(o.dropPath());
         if (mo.numClasses() != classes) {
-            throw new IllegalArgumentException(o.resume() + " has " + mo.numClasses() + " classes, the dataset " + classes);
+            throw new IllegalArgumentException(
+                    o.resume() + " has " + mo.numClasses() + " classes, the dataset " + classes);
         }
         Files.createDirectories(o.output());
-        listener.log(String.format(Locale.ROOT, "%s at %d px, %d classes; %d train / %d val images from %s", modelName, size, classes,
-                data.train().size(), data.val().size(), data.name()));
-        Trainer.Config cfg = new Trainer.Config(o.epochs(), o.batchSize(), o.lr(), o.minLr(), o.warmupLr(), o.warmupEpochs(),
-                o.weightDecay(), o.smoothing(), o.clipGrad(), o.emaDecay(), o.seed(), o.augmentation().mixer(o.smoothing(), classes));
+        listener.log(String.format(
+                Locale.ROOT,
+                "%s at %d px, %d classes; %d train / %d val images from %s",
+                modelName,
+                size,
+                classes,
+                data.train().size(),
+                data.val().size(),
+                data.name()));
+        Trainer.Config cfg = new Trainer.Config(
+                o.epochs(),
+                o.batchSize(),
+                o.lr(),
+                o.minLr(),
+                o.warmupLr(),
+                o.warmupEpochs(),
+                o.weightDecay(),
+                o.smoothing(),
+                o.clipGrad(),
+                o.emaDecay(),
+                o.seed(),
+                o.augmentation().mixer(o.smoothing(), classes));
         // DataSources normalises with the ImageNet statistics for every model and dataset
-        Transform trainTransform = o.augmentation().trainTransform(data.trainTransform(), ModelSpec.IMAGENET_MEAN, ModelSpec.IMAGENET_STD);
+        Transform trainTransform =
+                o.augmentation().trainTransform(data.trainTransform(), ModelSpec.IMAGENET_MEAN, ModelSpec.IMAGENET_STD);
         List<EpochRecord> history = new ArrayList<>();
         double bestTop1 = -1;
         int bestEpoch = -1, firstEpoch = 0;
         Trainer.Position position = Trainer.Position.START;
         Path last = o.output().resolve(LAST), best = o.output().resolve(BEST);
         try (VisionModel model = spec.create(mo, o.seed());
-             BatchLoader trainLoader = new BatchLoader(data.train(), trainTransform, o.batchSize(), true, true, o.seed(), o.workers());
-             BatchLoader valLoader = new BatchLoader(data.val(), data.evalTransform(), Math.max(o.batchSize(), 100), false, false, o.seed(), o.workers())) {
+                BatchLoader trainLoader = new BatchLoader(
+                        data.train(), trainTransform, o.batchSize(), true, true, o.seed(), o.workers());
+                BatchLoader valLoader = new BatchLoader(
+                        data.val(),
+                        data.evalTransform(),
+                        Math.max(o.batchSize(), 100),
+                        false,
+                        false,
+                        o.seed(),
+                        o.workers())) {
             if (trainLoader.batchesPerEpoch() == 0) {
-                throw new IllegalArgumentException(data.train().size() + " training images are fewer than one batch of " + o.batchSize());
+                throw new IllegalArgumentException(
+                        data.train().size() + " training images are fewer than one batch of " + o.batchSize());
             }
             if (resumed == null && o.weights() != null) {
-                WeightsLoader.Result r = WeightsLoader.load(model, o.weights(), WeightsLoader.Options.STRICT.withResetClassifier(true));
+                WeightsLoader.Result r =
+                        WeightsLoader.load(model, o.weights(), WeightsLoader.Options.STRICT.withResetClassifier(true));
                 listener.log(r.describe());
             }
             try (Trainer trainer = new Trainer(model, cfg)) {
                 if (resumed != null) {
                     try (NDManager scratch = model.manager().newSubManager();
-                         Checkpoint.Contents c = Checkpoint.read(o.resume(), scratch)) {
+                            Checkpoint.Contents c = Checkpoint.read(o.resume(), scratch)) {
                         model.loadStateDict(c.model(), true);
                         model.requireGradients(true);
                         long steps = ((Number) c.info().extra().getOrDefault("optimizer_steps", 0)).longValue();
-                        if (c.optimizer().isEmpty()) throw new IllegalArgumentException(o.resume() + " has no optimizer state to resume from");
+                        if (c.optimizer().isEmpty())
+                            throw new IllegalArgumentException(o.resume() + " has no optimizer state to resume from");
                         trainer.optimizer().load(c.optimizer(), steps);
-                        if (trainer.ema() != null && !c.ema().isEmpty()) copyInto(trainer.ema().weights(), c.ema());
+                        if (trainer.ema() != null && !c.ema().isEmpty())
+                            copyInto(trainer.ema().weights(), c.ema());
                         firstEpoch = (int) c.info().epoch();
                         history.addAll(readHistory(c.info().extra().get("history")));
                         Object b = c.info().extra().get("best_top1");
@@ -184,7 +402,9 @@ public final class TrainingRun {
                         position = readPosition(c.info().extra().get(POSITION));
                     }
                     listener.log("resumed from " + o.resume() + " after epoch " + firstEpoch
-                            + (position.batch() > 0 ? " and batch " + position.batch() + " of epoch " + (firstEpoch + 1) : "")
+                            + (position.batch() > 0
+                                    ? " and batch " + position.batch() + " of epoch " + (firstEpoch + 1)
+                                    : "")
                             + " (step " + trainer.optimizer().steps() + ")");
                 }
                 int endEpoch = o.stopAfterEpoch() > 0 ? Math.min(o.epochs(), o.stopAfterEpoch()) : o.epochs();
@@ -194,19 +414,51 @@ public final class TrainingRun {
                     if (s.stoppedAt() != null) {
                         Map<String, Object> extra = extra(o, data, trainer, history, bestTop1, bestEpoch, size);
                         extra.put(POSITION, position(s.stoppedAt()));
-                        Checkpoint.save(last, model, data.classes(), e, trainer.optimizer().state(),
-                                trainer.ema() == null ? null : trainer.ema().weights(), extra);
+                        Checkpoint.save(
+                                last,
+                                model,
+                                data.classes(),
+                                e,
+                                trainer.optimizer().state(),
+                                trainer.ema() == null ? null : trainer.ema().weights(),
+                                extra);
                         Stopped where = new Stopped(e + 1, s.stoppedAt().batch(), trainLoader.batchesPerEpoch());
-                        listener.log(String.format(Locale.ROOT, "stopped in epoch %d at batch %d/%d; %s holds the exact state to resume from",
-                                where.epoch(), where.batch(), where.batches(), last));
-                        return new Result(modelName, history, bestTop1, bestEpoch, last, best, data.classes(), null,
-                                (System.nanoTime() - start) / 1e9, where);
+                        listener.log(String.format(
+                                Locale.ROOT,
+                                "stopped in epoch %d at batch %d/%d; %s holds the exact state to resume from",
+                                where.epoch(),
+                                where.batch(),
+                                where.batches(),
+                                last));
+                        return new Result(
+                                modelName,
+                                history,
+                                bestTop1,
+                                bestEpoch,
+                                last,
+                                best,
+                                data.classes(),
+                                null,
+                                (System.nanoTime() - start) / 1e9,
+                                where);
                     }
                     Evaluator.Result raw = Evaluator.evaluate(model, valLoader);
                     double emaTop1 = Double.NaN;
-                    if (trainer.ema() != null) emaTop1 = withWeights(model, trainer.ema().weights(), () -> Evaluator.evaluate(model, valLoader)).top1();
-                    EpochRecord rec = new EpochRecord(e + 1, s.loss(), s.accuracy(), raw.loss(), raw.top1(), raw.top5(), emaTop1, s.lr(),
-                            s.imagesPerSecond(), s.seconds());
+                    if (trainer.ema() != null)
+                        emaTop1 = withWeights(
+                                        model, trainer.ema().weights(), () -> Evaluator.evaluate(model, valLoader))
+                                .top1();
+                    EpochRecord rec = new EpochRecord(
+                            e + 1,
+                            s.loss(),
+                            s.accuracy(),
+                            raw.loss(),
+                            raw.top1(),
+                            raw.top5(),
+                            emaTop1,
+                            s.lr(),
+                            s.imagesPerSecond(),
+                            s.seconds());
                     history.add(rec);
                     double top = Double.isNaN(emaTop1) ? raw.top1() : Math.max(raw.top1(), emaTop1);
                     boolean improved = top > bestTop1;
@@ -215,14 +467,23 @@ public final class TrainingRun {
                         bestEpoch = e + 1;
                     }
                     Map<String, Object> extra = extra(o, data, trainer, history, bestTop1, bestEpoch, size);
-                    Checkpoint.save(last, model, data.classes(), e + 1, trainer.optimizer().state(),
-                            trainer.ema() == null ? null : trainer.ema().weights(), extra);
+                    Checkpoint.save(
+                            last,
+                            model,
+                            data.classes(),
+                            e + 1,
+                            trainer.optimizer().state(),
+                            trainer.ema() == null ? null : trainer.ema().weights(),
+                            extra);
                     if (improved) {
                         // best: the better of raw and EMA weights, as plain model weights (what predict uses)
                         boolean emaBetter = !Double.isNaN(emaTop1) && emaTop1 > raw.top1();
                         int done = e + 1;
                         if (emaBetter) {
-                            withWeights(model, trainer.ema().weights(), () -> { saveQuietly(best, model, data.classes(), done, extra); return null; });
+                            withWeights(model, trainer.ema().weights(), () -> {
+                                saveQuietly(best, model, data.classes(), done, extra);
+                                return null;
+                            });
                         } else {
                             saveQuietly(best, model, data.classes(), done, extra);
                         }
@@ -232,9 +493,19 @@ public final class TrainingRun {
                     listener.epoch(rec);
                     if (stop.getAsBoolean() && e + 1 < endEpoch) {
                         Stopped where = new Stopped(e + 2, 0, trainLoader.batchesPerEpoch());
-                        listener.log("stopped after epoch " + (e + 1) + "; " + last + " holds the exact state to resume from");
-                        return new Result(modelName, history, bestTop1, bestEpoch, last, best, data.classes(), null,
-                                (System.nanoTime() - start) / 1e9, where);
+                        listener.log("stopped after epoch " + (e + 1) + "; " + last
+                                + " holds the exact state to resume from");
+                        return new Result(
+                                modelName,
+                                history,
+                                bestTop1,
+                                bestEpoch,
+                                last,
+                                best,
+                                data.classes(),
+                                null,
+                                (System.nanoTime() - start) / 1e9,
+                                where);
                     }
                 }
             }
@@ -243,12 +514,22 @@ public final class TrainingRun {
                 WeightsLoader.load(model, best);
                 finalEval = Evaluator.evaluate(model, valLoader);
             }
-            return new Result(modelName, history, bestTop1, bestEpoch, last, best, data.classes(), finalEval,
-                    (System.nanoTime() - start) / 1e9, null);
+            return new Result(
+                    modelName,
+                    history,
+                    bestTop1,
+                    bestEpoch,
+                    last,
+                    best,
+                    data.classes(),
+                    finalEval,
+                    (System.nanoTime() - start) / 1e9,
+                    null);
         }
     }
 
-    private static void saveQuietly(Path file, VisionModel model, List<String> classes, long epoch, Map<String, Object> extra) {
+    private static void saveQuietly(
+            Path file, VisionModel model, List<String> classes, long epoch, Map<String, Object> extra) {
         try {
             Checkpoint.save(file, model, classes, epoch, null, null, extra);
         } catch (IOException e) {
@@ -256,8 +537,14 @@ public final class TrainingRun {
         }
     }
 
-    private static Map<String, Object> extra(Options o, DataSources.Splits data, Trainer trainer, List<EpochRecord> history,
-                                             double bestTop1, int bestEpoch, int size) {
+    private static Map<String, Object> extra(
+            Options o,
+            DataSources.Splits data,
+            Trainer trainer,
+            List<EpochRecord> history,
+            double bestTop1,
+            int bestEpoch,
+            int size) {
         Map<String, Object> x = new LinkedHashMap<>();
         x.put("optimizer_steps", trainer.optimizer().steps());
         x.put("best_top1", bestTop1);
@@ -290,12 +577,17 @@ public final class TrainingRun {
     private static Trainer.Position readPosition(Object o) {
         if (!(o instanceof Map<?, ?> raw)) return Trainer.Position.START;
         Map<String, Object> m = (Map<String, Object>) raw;
-        return new Trainer.Position(num(m, "batch").intValue(), d(m, "loss_sum"), num(m, "correct").longValue(),
-                num(m, "seen").longValue(), d(m, "seconds"));
+        return new Trainer.Position(
+                num(m, "batch").intValue(),
+                d(m, "loss_sum"),
+                num(m, "correct").longValue(),
+                num(m, "seen").longValue(),
+                d(m, "seconds"));
     }
 
     /** Runs {@code body} with {@code weights} swapped into {@code model}, then restores the model's own. */
-    public static <T> T withWeights(VisionModel model, Map<String, NDArray> weights, java.util.function.Supplier<T> body) {
+    public static <T> T withWeights(
+            VisionModel model, Map<String, NDArray> weights, java.util.function.Supplier<T> body) {
         try (NDManager scratch = model.manager().newSubManager()) {
             LinkedHashMap<String, NDArray> own = new LinkedHashMap<>();
             model.stateDict().forEach((k, v) -> {
@@ -303,7 +595,8 @@ public final class TrainingRun {
                 copy.attach(scratch);
                 own.put(k, copy);
             });
-            boolean grads = model.trainableParameters().stream().anyMatch(p -> p.value().hasGradient());
+            boolean grads =
+                    model.trainableParameters().stream().anyMatch(p -> p.value().hasGradient());
             model.loadStateDict(weights, true);
             try {
                 return body.get();
@@ -345,8 +638,17 @@ public final class TrainingRun {
         if (!(o instanceof List<?> rows)) return out;
         for (Object row : rows) {
             Map<String, Object> m = (Map<String, Object>) row;
-            out.add(new EpochRecord(num(m, "epoch").intValue(), d(m, "train_loss"), d(m, "train_accuracy"), d(m, "val_loss"), d(m, "val_top1"),
-                    d(m, "val_top5"), d(m, "val_top1_ema"), d(m, "lr"), d(m, "images_per_second"), d(m, "seconds")));
+            out.add(new EpochRecord(
+                    num(m, "epoch").intValue(),
+                    d(m, "train_loss"),
+                    d(m, "train_accuracy"),
+                    d(m, "val_loss"),
+                    d(m, "val_top1"),
+                    d(m, "val_top5"),
+                    d(m, "val_top1_ema"),
+                    d(m, "lr"),
+                    d(m, "images_per_second"),
+                    d(m, "seconds")));
         }
         return out;
     }
@@ -366,11 +668,22 @@ public final class TrainingRun {
 
     /** Writes {@code metrics.csv} and {@code metrics.json} (atomically) for the history so far. */
     public static void writeMetrics(Path dir, String model, List<EpochRecord> history) throws IOException {
-        StringBuilder csv = new StringBuilder("epoch,train_loss,train_accuracy,val_loss,val_top1,val_top5,val_top1_ema,lr,images_per_second,seconds\n");
+        StringBuilder csv = new StringBuilder(
+                "epoch,train_loss,train_accuracy,val_loss,val_top1,val_top5,val_top1_ema,lr,images_per_second,seconds\n");
         for (EpochRecord r : history) {
-            csv.append(String.format(Locale.ROOT, "%d,%.6f,%.6f,%s,%.6f,%.6f,%s,%.8g,%.2f,%.2f%n", r.epoch(), r.trainLoss(), r.trainAccuracy(),
-                    optional(r.valLoss()), r.valTop1(), r.valTop5(), optional(r.valTop1Ema()),
-                    r.lr(), r.imagesPerSecond(), r.seconds()));
+            csv.append(String.format(
+                    Locale.ROOT,
+                    "%d,%.6f,%.6f,%s,%.6f,%.6f,%s,%.8g,%.2f,%.2f%n",
+                    r.epoch(),
+                    r.trainLoss(),
+                    r.trainAccuracy(),
+                    optional(r.valLoss()),
+                    r.valTop1(),
+                    r.valTop5(),
+                    optional(r.valTop1Ema()),
+                    r.lr(),
+                    r.imagesPerSecond(),
+                    r.seconds()));
         }
         byte[] csvBytes = csv.toString().getBytes(StandardCharsets.UTF_8);
         AtomicFiles.write(dir.resolve("metrics.csv"), out -> out.write(csvBytes));

@@ -8,7 +8,6 @@ import dev.hybridvit.models.ModelSpec;
 import dev.hybridvit.models.VisionModel;
 import dev.hybridvit.weights.Checkpoint;
 import dev.hybridvit.weights.WeightsLoader;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -21,27 +20,38 @@ public final class Validation {
     /** The result with the model name and the class names of the dataset. */
     public record Report(String model, String dataset, int imageSize, List<String> classes, Evaluator.Result result) {}
 
-    public static Report run(String modelName, Path weights, String dataset, int imgSize, int batchSize, int workers,
-                             int valSubset) throws IOException {
+    public static Report run(
+            String modelName, Path weights, String dataset, int imgSize, int batchSize, int workers, int valSubset)
+            throws IOException {
         Optional<Checkpoint.Info> info = Checkpoint.info(weights);
-        if (info.isPresent() && modelName != null && !modelName.equals(info.get().model())) {
-            throw new IllegalArgumentException(weights + " holds a " + info.get().model() + " checkpoint, not " + modelName);
+        if (info.isPresent()
+                && modelName != null
+                && !modelName.equals(info.get().model())) {
+            throw new IllegalArgumentException(
+                    weights + " holds a " + info.get().model() + " checkpoint, not " + modelName);
         }
         String name = info.map(Checkpoint.Info::model).orElse(modelName);
-        if (name == null) throw new IllegalArgumentException("--model is required (" + weights + " is not a hybridvit checkpoint)");
+        if (name == null)
+            throw new IllegalArgumentException("--model is required (" + weights + " is not a hybridvit checkpoint)");
         ModelSpec spec = ModelRegistry.get(name);
         int size = info.map(i -> i.options().imageSize(spec)).orElse(imgSize > 0 ? imgSize : spec.defaultImageSize());
         // a folder without train/val is split with the training run's seed, so validation sees the same held-out images
-        long seed = info.map(i -> i.extra().get("seed")).filter(Number.class::isInstance).map(n -> ((Number) n).longValue()).orElse(0L);
+        long seed = info.map(i -> i.extra().get("seed"))
+                .filter(Number.class::isInstance)
+                .map(n -> ((Number) n).longValue())
+                .orElse(0L);
         DataSources.Splits data = DataSources.open(dataset, spec, size, seed, 1, valSubset);
         ModelOptions options = info.map(Checkpoint.Info::options)
-                .orElse(ModelOptions.defaults().withNumClasses(data.classes().size()).withImageSize(size));
+                .orElse(ModelOptions.defaults()
+                        .withNumClasses(data.classes().size())
+                        .withImageSize(size));
         if (options.numClasses() != data.classes().size()) {
-            throw new IllegalArgumentException(weights + " has " + options.numClasses() + " classes, " + data.name() + " has "
-                    + data.classes().size());
+            throw new IllegalArgumentException(weights + " has " + options.numClasses() + " classes, " + data.name()
+                    + " has " + data.classes().size());
         }
         try (VisionModel model = spec.create(options, 0);
-             BatchLoader loader = new BatchLoader(data.val(), data.evalTransform(), batchSize, false, false, 0, workers)) {
+                BatchLoader loader =
+                        new BatchLoader(data.val(), data.evalTransform(), batchSize, false, false, 0, workers)) {
             WeightsLoader.load(model, weights, WeightsLoader.Options.STRICT);
             return new Report(name, data.name(), size, data.classes(), Evaluator.evaluate(model, loader));
         }

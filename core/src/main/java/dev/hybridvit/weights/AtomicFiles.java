@@ -33,12 +33,20 @@ public final class AtomicFiles {
         if (dir != null) Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, "." + abs.getFileName(), ".tmp");
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            try (FileChannel ch =
+                    FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
                 // a writer that closes its stream (e.g. a ZipOutputStream) must not close the channel before force()
                 writer.write(new FilterOutputStream(out) {
-                    @Override public void write(byte[] b, int off, int len) throws IOException { out.write(b, off, len); }
-                    @Override public void close() throws IOException { out.flush(); }
+                    @Override
+                    public void write(byte[] b, int off, int len) throws IOException {
+                        out.write(b, off, len);
+                    }
+
+                    @Override
+                    public void close() throws IOException {
+                        out.flush();
+                    }
                 });
                 out.flush();
                 ch.force(true);

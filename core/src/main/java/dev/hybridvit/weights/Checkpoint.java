@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hybridvit.models.ModelOptions;
 import dev.hybridvit.models.VisionModel;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,8 +28,14 @@ import java.util.Optional;
 public final class Checkpoint {
     /** Value of {@link #META_FORMAT} in our files. */
     public static final String FORMAT = "hybridvit.checkpoint";
-    static final String META_FORMAT = "format", META_VERSION = "format_version", META_MODEL = "model",
-            META_CONFIG = "config", META_CLASSES = "class_names", META_EPOCH = "epoch", META_EXTRA = "extra";
+
+    static final String META_FORMAT = "format",
+            META_VERSION = "format_version",
+            META_MODEL = "model",
+            META_CONFIG = "config",
+            META_CLASSES = "class_names",
+            META_EPOCH = "epoch",
+            META_EXTRA = "extra";
     public static final String OPTIMIZER_PREFIX = "optimizer/";
     public static final String EMA_PREFIX = "ema/";
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -48,12 +53,21 @@ public final class Checkpoint {
      * @param extra      free-form training state (learning-rate schedule position, optimizer
      *                   hyper-parameters, scalar optimizer state), kept as JSON
      */
-    public record Info(String model, ModelOptions options, List<String> classNames, long epoch, boolean reparameterized,
-                       Map<String, Object> extra) {}
+    public record Info(
+            String model,
+            ModelOptions options,
+            List<String> classNames,
+            long epoch,
+            boolean reparameterized,
+            Map<String, Object> extra) {}
 
     /** A checkpoint read into memory; closing it frees all its arrays. */
-    public record Contents(Info info, LinkedHashMap<String, NDArray> model, LinkedHashMap<String, NDArray> optimizer,
-                           LinkedHashMap<String, NDArray> ema) implements AutoCloseable {
+    public record Contents(
+            Info info,
+            LinkedHashMap<String, NDArray> model,
+            LinkedHashMap<String, NDArray> optimizer,
+            LinkedHashMap<String, NDArray> ema)
+            implements AutoCloseable {
         @Override
         public void close() {
             model.values().forEach(NDArray::close);
@@ -74,10 +88,18 @@ public final class Checkpoint {
      * @param ema       EMA weights under the model's state-dict names, or null
      * @param extra     JSON-serialisable training state, or null
      */
-    public static void save(Path file, VisionModel model, List<String> classNames, long epoch,
-                            Map<String, NDArray> optimizer, Map<String, NDArray> ema, Map<String, ?> extra) throws IOException {
+    public static void save(
+            Path file,
+            VisionModel model,
+            List<String> classNames,
+            long epoch,
+            Map<String, NDArray> optimizer,
+            Map<String, NDArray> ema,
+            Map<String, ?> extra)
+            throws IOException {
         if (classNames != null && !classNames.isEmpty() && classNames.size() != model.numClasses()) {
-            throw new IllegalArgumentException(classNames.size() + " class names for a model with " + model.numClasses() + " classes");
+            throw new IllegalArgumentException(
+                    classNames.size() + " class names for a model with " + model.numClasses() + " classes");
         }
         LinkedHashMap<String, NDArray> tensors = new LinkedHashMap<>(model.stateDict());
         if (optimizer != null) optimizer.forEach((k, v) -> tensors.put(OPTIMIZER_PREFIX + k, v));
@@ -123,14 +145,21 @@ public final class Checkpoint {
     static Info parse(Path file, Map<String, String> meta) {
         try {
             JsonNode c = JSON.readTree(meta.getOrDefault(META_CONFIG, "{}"));
-            ModelOptions options = new ModelOptions(c.path("num_classes").asInt(1000), c.path("image_size").asInt(0),
+            ModelOptions options = new ModelOptions(
+                    c.path("num_classes").asInt(1000),
+                    c.path("image_size").asInt(0),
                     c.path("drop_path").asDouble(-1));
             List<String> classes = JSON.readValue(meta.getOrDefault(META_CLASSES, "[]"), new TypeReference<>() {});
             Map<String, Object> extra = JSON.readValue(meta.getOrDefault(META_EXTRA, "{}"), new TypeReference<>() {});
             String model = meta.get(META_MODEL);
             if (model == null) throw new WeightsFormatException(file, "checkpoint metadata has no model name");
-            return new Info(model, options, classes, Long.parseLong(meta.getOrDefault(META_EPOCH, "-1")),
-                    c.path("reparameterized").asBoolean(false), extra);
+            return new Info(
+                    model,
+                    options,
+                    classes,
+                    Long.parseLong(meta.getOrDefault(META_EPOCH, "-1")),
+                    c.path("reparameterized").asBoolean(false),
+                    extra);
         } catch (IOException | NumberFormatException e) {
             throw new WeightsFormatException(file, "checkpoint metadata is corrupt (" + e.getMessage() + ")", e);
         }
@@ -138,9 +167,14 @@ public final class Checkpoint {
 
     /** Reads every section of one of our checkpoints into {@code manager}. */
     public static Contents read(Path file, NDManager manager) throws IOException {
-        Info info = info(file).orElseThrow(() -> new WeightsFormatException(file, "not a hybridvit checkpoint (no '"
-                + META_FORMAT + ": " + FORMAT + "' metadata); load plain weights with WeightsLoader"));
-        LinkedHashMap<String, NDArray> model = new LinkedHashMap<>(), optimizer = new LinkedHashMap<>(), ema = new LinkedHashMap<>();
+        Info info = info(file)
+                .orElseThrow(() -> new WeightsFormatException(
+                        file,
+                        "not a hybridvit checkpoint (no '" + META_FORMAT + ": " + FORMAT
+                                + "' metadata); load plain weights with WeightsLoader"));
+        LinkedHashMap<String, NDArray> model = new LinkedHashMap<>(),
+                optimizer = new LinkedHashMap<>(),
+                ema = new LinkedHashMap<>();
         SafeTensors.read(file, manager).forEach((k, v) -> {
             if (k.startsWith(OPTIMIZER_PREFIX)) optimizer.put(k.substring(OPTIMIZER_PREFIX.length()), v);
             else if (k.startsWith(EMA_PREFIX)) ema.put(k.substring(EMA_PREFIX.length()), v);

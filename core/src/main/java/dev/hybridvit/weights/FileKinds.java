@@ -10,7 +10,13 @@ import java.nio.file.Path;
 /** What a file looks like from its first bytes: picks the reader and explains a wrong file in errors. */
 final class FileKinds {
     /** The formats {@link Weights} can read, plus the ones it recognises only to explain them. */
-    enum Kind { ZIP, SAFETENSORS, NPY, LEGACY_PICKLE, OTHER }
+    enum Kind {
+        ZIP,
+        SAFETENSORS,
+        NPY,
+        LEGACY_PICKLE,
+        OTHER
+    }
 
     private FileKinds() {}
 
@@ -22,8 +28,15 @@ final class FileKinds {
 
     static Kind kind(Path file) throws IOException {
         byte[] h = head(file, 16);
-        if (h.length >= 4 && h[0] == 'P' && h[1] == 'K' && (h[2] == 3 || h[2] == 5) && (h[3] == 4 || h[3] == 6)) return Kind.ZIP;
-        if (h.length >= 6 && (h[0] & 0xff) == 0x93 && h[1] == 'N' && h[2] == 'U' && h[3] == 'M' && h[4] == 'P' && h[5] == 'Y') return Kind.NPY;
+        if (h.length >= 4 && h[0] == 'P' && h[1] == 'K' && (h[2] == 3 || h[2] == 5) && (h[3] == 4 || h[3] == 6))
+            return Kind.ZIP;
+        if (h.length >= 6
+                && (h[0] & 0xff) == 0x93
+                && h[1] == 'N'
+                && h[2] == 'U'
+                && h[3] == 'M'
+                && h[4] == 'P'
+                && h[5] == 'Y') return Kind.NPY;
         if (h.length >= 2 && (h[0] & 0xff) == 0x80 && h[1] >= 2 && h[1] <= 5) return Kind.LEGACY_PICKLE;
         if (h.length >= 10) {
             long len = ByteBuffer.wrap(h, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
@@ -56,7 +69,11 @@ final class FileKinds {
         int printable = 0;
         for (byte b : h) if ((b >= 0x20 && b < 0x7f) || b == '\n' || b == '\r' || b == '\t') printable++;
         if (printable == h.length) {
-            String first = new String(h, java.nio.charset.StandardCharsets.US_ASCII).lines().findFirst().orElse("").strip();
+            String first = new String(h, java.nio.charset.StandardCharsets.US_ASCII)
+                    .lines()
+                    .findFirst()
+                    .orElse("")
+                    .strip();
             if (first.length() > 40) first = first.substring(0, 40) + "…";
             return "text (starts with \"" + first + "\")";
         }

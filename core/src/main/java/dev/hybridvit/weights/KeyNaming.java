@@ -1,7 +1,6 @@
 package dev.hybridvit.weights;
 
 import dev.hybridvit.models.VisionModel;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -28,14 +27,22 @@ public enum KeyNaming {
     /** Official Next-ViT (ByteDance) — identical to ours. */
     NEXTVIT_OFFICIAL("nextvit", "official Next-ViT", "^(features\\.\\d+\\.|proj_head\\.0\\.)", List.of()),
     /** timm's {@code nextvit_*} (hub safetensors files). */
-    NEXTVIT_TIMM("nextvit", "timm Next-ViT", "^(stages\\.\\d+\\.blocks\\.\\d+\\.|head\\.fc\\.)", List.of(
-            new Rename("^features.{block}.", "^stages.{stage}.blocks.{index}."),
-            new Rename(".mlp.conv1.", ".mlp.fc1."),
-            new Rename(".mlp.conv2.", ".mlp.fc2."),
-            new Rename(".patch_embed.avgpool.", ".patch_embed.pool."), // no parameters; listed for completeness
-            new Rename("^proj_head.0.", "^head.fc."))),
+    NEXTVIT_TIMM(
+            "nextvit",
+            "timm Next-ViT",
+            "^(stages\\.\\d+\\.blocks\\.\\d+\\.|head\\.fc\\.)",
+            List.of(
+                    new Rename("^features.{block}.", "^stages.{stage}.blocks.{index}."),
+                    new Rename(".mlp.conv1.", ".mlp.fc1."),
+                    new Rename(".mlp.conv2.", ".mlp.fc2."),
+                    new Rename(".patch_embed.avgpool.", ".patch_embed.pool."), // no parameters; listed for completeness
+                    new Rename("^proj_head.0.", "^head.fc."))),
     /** Official CMT (Huawei Noah / ggjy) — identical to ours. */
-    CMT_OFFICIAL("cmt", "official CMT", "^(blocks_[a-d]\\.\\d+\\.|patch_embed_[a-d]\\.|relative_pos_[a-d]$|stem_conv1\\.)", List.of());
+    CMT_OFFICIAL(
+            "cmt",
+            "official CMT",
+            "^(blocks_[a-d]\\.\\d+\\.|patch_embed_[a-d]\\.|relative_pos_[a-d]$|stem_conv1\\.)",
+            List.of());
 
     /**
      * One row of the table: a fragment of our key and the same fragment in this convention. A
@@ -62,15 +69,23 @@ public enum KeyNaming {
     }
 
     /** The model family ({@code ModelSpec.family()}) whose keys this convention names. */
-    public String family() { return family; }
+    public String family() {
+        return family;
+    }
 
     /** Human-readable name for reports ("timm Next-ViT"). */
-    public String label() { return label; }
+    public String label() {
+        return label;
+    }
 
-    public List<Rename> renames() { return renames; }
+    public List<Rename> renames() {
+        return renames;
+    }
 
     /** True if keys need no renaming (official names = ours). */
-    public boolean isIdentity() { return renames.isEmpty(); }
+    public boolean isIdentity() {
+        return renames.isEmpty();
+    }
 
     /** True if converting needs to know how many blocks each stage has. */
     public boolean needsStageLayout() {
@@ -83,14 +98,19 @@ public enum KeyNaming {
         long bestCount = 0;
         for (KeyNaming n : values()) {
             long c = keys.stream().filter(k -> n.marker.matcher(k).find()).count();
-            if (c > bestCount) { best = n; bestCount = c; }
+            if (c > bestCount) {
+                best = n;
+                bestCount = c;
+            }
         }
         return Optional.ofNullable(best);
     }
 
     /** The identity convention of a family (its official names). */
     public static Optional<KeyNaming> official(String family) {
-        return Arrays.stream(values()).filter(n -> n.family.equals(family) && n.isIdentity()).findFirst();
+        return Arrays.stream(values())
+                .filter(n -> n.family.equals(family) && n.isIdentity())
+                .findFirst();
     }
 
     /** Every convention known for a family. */
@@ -125,7 +145,8 @@ public enum KeyNaming {
     }
 
     private static <V> void put(Map<String, V> out, String key, V value, String original) {
-        if (out.put(key, value) != null) throw new IllegalArgumentException("two keys map to '" + key + "' (one is '" + original + "')");
+        if (out.put(key, value) != null)
+            throw new IllegalArgumentException("two keys map to '" + key + "' (one is '" + original + "')");
     }
 
     /**
@@ -197,7 +218,10 @@ public enum KeyNaming {
         private static Pattern regex(String template, List<String> groups) {
             StringBuilder re = new StringBuilder();
             int i = 0;
-            if (template.startsWith("^")) { re.append('^'); i = 1; }
+            if (template.startsWith("^")) {
+                re.append('^');
+                i = 1;
+            }
             Matcher m = Pattern.compile("\\{(\\w+)}").matcher(template);
             while (m.find(i)) {
                 re.append(Pattern.quote(template.substring(i, m.start()))).append("(\\d+)");
@@ -215,7 +239,8 @@ public enum KeyNaming {
             Map<String, Integer> values = new LinkedHashMap<>();
             for (int g = 0; g < names.size(); g++) values.put(names.get(g), Integer.parseInt(m.group(g + 1)));
             if (values.containsKey("block") || values.containsKey("stage")) {
-                if (layout == null) throw new IllegalArgumentException("renaming '" + key + "' needs the blocks per stage");
+                if (layout == null)
+                    throw new IllegalArgumentException("renaming '" + key + "' needs the blocks per stage");
                 if (fromOurs) {
                     int[] sj = layout.split(values.get("block"));
                     values.put("stage", sj[0]);
@@ -225,7 +250,8 @@ public enum KeyNaming {
                 }
             }
             String template = fromOurs ? theirsTemplate : oursTemplate;
-            for (Map.Entry<String, Integer> v : values.entrySet()) template = template.replace("{" + v.getKey() + "}", v.getValue().toString());
+            for (Map.Entry<String, Integer> v : values.entrySet())
+                template = template.replace("{" + v.getKey() + "}", v.getValue().toString());
             return key.substring(0, m.start()) + template + key.substring(m.end());
         }
     }
@@ -238,8 +264,8 @@ public enum KeyNaming {
 
         public int flat(int stage, int index) {
             if (stage >= depths.length || index >= depths[stage]) {
-                throw new IllegalArgumentException("block " + index + " of stage " + stage + " does not exist in a model with "
-                        + "stage depths " + Arrays.toString(depths));
+                throw new IllegalArgumentException("block " + index + " of stage " + stage
+                        + " does not exist in a model with " + "stage depths " + Arrays.toString(depths));
             }
             int k = index;
             for (int s = 0; s < stage; s++) k += depths[s];
@@ -252,7 +278,8 @@ public enum KeyNaming {
                 if (k < depths[s]) return new int[] {s, k};
                 k -= depths[s];
             }
-            throw new IllegalArgumentException("block " + block + " does not exist in a model with stage depths " + Arrays.toString(depths));
+            throw new IllegalArgumentException(
+                    "block " + block + " does not exist in a model with stage depths " + Arrays.toString(depths));
         }
 
         @Override

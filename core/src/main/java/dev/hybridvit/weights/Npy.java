@@ -2,9 +2,7 @@ package dev.hybridvit.weights;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
@@ -49,18 +47,26 @@ public final class Npy {
         try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
             Header h = header(in, file, "");
             if (!h.descr.equals("<f4") && !h.descr.equals("=f4")) {
-                throw new WeightsFormatException(file, "dtype is " + h.descr + "; expected little-endian float32 ('<f4'). "
-                        + "Save with x.astype(np.float32)");
+                throw new WeightsFormatException(
+                        file,
+                        "dtype is " + h.descr + "; expected little-endian float32 ('<f4'). "
+                                + "Save with x.astype(np.float32)");
             }
-            if (h.fortran) throw new WeightsFormatException(file, "array is in Fortran order; save a C-contiguous array");
+            if (h.fortran)
+                throw new WeightsFormatException(file, "array is in Fortran order; save a C-contiguous array");
             long n = h.numel();
             byte[] bytes = in.readNBytes(Math.toIntExact(n * 4));
             if (bytes.length != n * 4) {
-                throw new WeightsFormatException(file, "truncated: shape " + Arrays.toString(h.shape) + " needs "
-                        + n * 4 + " data bytes, found " + bytes.length);
+                throw new WeightsFormatException(
+                        file,
+                        "truncated: shape " + Arrays.toString(h.shape) + " needs " + n * 4 + " data bytes, found "
+                                + bytes.length);
             }
             float[] data = new float[(int) n];
-            ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(data);
+            ByteBuffer.wrap(bytes)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .asFloatBuffer()
+                    .get(data);
             return new Array(h.shape, data);
         }
     }
@@ -85,15 +91,21 @@ public final class Npy {
             case "f4", "i4", "u4" -> 4;
             case "f8", "i8", "u8" -> 8;
             case "i1", "u1", "b1" -> 1;
-            default -> throw new WeightsFormatException(file, what + "unsupported dtype '" + d
-                    + "' (supported: float16/32/64, signed and unsigned integers, bool)");
+            default ->
+                throw new WeightsFormatException(
+                        file,
+                        what + "unsupported dtype '" + d
+                                + "' (supported: float16/32/64, signed and unsigned integers, bool)");
         };
         long n = h.numel();
-        if (n * width > Integer.MAX_VALUE) throw new WeightsFormatException(file, what + "array of " + n + " elements is too large");
+        if (n * width > Integer.MAX_VALUE)
+            throw new WeightsFormatException(file, what + "array of " + n + " elements is too large");
         byte[] bytes = in.readNBytes((int) (n * width));
         if (bytes.length != n * width) {
-            throw new WeightsFormatException(file, what + "truncated: shape " + Arrays.toString(h.shape) + " needs "
-                    + n * width + " data bytes, found " + bytes.length);
+            throw new WeightsFormatException(
+                    file,
+                    what + "truncated: shape " + Arrays.toString(h.shape) + " needs " + n * width
+                            + " data bytes, found " + bytes.length);
         }
         ByteBuffer b = ByteBuffer.wrap(bytes).order(bo);
         // Fortran order is C order of the reversed shape; transpose back afterwards
@@ -136,7 +148,11 @@ public final class Npy {
     }
 
     private static void reverse(long[] a) {
-        for (int i = 0, j = a.length - 1; i < j; i++, j--) { long t = a[i]; a[i] = a[j]; a[j] = t; }
+        for (int i = 0, j = a.length - 1; i < j; i++, j--) {
+            long t = a[i];
+            a[i] = a[j];
+            a[j] = t;
+        }
     }
 
     private static Header header(DataInputStream in, Path file, String what) throws IOException {
@@ -147,9 +163,11 @@ public final class Npy {
         try {
             int major = in.readUnsignedByte();
             in.readUnsignedByte();
-            long headerLen = major == 1 ? Short.toUnsignedInt(Short.reverseBytes(in.readShort()))
+            long headerLen = major == 1
+                    ? Short.toUnsignedInt(Short.reverseBytes(in.readShort()))
                     : Integer.toUnsignedLong(Integer.reverseBytes(in.readInt()));
-            if (headerLen > 1 << 20) throw new WeightsFormatException(file, what + ".npy header of " + headerLen + " bytes: corrupt");
+            if (headerLen > 1 << 20)
+                throw new WeightsFormatException(file, what + ".npy header of " + headerLen + " bytes: corrupt");
             byte[] hb = in.readNBytes((int) headerLen);
             if (hb.length != headerLen) throw new EOFException();
             String header = new String(hb, major >= 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
@@ -158,8 +176,13 @@ public final class Npy {
             String dims = find(SHAPE, header, file, what, "shape").trim();
             long[] shape;
             try {
-                shape = dims.isEmpty() ? new long[0]
-                        : Arrays.stream(dims.split(",")).map(String::trim).filter(s -> !s.isEmpty()).mapToLong(Long::parseLong).toArray();
+                shape = dims.isEmpty()
+                        ? new long[0]
+                        : Arrays.stream(dims.split(","))
+                                .map(String::trim)
+                                .filter(s -> !s.isEmpty())
+                                .mapToLong(Long::parseLong)
+                                .toArray();
             } catch (NumberFormatException e) {
                 throw new WeightsFormatException(file, what + ".npy shape (" + dims + ") is not a tuple of integers");
             }
@@ -192,7 +215,9 @@ public final class Npy {
     private static void write(OutputStream out, String descr, long[] shape, byte[] data) throws IOException {
         StringBuilder dims = new StringBuilder();
         for (long d : shape) dims.append(d).append(", ");
-        String shapeText = shape.length == 1 ? "(" + shape[0] + ",)" : "(" + (shape.length == 0 ? "" : dims.substring(0, dims.length() - 2)) + ")";
+        String shapeText = shape.length == 1
+                ? "(" + shape[0] + ",)"
+                : "(" + (shape.length == 0 ? "" : dims.substring(0, dims.length() - 2)) + ")";
         String dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shapeText + ", }";
         int total = 10 + dict.length() + 1;
         int pad = (64 - total % 64) % 64;
@@ -207,7 +232,8 @@ public final class Npy {
 
     private static String find(Pattern p, String header, Path file, String what, String key) {
         Matcher m = p.matcher(header);
-        if (!m.find()) throw new WeightsFormatException(file, what + ".npy header has no '" + key + "' entry: " + header.trim());
+        if (!m.find())
+            throw new WeightsFormatException(file, what + ".npy header has no '" + key + "' entry: " + header.trim());
         return m.group(1);
     }
 }

@@ -2,7 +2,6 @@ package dev.hybridvit.weights;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,15 +29,22 @@ public final class Npz {
                 ZipEntry e = en.nextElement();
                 if (e.isDirectory()) continue;
                 if (!e.getName().endsWith(".npy")) {
-                    throw new WeightsFormatException(file, "member '" + e.getName() + "' is not a .npy array: not an .npz archive"
-                            + (e.getName().endsWith("data.pkl") ? " (it looks like a PyTorch checkpoint; use the .pth extension)" : ""));
+                    throw new WeightsFormatException(
+                            file,
+                            "member '" + e.getName() + "' is not a .npy array: not an .npz archive"
+                                    + (e.getName().endsWith("data.pkl")
+                                            ? " (it looks like a PyTorch checkpoint; use the .pth extension)"
+                                            : ""));
                 }
                 String key = e.getName().substring(0, e.getName().length() - 4);
                 try (InputStream in = new BufferedInputStream(zip.getInputStream(e))) {
                     out.put(key, Npy.read(in, manager, file, "member '" + e.getName() + "': "));
                 } catch (IOException ex) {
-                    throw new WeightsFormatException(file, "member '" + e.getName() + "' cannot be read (" + ex.getMessage()
-                            + "): the archive is corrupt", ex);
+                    throw new WeightsFormatException(
+                            file,
+                            "member '" + e.getName() + "' cannot be read (" + ex.getMessage()
+                                    + "): the archive is corrupt",
+                            ex);
                 }
             }
         } catch (RuntimeException | IOException e) {

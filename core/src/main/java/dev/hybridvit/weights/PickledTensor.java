@@ -33,5 +33,7 @@ public record PickledTensor(StorageRef storage, long offset, long[] shape, long[
         return "tensor(" + type().pythonName + ", shape=" + Arrays.toString(shape) + ")";
     }
 
-    public TorchDType type() { return storage.type(); }
+    public TorchDType type() {
+        return storage.type();
+    }
 }

@@ -1,7 +1,6 @@
 package dev.hybridvit.weights;
 
 import ai.djl.ndarray.NDArray;
-
 import java.io.ByteArrayOutputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
@@ -46,7 +45,8 @@ public final class PthWriter {
      */
     public static void write(Path file, Map<String, NDArray> tensors, String nestUnder) throws IOException {
         List<Map.Entry<String, NDArray>> entries = List.copyOf(tensors.entrySet());
-        for (Map.Entry<String, NDArray> e : entries) TorchDType.forWriting(e.getValue().getDataType());
+        for (Map.Entry<String, NDArray> e : entries)
+            TorchDType.forWriting(e.getValue().getDataType());
         byte[] pickle = pickle(entries, nestUnder);
         AtomicFiles.write(file, raw -> {
             CountingOutputStream counted = new CountingOutputStream(raw);
@@ -55,7 +55,11 @@ public final class PthWriter {
             putStored(zip, counted, ARCHIVE + "data.pkl", pickle);
             putStored(zip, counted, ARCHIVE + "byteorder", "little".getBytes(StandardCharsets.US_ASCII));
             for (int i = 0; i < entries.size(); i++) {
-                putStored(zip, counted, ARCHIVE + "data/" + i, bytes(entries.get(i).getValue()));
+                putStored(
+                        zip,
+                        counted,
+                        ARCHIVE + "data/" + i,
+                        bytes(entries.get(i).getValue()));
             }
             putStored(zip, counted, ARCHIVE + "version", "3\n".getBytes(StandardCharsets.US_ASCII));
             zip.finish();
@@ -70,7 +74,8 @@ public final class PthWriter {
     }
 
     /** A stored (uncompressed) record whose data starts on a 64-byte boundary of the file. */
-    private static void putStored(ZipOutputStream zip, CountingOutputStream counted, String name, byte[] data) throws IOException {
+    private static void putStored(ZipOutputStream zip, CountingOutputStream counted, String name, byte[] data)
+            throws IOException {
         ZipEntry e = new ZipEntry(name);
         e.setMethod(ZipEntry.STORED);
         e.setSize(data.length);
@@ -112,13 +117,18 @@ public final class PthWriter {
                 p.unicode(entries.get(i).getKey());
                 p.global("torch._utils", "_rebuild_tensor_v2");
                 p.op('(');
-                p.op('(').unicode("storage").global("torch", TorchDType.forWriting(a.getDataType()).pythonName)
-                        .unicode(Integer.toString(i)).unicode("cpu").integer(a.getShape().size()).op('t');
-                p.op('Q');                      // BINPERSID
-                p.integer(0);                   // storage offset
+                p.op('(')
+                        .unicode("storage")
+                        .global("torch", TorchDType.forWriting(a.getDataType()).pythonName)
+                        .unicode(Integer.toString(i))
+                        .unicode("cpu")
+                        .integer(a.getShape().size())
+                        .op('t');
+                p.op('Q'); // BINPERSID
+                p.integer(0); // storage offset
                 p.tuple(shape);
                 p.tuple(rowMajorStrides(shape));
-                p.op(0x89);                     // requires_grad = False
+                p.op(0x89); // requires_grad = False
                 p.global("collections", "OrderedDict").op(')').op('R'); // backward hooks
                 p.op('t').op('R');
             }

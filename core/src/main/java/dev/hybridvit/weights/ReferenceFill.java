@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.hybridvit.nn.Parameter;
-
 import java.util.LinkedHashMap;
 import java.util.Map;
 

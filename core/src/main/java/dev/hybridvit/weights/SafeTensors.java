@@ -7,7 +7,6 @@ import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -35,13 +34,17 @@ public final class SafeTensors {
     public static LinkedHashMap<String, NDArray> read(Path file, NDManager manager) throws IOException {
         long size = Files.size(file);
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            if (size < 8) throw new WeightsFormatException(file, "file is " + size + " bytes, too short for a safetensors header");
+            if (size < 8)
+                throw new WeightsFormatException(
+                        file, "file is " + size + " bytes, too short for a safetensors header");
             ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
             readFully(ch, lenBuf, 0);
             long headerLen = lenBuf.flip().getLong();
             if (headerLen <= 0 || headerLen > size - 8 || headerLen > 100_000_000) {
-                throw new WeightsFormatException(file, "header length " + headerLen + " does not fit a file of " + size
-                        + " bytes: not a safetensors file, or truncated");
+                throw new WeightsFormatException(
+                        file,
+                        "header length " + headerLen + " does not fit a file of " + size
+                                + " bytes: not a safetensors file, or truncated");
             }
             ByteBuffer hb = ByteBuffer.allocate((int) headerLen);
             readFully(ch, hb, 8);
@@ -49,7 +52,10 @@ public final class SafeTensors {
             try {
                 header = JSON.readTree(new String(hb.array(), StandardCharsets.UTF_8));
             } catch (IOException e) {
-                throw new WeightsFormatException(file, "header is not valid JSON (" + e.getMessage().lines().findFirst().orElse("") + ")");
+                throw new WeightsFormatException(
+                        file,
+                        "header is not valid JSON ("
+                                + e.getMessage().lines().findFirst().orElse("") + ")");
             }
             long dataStart = 8 + headerLen;
             LinkedHashMap<String, NDArray> out = new LinkedHashMap<>();
@@ -59,13 +65,17 @@ public final class SafeTensors {
                 JsonNode t = e.getValue();
                 String dtype = t.path("dtype").asText();
                 long[] shape = new long[t.path("shape").size()];
-                for (int i = 0; i < shape.length; i++) shape[i] = t.path("shape").get(i).asLong();
-                long begin = t.path("data_offsets").path(0).asLong(-1), end = t.path("data_offsets").path(1).asLong(-1);
+                for (int i = 0; i < shape.length; i++)
+                    shape[i] = t.path("shape").get(i).asLong();
+                long begin = t.path("data_offsets").path(0).asLong(-1),
+                        end = t.path("data_offsets").path(1).asLong(-1);
                 long numel = new Shape(shape).size();
                 int width = byteWidth(file, e.getKey(), dtype);
                 if (begin < 0 || end - begin != numel * width || dataStart + end > size) {
-                    throw new WeightsFormatException(file, "tensor '" + e.getKey() + "' (" + dtype + " " + new Shape(shape)
-                            + ") has data offsets [" + begin + ", " + end + ") that do not fit the file: truncated or corrupt");
+                    throw new WeightsFormatException(
+                            file,
+                            "tensor '" + e.getKey() + "' (" + dtype + " " + new Shape(shape) + ") has data offsets ["
+                                    + begin + ", " + end + ") that do not fit the file: truncated or corrupt");
                 }
                 ByteBuffer data = ByteBuffer.allocateDirect((int) (end - begin)).order(ByteOrder.LITTLE_ENDIAN);
                 readFully(ch, data, dataStart + begin);
@@ -84,7 +94,10 @@ public final class SafeTensors {
             readFully(ch, lenBuf, 0);
             ByteBuffer hb = ByteBuffer.allocate((int) lenBuf.flip().getLong());
             readFully(ch, hb, 8);
-            JSON.readTree(hb.array()).path("__metadata__").fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
+            JSON.readTree(hb.array())
+                    .path("__metadata__")
+                    .fields()
+                    .forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
         }
         return out;
     }
@@ -113,7 +126,8 @@ public final class SafeTensors {
         System.arraycopy(h, 0, headerBytes, 0, h.length);
         for (int i = h.length; i < headerBytes.length; i++) headerBytes[i] = ' ';
         AtomicFiles.write(file, out -> {
-            ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(headerBytes.length);
+            ByteBuffer len =
+                    ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(headerBytes.length);
             out.write(len.array());
             out.write(headerBytes);
             for (NDArray a : tensors.values()) writeData(out, a);
@@ -132,15 +146,19 @@ public final class SafeTensors {
 
     private static NDArray toArray(NDManager manager, String dtype, ByteBuffer data, Shape shape) {
         switch (dtype) {
-            case "F32": return manager.create(data.asFloatBuffer(), shape, DataType.FLOAT32);
-            case "I64": return manager.create(data.asLongBuffer(), shape, DataType.INT64);
-            case "F16": return manager.create(data, shape, DataType.FLOAT16).toType(DataType.FLOAT32, false);
+            case "F32":
+                return manager.create(data.asFloatBuffer(), shape, DataType.FLOAT32);
+            case "I64":
+                return manager.create(data.asLongBuffer(), shape, DataType.INT64);
+            case "F16":
+                return manager.create(data, shape, DataType.FLOAT16).toType(DataType.FLOAT32, false);
             case "BF16": {
                 float[] f = new float[(int) shape.size()];
                 for (int i = 0; i < f.length; i++) f[i] = Float.intBitsToFloat((data.getShort() & 0xffff) << 16);
                 return manager.create(f, shape);
             }
-            default: throw new IllegalStateException(dtype);
+            default:
+                throw new IllegalStateException(dtype);
         }
     }
 
@@ -149,8 +167,10 @@ public final class SafeTensors {
             case "F32" -> 4;
             case "I64" -> 8;
             case "F16", "BF16" -> 2;
-            default -> throw new WeightsFormatException(file, "tensor '" + key + "' has unsupported dtype " + dtype
-                    + " (supported: F32, F16, BF16, I64)");
+            default ->
+                throw new WeightsFormatException(
+                        file,
+                        "tensor '" + key + "' has unsupported dtype " + dtype + " (supported: F32, F16, BF16, I64)");
         };
     }
 

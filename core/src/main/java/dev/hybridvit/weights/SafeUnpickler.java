@@ -1,10 +1,5 @@
 package dev.hybridvit.weights;
 
-import net.razorvine.pickle.IObjectConstructor;
-import net.razorvine.pickle.PickleException;
-import net.razorvine.pickle.PickleUtils;
-import net.razorvine.pickle.Unpickler;
-
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -12,6 +7,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import net.razorvine.pickle.IObjectConstructor;
+import net.razorvine.pickle.PickleException;
+import net.razorvine.pickle.PickleUtils;
+import net.razorvine.pickle.Unpickler;
 
 /**
  * The pickle reader for PyTorch checkpoints: Pyrolite's opcode machine, with every way a pickle can
@@ -27,10 +26,27 @@ import java.util.Optional;
  */
 final class SafeUnpickler extends Unpickler {
     // opcodes handled here rather than by Pyrolite
-    private static final short MARK = '(', STOP = '.', GLOBAL = 'c', STACK_GLOBAL = 0x93, INST = 'i', OBJ = 'o',
-            EXT1 = 0x82, EXT2 = 0x83, EXT4 = 0x84, PERSID = 'P', BUILD = 'b', EMPTY_DICT = '}', DICT = 'd',
-            SETITEMS = 'u', BINSTRING = 'T', BINUNICODE = 'X', BINBYTES = 'B', LONG4 = 0x8b, BINUNICODE8 = 0x8d,
-            BINBYTES8 = 0x8e, BYTEARRAY8 = 0x96;
+    private static final short MARK = '(',
+            STOP = '.',
+            GLOBAL = 'c',
+            STACK_GLOBAL = 0x93,
+            INST = 'i',
+            OBJ = 'o',
+            EXT1 = 0x82,
+            EXT2 = 0x83,
+            EXT4 = 0x84,
+            PERSID = 'P',
+            BUILD = 'b',
+            EMPTY_DICT = '}',
+            DICT = 'd',
+            SETITEMS = 'u',
+            BINSTRING = 'T',
+            BINUNICODE = 'X',
+            BINBYTES = 'B',
+            LONG4 = 0x8b,
+            BINUNICODE8 = 0x8d,
+            BINBYTES8 = 0x8e,
+            BYTEARRAY8 = 0x96;
 
     private final Path file;
     private final ByteArrayInputStream in;
@@ -51,9 +67,13 @@ final class SafeUnpickler extends Unpickler {
         } catch (WeightsFormatException e) {
             throw e;
         } catch (IOException | RuntimeException | StackOverflowError e) {
-            String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
-            throw new WeightsFormatException(file, entry + " is not a valid pickle (at byte " + u.position() + " of "
-                    + u.length + ": " + why + ")", e);
+            String why = e.getMessage() == null
+                    ? e.getClass().getSimpleName()
+                    : e.getMessage().lines().findFirst().orElse("");
+            throw new WeightsFormatException(
+                    file,
+                    entry + " is not a valid pickle (at byte " + u.position() + " of " + u.length + ": " + why + ")",
+                    e);
         } finally {
             u.close();
         }
@@ -76,7 +96,8 @@ final class SafeUnpickler extends Unpickler {
             }
             case STACK_GLOBAL: {
                 Object name = stack.pop(), module = stack.pop();
-                if (!(name instanceof String) || !(module instanceof String)) throw fail("STACK_GLOBAL without module and name strings");
+                if (!(name instanceof String) || !(module instanceof String))
+                    throw fail("STACK_GLOBAL without module and name strings");
                 stack.add(resolve((String) module, (String) name));
                 return NO_RETURN_VALUE;
             }
@@ -87,8 +108,11 @@ final class SafeUnpickler extends Unpickler {
             }
             case OBJ:
                 throw fail("the OBJ opcode (old-style instance creation) is not accepted in a checkpoint");
-            case EXT1: case EXT2: case EXT4:
-                throw fail("the pickle uses the copyreg extension registry (EXT opcodes), which is not accepted in a checkpoint");
+            case EXT1:
+            case EXT2:
+            case EXT4:
+                throw fail(
+                        "the pickle uses the copyreg extension registry (EXT opcodes), which is not accepted in a checkpoint");
             case PERSID:
                 throw fail("text persistent ids (PERSID) are not used by torch.save; refusing");
             case BUILD:
@@ -108,17 +132,22 @@ final class SafeUnpickler extends Unpickler {
                 List<Object> items = stack.pop_all_since_marker();
                 Object target = stack.peek();
                 if (!(target instanceof Map)) throw fail("SETITEMS on a " + typeName(target));
-                @SuppressWarnings("unchecked") Map<Object, Object> map = (Map<Object, Object>) target;
+                @SuppressWarnings("unchecked")
+                Map<Object, Object> map = (Map<Object, Object>) target;
                 for (int i = 0; i + 1 < items.size(); i += 2) map.put(items.get(i), items.get(i + 1));
                 return NO_RETURN_VALUE;
             }
-            case BINSTRING: case BINUNICODE: case BINBYTES:
+            case BINSTRING:
+            case BINUNICODE:
+            case BINBYTES:
                 checkLength(4);
                 return super.dispatch(key);
             case LONG4:
                 checkLength(4);
                 return super.dispatch(key);
-            case BINUNICODE8: case BINBYTES8: case BYTEARRAY8:
+            case BINUNICODE8:
+            case BINBYTES8:
+            case BYTEARRAY8:
                 checkLength(8);
                 return super.dispatch(key);
             default:
@@ -153,7 +182,8 @@ final class SafeUnpickler extends Unpickler {
             case "torch._utils._rebuild_parameter":
             case "torch._utils._rebuild_parameter_with_state":
                 return (IObjectConstructor) args -> {
-                    if (args.length < 1 || !(args[0] instanceof PickledTensor)) throw fail(global + " without a tensor argument");
+                    if (args.length < 1 || !(args[0] instanceof PickledTensor))
+                        throw fail(global + " without a tensor argument");
                     return args[0];
                 };
             case "argparse.Namespace":
@@ -168,16 +198,21 @@ final class SafeUnpickler extends Unpickler {
                     throw fail("unsupported storage type torch." + name + " (supported: float, double, half, bfloat16, "
                             + "long, int, short, char, byte, bool)");
                 }
-                String hint = module.startsWith("__torch__") ? " — this is a TorchScript archive (torch.jit.save), not a "
-                        + "checkpoint; save model.state_dict() with torch.save instead" : "";
+                String hint = module.startsWith("__torch__")
+                        ? " — this is a TorchScript archive (torch.jit.save), not a "
+                                + "checkpoint; save model.state_dict() with torch.save instead"
+                        : "";
                 throw refuse(global, hint);
         }
     }
 
     private WeightsFormatException refuse(String global, String hint) {
-        return new WeightsFormatException(file, "the pickle references the Python global '" + global
-                + "', which is not on the allow-list of checkpoint types (collections.OrderedDict, torch._utils tensor "
-                + "rebuild functions, torch storage types, argparse.Namespace); refusing to load it — nothing was executed" + hint);
+        return new WeightsFormatException(
+                file,
+                "the pickle references the Python global '" + global
+                        + "', which is not on the allow-list of checkpoint types (collections.OrderedDict, torch._utils tensor "
+                        + "rebuild functions, torch storage types, argparse.Namespace); refusing to load it — nothing was executed"
+                        + hint);
     }
 
     private WeightsFormatException fail(String problem) {
@@ -205,20 +240,28 @@ final class SafeUnpickler extends Unpickler {
         long offset = asLong(args[1], global + " storage_offset");
         long[] shape = longs(args[2], global + " size");
         long[] stride = longs(args[3], global + " stride");
-        if (shape.length != stride.length) throw fail(global + " has " + shape.length + " sizes but " + stride.length + " strides");
+        if (shape.length != stride.length)
+            throw fail(global + " has " + shape.length + " sizes but " + stride.length + " strides");
         return new PickledTensor(storage, offset, shape, stride);
     }
 
     /** {@code ('storage', storage_type, key, location, numel)} → the zip record {@code data/<key>}. */
     @Override
     protected Object persistentLoad(Object pid) {
-        if (!(pid instanceof Object[] t) || t.length != 5 || !"storage".equals(t[0]) || !(t[1] instanceof TorchDType type)
-                || !(t[2] instanceof String key) || !(t[3] instanceof String location)) {
-            throw fail("persistent id " + describe(pid) + " is not a torch storage reference ('storage', type, key, location, numel)");
+        if (!(pid instanceof Object[] t)
+                || t.length != 5
+                || !"storage".equals(t[0])
+                || !(t[1] instanceof TorchDType type)
+                || !(t[2] instanceof String key)
+                || !(t[3] instanceof String location)) {
+            throw fail("persistent id " + describe(pid)
+                    + " is not a torch storage reference ('storage', type, key, location, numel)");
         }
         long numel = asLong(t[4], "storage numel");
-        PickledTensor.StorageRef ref = storages.computeIfAbsent(key, k -> new PickledTensor.StorageRef(type, key, location, numel));
-        if (ref.type() != type || ref.numel() != numel) throw fail("storage " + key + " is referenced with two different types or sizes");
+        PickledTensor.StorageRef ref =
+                storages.computeIfAbsent(key, k -> new PickledTensor.StorageRef(type, key, location, numel));
+        if (ref.type() != type || ref.numel() != numel)
+            throw fail("storage " + key + " is referenced with two different types or sizes");
         return ref;
     }
 

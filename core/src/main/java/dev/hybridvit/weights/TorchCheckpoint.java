@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -41,6 +40,7 @@ public final class TorchCheckpoint implements AutoCloseable {
     private final Object root;
     /** Storage bytes kept while more than one tensor still needs them. */
     private final Map<String, byte[]> storageCache = new HashMap<>();
+
     private final Map<String, Integer> storageUses = new HashMap<>();
 
     private TorchCheckpoint(Path file, ZipFile zip, String prefix, Object root) {
@@ -57,7 +57,8 @@ public final class TorchCheckpoint implements AutoCloseable {
             ZipEntry pkl = findPickle(file, zip);
             String prefix = pkl.getName().substring(0, pkl.getName().length() - "data.pkl".length());
             if (pkl.getSize() > MAX_PICKLE_BYTES) {
-                throw new WeightsFormatException(file, pkl.getName() + " is " + pkl.getSize() + " bytes, too large for a checkpoint pickle");
+                throw new WeightsFormatException(
+                        file, pkl.getName() + " is " + pkl.getSize() + " bytes, too large for a checkpoint pickle");
             }
             byte[] data = readEntry(file, zip, pkl);
             Object root = SafeUnpickler.load(file, pkl.getName(), data);
@@ -74,10 +75,13 @@ public final class TorchCheckpoint implements AutoCloseable {
         } catch (ZipException e) {
             String kind = FileKinds.describe(file);
             if (kind.startsWith("a ZIP archive")) {
-                throw new WeightsFormatException(file, "the ZIP archive is truncated or corrupt (" + e.getMessage()
-                        + "): re-download or re-save it", e);
+                throw new WeightsFormatException(
+                        file,
+                        "the ZIP archive is truncated or corrupt (" + e.getMessage() + "): re-download or re-save it",
+                        e);
             }
-            throw new WeightsFormatException(file, "not a PyTorch checkpoint (torch.save zip format): the file is " + kind, e);
+            throw new WeightsFormatException(
+                    file, "not a PyTorch checkpoint (torch.save zip format): the file is " + kind, e);
         }
     }
 
@@ -88,15 +92,23 @@ public final class TorchCheckpoint implements AutoCloseable {
             ZipEntry e = en.nextElement();
             String n = e.getName();
             if ((n.endsWith("/data.pkl") || n.equals("data.pkl"))
-                    && (best == null || n.chars().filter(c -> c == '/').count() < best.getName().chars().filter(c -> c == '/').count())) {
+                    && (best == null
+                            || n.chars().filter(c -> c == '/').count()
+                                    < best.getName()
+                                            .chars()
+                                            .filter(c -> c == '/')
+                                            .count())) {
                 best = e;
             }
             if (n.endsWith("/constants.pkl") || n.contains("/code/")) torchScript = true;
             if (n.endsWith(".npy")) npy = true;
         }
         if (best == null) {
-            String what = npy ? "a NumPy .npz archive (read it with the .npz extension)"
-                    : torchScript ? "a TorchScript archive without data.pkl" : "a ZIP archive without a data.pkl record";
+            String what = npy
+                    ? "a NumPy .npz archive (read it with the .npz extension)"
+                    : torchScript
+                            ? "a TorchScript archive without data.pkl"
+                            : "a ZIP archive without a data.pkl record";
             throw new WeightsFormatException(file, "not a PyTorch checkpoint: the file is " + what);
         }
         return best;
@@ -106,15 +118,21 @@ public final class TorchCheckpoint implements AutoCloseable {
         try (InputStream in = zip.getInputStream(entry)) {
             return in.readAllBytes();
         } catch (IOException | RuntimeException e) {
-            throw new WeightsFormatException(file, "record " + entry.getName() + " cannot be read (" + e.getMessage()
-                    + "): the archive is corrupt", e);
+            throw new WeightsFormatException(
+                    file,
+                    "record " + entry.getName() + " cannot be read (" + e.getMessage() + "): the archive is corrupt",
+                    e);
         }
     }
 
-    public Path file() { return file; }
+    public Path file() {
+        return file;
+    }
 
     /** The unpickled object (usually a dict). */
-    public Object root() { return root; }
+    public Object root() {
+        return root;
+    }
 
     /** The archive's top folder name ({@code archive} for files written by recent PyTorch). */
     public String archiveName() {
@@ -124,12 +142,15 @@ public final class TorchCheckpoint implements AutoCloseable {
     /** Every tensor-valued entry of {@code dict} as an array in {@code manager}, in the dict's order. */
     public LinkedHashMap<String, NDArray> tensors(Map<?, ?> dict, NDManager manager) {
         List<PickledTensor> refs = new ArrayList<>();
-        dict.values().forEach(v -> { if (v instanceof PickledTensor t) refs.add(t); });
+        dict.values().forEach(v -> {
+            if (v instanceof PickledTensor t) refs.add(t);
+        });
         refs.forEach(t -> storageUses.merge(t.storage().key(), 1, Integer::sum));
         LinkedHashMap<String, NDArray> out = new LinkedHashMap<>();
         try {
             for (Map.Entry<?, ?> e : dict.entrySet()) {
-                if (e.getValue() instanceof PickledTensor t) out.put(String.valueOf(e.getKey()), tensor(t, String.valueOf(e.getKey()), manager));
+                if (e.getValue() instanceof PickledTensor t)
+                    out.put(String.valueOf(e.getKey()), tensor(t, String.valueOf(e.getKey()), manager));
             }
         } catch (RuntimeException e) {
             out.values().forEach(NDArray::close);
@@ -150,12 +171,16 @@ public final class TorchCheckpoint implements AutoCloseable {
             long last = t.offset();
             for (int i = 0; i < t.shape().length; i++) last += (t.shape()[i] - 1) * t.stride()[i];
             if (last >= s.numel()) {
-                throw new WeightsFormatException(file, "tensor '" + name + "' (shape " + new Shape(t.shape()) + ", offset "
-                        + t.offset() + ") reaches element " + last + " of storage " + s.key() + ", which has only " + s.numel());
+                throw new WeightsFormatException(
+                        file,
+                        "tensor '" + name + "' (shape " + new Shape(t.shape()) + ", offset " + t.offset()
+                                + ") reaches element " + last + " of storage " + s.key() + ", which has only "
+                                + s.numel());
             }
         }
         if (numel * type.width > Integer.MAX_VALUE) {
-            throw new WeightsFormatException(file, "tensor '" + name + "' has " + numel + " elements, more than one Java array holds");
+            throw new WeightsFormatException(
+                    file, "tensor '" + name + "' has " + numel + " elements, more than one Java array holds");
         }
         byte[] storage = numel == 0 ? new byte[0] : storageBytes(s, name);
         ByteBuffer buf = ByteBuffer.allocateDirect((int) (numel * type.width)).order(ByteOrder.LITTLE_ENDIAN);
@@ -163,9 +188,12 @@ public final class TorchCheckpoint implements AutoCloseable {
         buf.flip();
         Shape shape = new Shape(t.shape());
         switch (type) {
-            case FLOAT: return manager.create(buf, shape, DataType.FLOAT32);
-            case LONG: return manager.create(buf, shape, DataType.INT64);
-            default: break;
+            case FLOAT:
+                return manager.create(buf, shape, DataType.FLOAT32);
+            case LONG:
+                return manager.create(buf, shape, DataType.INT64);
+            default:
+                break;
         }
         if (type.readAs == DataType.FLOAT32) {
             float[] f = new float[(int) numel];
@@ -208,7 +236,10 @@ public final class TorchCheckpoint implements AutoCloseable {
         for (long n = 0; n < numel; n++) {
             out.put(storage, (int) (src * w), w);
             for (int d = nd - 1; d >= 0; d--) {
-                if (++idx[d] < shape[d]) { src += stride[d]; break; }
+                if (++idx[d] < shape[d]) {
+                    src += stride[d];
+                    break;
+                }
                 src -= (shape[d] - 1) * stride[d];
                 idx[d] = 0;
             }
@@ -221,18 +252,23 @@ public final class TorchCheckpoint implements AutoCloseable {
             String entryName = prefix + "data/" + s.key();
             ZipEntry entry = zip.getEntry(entryName);
             if (entry == null) {
-                throw new WeightsFormatException(file, "tensor '" + tensorName + "' needs storage record " + entryName
-                        + ", which the archive does not contain");
+                throw new WeightsFormatException(
+                        file,
+                        "tensor '" + tensorName + "' needs storage record " + entryName
+                                + ", which the archive does not contain");
             }
             long need = s.numel() * s.type().width;
             if (entry.getSize() >= 0 && entry.getSize() < need) {
-                throw new WeightsFormatException(file, "storage record " + entryName + " of tensor '" + tensorName + "' has "
-                        + entry.getSize() + " bytes, but " + s.numel() + " " + s.type().pythonName + " elements need " + need);
+                throw new WeightsFormatException(
+                        file,
+                        "storage record " + entryName + " of tensor '" + tensorName + "' has " + entry.getSize()
+                                + " bytes, but " + s.numel() + " " + s.type().pythonName + " elements need " + need);
             }
             cached = readEntry(file, zip, entry);
             if (cached.length < need) {
-                throw new WeightsFormatException(file, "storage record " + entryName + " is truncated (" + cached.length
-                        + " of " + need + " bytes)");
+                throw new WeightsFormatException(
+                        file,
+                        "storage record " + entryName + " is truncated (" + cached.length + " of " + need + " bytes)");
             }
         }
         int left = storageUses.getOrDefault(s.key(), 1) - 1;

@@ -1,7 +1,6 @@
 package dev.hybridvit.weights;
 
 import ai.djl.ndarray.types.DataType;
-
 import java.util.Arrays;
 import java.util.Optional;
 

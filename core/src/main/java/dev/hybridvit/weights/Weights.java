@@ -2,7 +2,6 @@ package dev.hybridvit.weights;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,6 +22,7 @@ import java.util.Map;
 public final class Weights {
     /** Where training scripts nest the weights, most usual first. */
     static final List<String> NESTED = List.of("model", "state_dict", "model_ema", "state_dict_ema");
+
     private static final List<String> PREFIXES = List.of("module.", "_orig_mod.");
 
     private Weights() {}
@@ -33,8 +33,13 @@ public final class Weights {
      * string metadata (safetensors {@code __metadata__}, or scalar entries beside a nested state
      * dict such as {@code epoch}) and notes for the load report.
      */
-    public record Source(Path file, String format, String location, LinkedHashMap<String, NDArray> tensors,
-                         Map<String, String> metadata, List<String> notes) {}
+    public record Source(
+            Path file,
+            String format,
+            String location,
+            LinkedHashMap<String, NDArray> tensors,
+            Map<String, String> metadata,
+            List<String> notes) {}
 
     /** The state dict of {@code file} in {@code manager}, under the file's key names (prefix stripped). */
     public static LinkedHashMap<String, NDArray> read(Path file, NDManager manager) throws IOException {
@@ -47,10 +52,16 @@ public final class Weights {
         Source s = switch (FileKinds.kind(file)) {
             case ZIP -> readZip(file, manager, preferEma);
             case SAFETENSORS -> readSafeTensors(file, manager, preferEma);
-            case NPY -> throw new WeightsFormatException(file, "a single NumPy .npy array is not a weights file; save the state "
-                    + "dict with np.savez (.npz), safetensors or torch.save");
-            case LEGACY_PICKLE, OTHER -> throw new WeightsFormatException(file, "not a weights file (expected "
-                    + expected(file) + "): the file is " + FileKinds.describe(file));
+            case NPY ->
+                throw new WeightsFormatException(
+                        file,
+                        "a single NumPy .npy array is not a weights file; save the state "
+                                + "dict with np.savez (.npz), safetensors or torch.save");
+            case LEGACY_PICKLE, OTHER ->
+                throw new WeightsFormatException(
+                        file,
+                        "not a weights file (expected " + expected(file) + "): the file is "
+                                + FileKinds.describe(file));
         };
         return stripPrefix(s);
     }
@@ -80,37 +91,56 @@ public final class Weights {
     }
 
     /** Finds the state dict in a checkpoint's object tree. */
-    static Map<?, ?> locate(Path file, Object root, boolean preferEma, String[] location, List<String> notes,
-                            Map<String, String> meta) {
+    static Map<?, ?> locate(
+            Path file,
+            Object root,
+            boolean preferEma,
+            String[] location,
+            List<String> notes,
+            Map<String, String> meta) {
         if (!(root instanceof Map<?, ?> top)) {
-            throw new WeightsFormatException(file, "the checkpoint holds a " + describe(root) + ", not a dict of tensors");
+            throw new WeightsFormatException(
+                    file, "the checkpoint holds a " + describe(root) + ", not a dict of tensors");
         }
         if (isStateDict(top)) {
             location[0] = "";
             return top;
         }
         top.forEach((k, v) -> {
-            if (v instanceof String || v instanceof Number || v instanceof Boolean) meta.put(String.valueOf(k), String.valueOf(v));
+            if (v instanceof String || v instanceof Number || v instanceof Boolean)
+                meta.put(String.valueOf(k), String.valueOf(v));
         });
         List<String> order = new ArrayList<>(NESTED);
-        if (preferEma) { order.remove("model_ema"); order.remove("state_dict_ema"); order.addAll(0, List.of("model_ema", "state_dict_ema")); }
+        if (preferEma) {
+            order.remove("model_ema");
+            order.remove("state_dict_ema");
+            order.addAll(0, List.of("model_ema", "state_dict_ema"));
+        }
         for (String key : order) {
             Object v = top.get(key);
             if (v instanceof Map<?, ?> m && isStateDict(m)) {
-                if (preferEma && !key.contains("ema")) notes.add("no EMA weights in the checkpoint (model_ema is "
-                        + describe(top.get("model_ema")) + "); loaded '" + key + "'");
+                if (preferEma && !key.contains("ema"))
+                    notes.add("no EMA weights in the checkpoint (model_ema is " + describe(top.get("model_ema"))
+                            + "); loaded '" + key + "'");
                 location[0] = key;
                 return m;
             }
             if (v instanceof Map<?, ?> m && !m.isEmpty()) {
-                Object bad = m.entrySet().stream().filter(e -> !(e.getValue() instanceof PickledTensor)).findFirst().orElseThrow();
-                throw new WeightsFormatException(file, "'" + key + "' is a dict but not a state dict: entry '"
-                        + ((Map.Entry<?, ?>) bad).getKey() + "' is not a tensor (" + describe(((Map.Entry<?, ?>) bad).getValue()) + ")");
+                Object bad = m.entrySet().stream()
+                        .filter(e -> !(e.getValue() instanceof PickledTensor))
+                        .findFirst()
+                        .orElseThrow();
+                throw new WeightsFormatException(
+                        file,
+                        "'" + key + "' is a dict but not a state dict: entry '" + ((Map.Entry<?, ?>) bad).getKey()
+                                + "' is not a tensor (" + describe(((Map.Entry<?, ?>) bad).getValue()) + ")");
             }
         }
         List<String> keys = top.keySet().stream().map(String::valueOf).limit(20).toList();
-        throw new WeightsFormatException(file, "no state dict found: the top-level keys are " + keys
-                + "; expected tensors at the top level or under one of " + NESTED);
+        throw new WeightsFormatException(
+                file,
+                "no state dict found: the top-level keys are " + keys
+                        + "; expected tensors at the top level or under one of " + NESTED);
     }
 
     private static boolean isStateDict(Map<?, ?> m) {

@@ -2,7 +2,6 @@ package dev.hybridvit.weights;
 
 import ai.djl.ndarray.NDArray;
 import dev.hybridvit.models.VisionModel;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -44,7 +43,8 @@ public final class WeightsExport {
         if (n.endsWith(".safetensors")) SafeTensors.write(file, tensors, Map.of("format", "pt"));
         else if (n.endsWith(".pth") || n.endsWith(".pt") || n.endsWith(".bin")) PthWriter.write(file, tensors);
         else if (n.endsWith(".npz")) Npz.write(file, tensors);
-        else throw new IllegalArgumentException("cannot tell the export format from '" + file.getFileName()
+        else
+            throw new IllegalArgumentException("cannot tell the export format from '" + file.getFileName()
                     + "': use .safetensors, .pth (or .pt/.bin) or .npz");
     }
 }

@@ -7,7 +7,6 @@ import dev.hybridvit.models.ModelRegistry;
 import dev.hybridvit.models.VisionModel;
 import dev.hybridvit.nn.LoadReport;
 import dev.hybridvit.nn.Parameter;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -42,8 +41,14 @@ public final class WeightsLoader {
         public static final Options STRICT = new Options(true, false, false);
         /** For fine-tuning: copy what fits, report the rest. */
         public static final Options LENIENT = new Options(false, false, false);
-        public Options withResetClassifier(boolean on) { return new Options(strict, on, preferEma); }
-        public Options withPreferEma(boolean on) { return new Options(strict, resetClassifier, on); }
+
+        public Options withResetClassifier(boolean on) {
+            return new Options(strict, on, preferEma);
+        }
+
+        public Options withPreferEma(boolean on) {
+            return new Options(strict, resetClassifier, on);
+        }
     }
 
     /**
@@ -57,8 +62,16 @@ public final class WeightsLoader {
      * @param notes         everything else worth telling (prefix removed, keys renamed, bias interpolated)
      * @param metadata      the file's metadata (safetensors {@code __metadata__}, scalar checkpoint entries)
      */
-    public record Result(Path file, String format, String location, KeyNaming naming, int loaded, LoadReport report,
-                         List<String> reinitialized, List<String> notes, Map<String, String> metadata) {
+    public record Result(
+            Path file,
+            String format,
+            String location,
+            KeyNaming naming,
+            int loaded,
+            LoadReport report,
+            List<String> reinitialized,
+            List<String> notes,
+            Map<String, String> metadata) {
         /** True if every model tensor came from the file. */
         public boolean isComplete() {
             return report.isClean() && reinitialized.isEmpty();
@@ -67,16 +80,24 @@ public final class WeightsLoader {
         /** A few lines for logs and the CLI. */
         public String describe() {
             StringBuilder sb = new StringBuilder();
-            sb.append("loaded ").append(loaded).append(" tensors from ").append(file.getFileName()).append(" (").append(format);
+            sb.append("loaded ")
+                    .append(loaded)
+                    .append(" tensors from ")
+                    .append(file.getFileName())
+                    .append(" (")
+                    .append(format);
             if (naming != null) sb.append(", ").append(naming.label()).append(" names");
-            if (!location.isEmpty()) sb.append(", state dict under '").append(location).append("'");
+            if (!location.isEmpty())
+                sb.append(", state dict under '").append(location).append("'");
             sb.append(")");
             for (String n : notes) sb.append("\n  note: ").append(n);
             if (!reinitialized.isEmpty()) {
-                sb.append("\n  classifier re-initialised for the new class count: ").append(String.join("; ", reinitialized));
+                sb.append("\n  classifier re-initialised for the new class count: ")
+                        .append(String.join("; ", reinitialized));
             }
             if (!report.isClean()) {
-                for (String line : report.describe().split("\n")) sb.append("\n  skipped: ").append(line);
+                for (String line : report.describe().split("\n"))
+                    sb.append("\n  skipped: ").append(line);
             }
             return sb.toString();
         }
@@ -116,9 +137,12 @@ public final class WeightsLoader {
         if (naming != null && !naming.family().equals(family)) {
             long known = tensors.keySet().stream().filter(slots::containsKey).count();
             if (known * 2 < tensors.size()) {
-                throw new WeightsFormatException(file, "looks like a checkpoint with " + naming.label() + " names (" + tensors.size()
-                        + " tensors, e.g. '" + firstMatching(tensors, naming) + "'), but " + model.spec().name() + " is a "
-                        + family + " model");
+                throw new WeightsFormatException(
+                        file,
+                        "looks like a checkpoint with " + naming.label() + " names (" + tensors.size()
+                                + " tensors, e.g. '" + firstMatching(tensors, naming) + "'), but "
+                                + model.spec().name() + " is a "
+                                + family + " model");
             }
             naming = null;
         }
@@ -126,11 +150,12 @@ public final class WeightsLoader {
             KeyNaming.StageLayout layout = null;
             if (naming.needsStageLayout()) {
                 KeyNaming.StageLayout fromModel = naming.layoutOf(model).orElse(null);
-                KeyNaming.StageLayout fromFile = naming.layoutOf(tensors.keySet()).orElse(null);
+                KeyNaming.StageLayout fromFile =
+                        naming.layoutOf(tensors.keySet()).orElse(null);
                 layout = fromModel != null ? fromModel : fromFile;
                 if (fromModel != null && fromFile != null && !fromModel.equals(fromFile)) {
-                    hint = "The checkpoint's stages have " + fromFile + " blocks, " + model.spec().name() + "'s have " + fromModel
-                            + ": it is a different variant";
+                    hint = "The checkpoint's stages have " + fromFile + " blocks, "
+                            + model.spec().name() + "'s have " + fromModel + ": it is a different variant";
                 }
             }
             LinkedHashMap<String, NDArray> renamed = new LinkedHashMap<>();
@@ -142,7 +167,8 @@ public final class WeightsLoader {
                     // a block the model does not have: keep the name, the check reports it as unexpected
                 }
                 if (renamed.put(k, e.getValue()) != null) {
-                    throw new WeightsFormatException(file, "two keys map to '" + k + "' after renaming from " + naming.label() + " names");
+                    throw new WeightsFormatException(
+                            file, "two keys map to '" + k + "' after renaming from " + naming.label() + " names");
                 }
             }
             tensors = renamed;
@@ -157,17 +183,25 @@ public final class WeightsLoader {
         List<String> reinitialized = new ArrayList<>();
         String classifier = KeyNaming.CLASSIFIER_PREFIX.get(family);
         if (classifier != null) {
-            List<String> clsKeys = slots.keySet().stream().filter(k -> k.startsWith(classifier)).toList();
-            boolean differs = clsKeys.stream().anyMatch(k -> mapped.get(k) != null && !mapped.get(k).getShape().equals(slots.get(k).shape()));
+            List<String> clsKeys = slots.keySet().stream()
+                    .filter(k -> k.startsWith(classifier))
+                    .toList();
+            boolean differs = clsKeys.stream()
+                    .anyMatch(k -> mapped.get(k) != null
+                            && !mapped.get(k).getShape().equals(slots.get(k).shape()));
             if (differs && options.resetClassifier()) {
                 for (String k : clsKeys) {
                     NDArray v = tensors.remove(k);
-                    reinitialized.add(k + " (file " + (v == null ? "none" : v.getShape()) + ", model " + slots.get(k).shape() + ")");
+                    reinitialized.add(k + " (file " + (v == null ? "none" : v.getShape()) + ", model "
+                            + slots.get(k).shape() + ")");
                 }
             } else if (differs) {
-                hint = join(hint, "The checkpoint's classifier (" + classifier + "*) has another class count than "
-                        + model.spec().name() + " built with " + model.numClasses() + " classes; to fine-tune, load with "
-                        + "resetClassifier (CLI: --num-classes " + model.numClasses() + ")");
+                hint = join(
+                        hint,
+                        "The checkpoint's classifier (" + classifier + "*) has another class count than "
+                                + model.spec().name() + " built with " + model.numClasses()
+                                + " classes; to fine-tune, load with "
+                                + "resetClassifier (CLI: --num-classes " + model.numClasses() + ")");
             }
         }
 
@@ -176,9 +210,11 @@ public final class WeightsLoader {
             String k = e.getKey();
             NDArray v = tensors.get(k);
             if (v == null) {
-                if (!k.endsWith("num_batches_tracked") && !(reinitialized.size() > 0 && k.startsWith(classifier))) missing.add(k);
+                if (!k.endsWith("num_batches_tracked") && !(reinitialized.size() > 0 && k.startsWith(classifier)))
+                    missing.add(k);
             } else if (!v.getShape().equals(e.getValue().shape())) {
-                mismatched.add(k + ": file has " + v.getShape() + ", model expects " + e.getValue().shape());
+                mismatched.add(k + ": file has " + v.getShape() + ", model expects "
+                        + e.getValue().shape());
             }
         }
         for (String k : tensors.keySet()) if (!slots.containsKey(k)) unexpected.add(k);
@@ -197,7 +233,16 @@ public final class WeightsLoader {
                 loaded++;
             }
         }
-        return new Result(file, source.format(), source.location(), naming, loaded, report, reinitialized, notes, source.metadata());
+        return new Result(
+                file,
+                source.format(),
+                source.location(),
+                naming,
+                loaded,
+                report,
+                reinitialized,
+                notes,
+                source.metadata());
     }
 
     /**
@@ -206,8 +251,9 @@ public final class WeightsLoader {
      * model is loaded into a reparameterized model.
      */
     public static Loaded createModel(Path file, long seed) throws IOException {
-        Checkpoint.Info info = Checkpoint.info(file).orElseThrow(() -> new WeightsFormatException(file,
-                "has no model name (not a hybridvit checkpoint): name the model to load it into"));
+        Checkpoint.Info info = Checkpoint.info(file)
+                .orElseThrow(() -> new WeightsFormatException(
+                        file, "has no model name (not a hybridvit checkpoint): name the model to load it into"));
         VisionModel model = ModelRegistry.get(info.model()).create(info.options(), seed);
         try {
             if (info.reparameterized()) model.reparameterize();
@@ -220,7 +266,8 @@ public final class WeightsLoader {
 
     private static NDManager requireBuilt(VisionModel model) {
         NDManager m = model.manager();
-        if (m == null) throw new IllegalStateException(model.spec().name() + " has no weights yet: build it before loading");
+        if (m == null)
+            throw new IllegalStateException(model.spec().name() + " has no weights yet: build it before loading");
         return m;
     }
 
@@ -233,7 +280,10 @@ public final class WeightsLoader {
     }
 
     private static String firstMatching(Map<String, NDArray> tensors, KeyNaming naming) {
-        return tensors.keySet().stream().filter(k -> KeyNaming.detect(List.of(k)).orElse(null) == naming).findFirst().orElse("?");
+        return tensors.keySet().stream()
+                .filter(k -> KeyNaming.detect(List.of(k)).orElse(null) == naming)
+                .findFirst()
+                .orElse("?");
     }
 
     private static String conventions() {

@@ -2,7 +2,6 @@ package dev.hybridvit.weights;
 
 import dev.hybridvit.nn.LoadReport;
 import dev.hybridvit.nn.StateDictException;
-
 import java.nio.file.Path;
 
 /**

@@ -1,13 +1,12 @@
 package dev.hybridvit.data;
 
-import dev.hybridvit.models.ModelSpec;
-import org.junit.jupiter.api.Test;
-
-import java.util.Random;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
+
+import dev.hybridvit.models.ModelSpec;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
 
 /** RandAugment, random erasing and mixup/cutmix: timm's semantics, value ranges, seeding, cost. */
 class AugmentationTest {
@@ -18,7 +17,8 @@ class AugmentationTest {
         float[] x = new float[C * H * W];
         for (int c = 0; c < C; c++) {
             for (int y = 0; y < H; y++) {
-                for (int i = 0; i < W; i++) x[(c * H + y) * W + i] = (float) (0.5 + 0.4 * Math.sin(0.2 * i + 0.3 * y + c));
+                for (int i = 0; i < W; i++)
+                    x[(c * H + y) * W + i] = (float) (0.5 + 0.4 * Math.sin(0.2 * i + 0.3 * y + c));
             }
         }
         return x;
@@ -46,12 +46,15 @@ class AugmentationTest {
     void magnitudeZeroGeometryIsIdentityAndTranslationShifts() {
         float[] img = image();
         RandAugment zero = new RandAugment(0, 1, 0, 10, 1.0, false, new float[] {0, 0, 0});
-        for (RandAugment.Op op : new RandAugment.Op[] {RandAugment.Op.ROTATE, RandAugment.Op.SHEAR_X, RandAugment.Op.TRANSLATE_Y_REL}) {
+        for (RandAugment.Op op :
+                new RandAugment.Op[] {RandAugment.Op.ROTATE, RandAugment.Op.SHEAR_X, RandAugment.Op.TRANSLATE_Y_REL}) {
             float[] out = op(zero, op, img, 3);
-            for (int i = 0; i < img.length; i++) assertThat(out[i]).as(op.name()).isCloseTo(img[i], within(1e-5f));
+            for (int i = 0; i < img.length; i++)
+                assertThat(out[i]).as(op.name()).isCloseTo(img[i], within(1e-5f));
         }
         // m=10/0.45·(8/32): a translation by 8 pixels either way, filled with the fill colour
-        RandAugment shift = new RandAugment(10 * 8 / (0.45 * 32), 1, 0, 100, 1.0, false, new float[] {0.25f, 0.25f, 0.25f});
+        RandAugment shift =
+                new RandAugment(10 * 8 / (0.45 * 32), 1, 0, 100, 1.0, false, new float[] {0.25f, 0.25f, 0.25f});
         float[] out = op(shift, RandAugment.Op.TRANSLATE_X_REL, img, 3);
         boolean left = out[0] == 0.25f;
         int from = left ? 0 : W - 8;
@@ -79,9 +82,11 @@ class AugmentationTest {
         int[] d = {C, H, W};
         float[] mirrored = Transforms.horizontalFlip(1).apply(img, d, new Random(1));
         assertThat(mirrored[5]).isEqualTo(img[W - 1 - 5]);
-        assertThat(Transforms.horizontalFlip(1).apply(mirrored, d, new Random(2))).containsExactly(img);
+        assertThat(Transforms.horizontalFlip(1).apply(mirrored, d, new Random(2)))
+                .containsExactly(img);
         Random r = new Random(3);
-        for (int i = 0; i < 20; i++) assertThat(Transforms.horizontalFlip(0).apply(img, d, r)).isSameAs(img);
+        for (int i = 0; i < 20; i++)
+            assertThat(Transforms.horizontalFlip(0).apply(img, d, r)).isSameAs(img);
         int flips = 0;
         for (int i = 0; i < 1000; i++) if (Transforms.horizontalFlip(0.25).apply(img, d, r) != img) flips++;
         assertThat(flips).isBetween(200, 300);
@@ -91,15 +96,19 @@ class AugmentationTest {
     @Test
     void badConfigsAreRejectedByName() {
         assertThatThrownBy(() -> RandAugment.parse("v0", new float[] {0})).hasMessageContaining("only RandAugment");
-        assertThatThrownBy(() -> RandAugment.parse("rand-m9-w0", new float[] {0})).hasMessageContaining("'w0'");
+        assertThatThrownBy(() -> RandAugment.parse("rand-m9-w0", new float[] {0}))
+                .hasMessageContaining("'w0'");
         assertThatThrownBy(() -> Augmentation.none().withAutoAugment("rand-mx")).hasMessageContaining("rand-mx");
         assertThat(Augmentation.none().withAutoAugment("none").autoAugment()).isNull();
     }
 
     @Test
     void cheapEnoughForTheLoaderThreads() {
-        Transform t = Transforms.inPixelSpace(ModelSpec.IMAGENET_MEAN, ModelSpec.IMAGENET_STD,
-                RandAugment.parse("rand-m9-mstd0.5", ModelSpec.IMAGENET_MEAN)).then(new RandomErasing(0.25, RandomErasing.Mode.PIXEL, 1));
+        Transform t = Transforms.inPixelSpace(
+                        ModelSpec.IMAGENET_MEAN,
+                        ModelSpec.IMAGENET_STD,
+                        RandAugment.parse("rand-m9-mstd0.5", ModelSpec.IMAGENET_MEAN))
+                .then(new RandomErasing(0.25, RandomErasing.Mode.PIXEL, 1));
         Random rng = new Random(1);
         float[] img = image();
         for (int i = 0; i < 2000; i++) t.apply(img.clone(), new int[] {C, H, W}, rng); // warm-up
@@ -107,7 +116,9 @@ class AugmentationTest {
         int n = 5000;
         for (int i = 0; i < n; i++) t.apply(img.clone(), new int[] {C, H, W}, rng);
         double perImageUs = (System.nanoTime() - t0) / 1e3 / n;
-        assertThat(perImageUs).as("µs per 32×32 image (training needs ~600 images/s)").isLessThan(500);
+        assertThat(perImageUs)
+                .as("µs per 32×32 image (training needs ~600 images/s)")
+                .isLessThan(500);
     }
 
     @Test
@@ -120,7 +131,8 @@ class AugmentationTest {
             assertThat(changed).isBetween((int) (0.015 * H * W), (int) (0.34 * H * W));
         }
         float[] zeros = new float[C * H * W];
-        assertThat(new RandomErasing(0, RandomErasing.Mode.PIXEL, 1).apply(zeros, new int[] {C, H, W}, new Random(1))).isSameAs(zeros);
+        assertThat(new RandomErasing(0, RandomErasing.Mode.PIXEL, 1).apply(zeros, new int[] {C, H, W}, new Random(1)))
+                .isSameAs(zeros);
     }
 
     private static BatchLoader.Batch batch(int n) {
@@ -141,8 +153,9 @@ class AugmentationTest {
         assertThat(m.cutmix()).isFalse();
         assertThat(m.images()[0]).isCloseTo((float) (lam * 0 + (1 - lam) * 3), within(1e-5f));
         assertThat(b.images()[0]).isZero(); // the input is left alone
-        assertThat(m.targets()[0]).isCloseTo((float) (0.01 + lam * 0.9), within(1e-6f));      // sample 0, own class 0
-        assertThat(m.targets()[3]).isCloseTo((float) (0.01 + (1 - lam) * 0.9), within(1e-6f)); // sample 0, partner's class 3
+        assertThat(m.targets()[0]).isCloseTo((float) (0.01 + lam * 0.9), within(1e-6f)); // sample 0, own class 0
+        assertThat(m.targets()[3])
+                .isCloseTo((float) (0.01 + (1 - lam) * 0.9), within(1e-6f)); // sample 0, partner's class 3
         for (int i = 0; i < 4; i++) {
             double sum = 0;
             for (int k = 0; k < 10; k++) sum += m.targets()[i * 10 + k];
@@ -161,7 +174,10 @@ class AugmentationTest {
             assertThat(m.lambda()).isCloseTo((double) kept / (H * W), within(1e-9));
             assertThat(m.targets()[0]).isCloseTo((float) m.lambda(), within(1e-6f));
         }
-        assertThat(new Mixup(0.8, 1.0, 0, 0.5, 0, 0.1, 10).apply(b, new Random(1)).lambda()).isEqualTo(1.0); // --mixup-prob 0
+        assertThat(new Mixup(0.8, 1.0, 0, 0.5, 0, 0.1, 10)
+                        .apply(b, new Random(1))
+                        .lambda())
+                .isEqualTo(1.0); // --mixup-prob 0
         assertThat(new Mixup(0.8, 0, 1, 0.5, 3, 0.1, 10).activeIn(2)).isTrue();
         assertThat(new Mixup(0.8, 0, 1, 0.5, 3, 0.1, 10).activeIn(3)).isFalse();
     }
@@ -199,15 +215,18 @@ class AugmentationTest {
         }
         assertThat(minArea).as("small crops are drawn").isLessThan(0.12);
         assertThat(maxArea).as("large crops are drawn").isGreaterThan(0.9);
-        // no draw fits a range of ratios the image cannot hold: torchvision's fallback, the centre crop at the clamped ratio
-        assertThat(new RandomResizedCrop(1, 1, 2, 3).region(40, 40, new Random(1))).containsExactly(10, 0, 20, 40);
+        // no draw fits a range of ratios the image cannot hold: torchvision's fallback, the centre crop at the clamped
+        // ratio
+        assertThat(new RandomResizedCrop(1, 1, 2, 3).region(40, 40, new Random(1)))
+                .containsExactly(10, 0, 20, 40);
     }
 
     @Test
     void randomResizedCropOfTheWholeImageIsTheIdentityAndACropIsASubBlock() {
         float[] img = image();
         int[] d = {C, H, W};
-        assertThat(new RandomResizedCrop(1, 1, 1, 1).to(W).apply(img, d, new Random(0))).containsExactly(img);
+        assertThat(new RandomResizedCrop(1, 1, 1, 1).to(W).apply(img, d, new Random(0)))
+                .containsExactly(img);
         // a quarter of the area at ratio 1 is a 16×16 block; resized to 16 it must be that block exactly
         RandomResizedCrop quarter = new RandomResizedCrop(0.25, 0.25, 1, 1);
         int[] r = quarter.region(H, W, new Random(9));

@@ -1,22 +1,22 @@
 package dev.hybridvit.data;
 
-import dev.hybridvit.models.ModelRegistry;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import javax.imageio.ImageIO;
+import dev.hybridvit.models.ModelRegistry;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** ImageFolder layout, unreadable files skipped, eval preprocessing shapes and ranges. */
 class ImageFolderTest {
-    @TempDir Path tmp;
+    @TempDir
+    Path tmp;
 
     private static void image(Path file, int w, int h, int rgb, String format) throws IOException {
         BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
@@ -39,8 +39,8 @@ class ImageFolderTest {
         assertThat(f.skipped()).containsExactly(tmp.resolve("dog/broken.jpg"));
         float[] px = new float[3 * 24 * 24];
         assertThat(f.read(0, px)).isZero();
-        assertThat(px[0]).isGreaterThan(0.95f);          // red plane
-        assertThat(px[2 * 24 * 24]).isLessThan(0.05f);   // blue plane
+        assertThat(px[0]).isGreaterThan(0.95f); // red plane
+        assertThat(px[2 * 24 * 24]).isLessThan(0.05f); // blue plane
         assertThat(f.read(5, px)).isEqualTo(1);
         assertThat(px[2 * 24 * 24 + 100]).isGreaterThan(0.9f);
     }
@@ -60,7 +60,8 @@ class ImageFolderTest {
         float[] x = s.evalTransform().apply(raw, dims, new Random(0));
         assertThat(dims).containsExactly(3, 16, 16);
         assertThat(x).hasSize(3 * 16 * 16);
-        float[] y = s.trainTransform().apply(raw.clone(), new int[] {3, s.train().height(), s.train().width()}, new Random(0));
+        float[] y = s.trainTransform()
+                .apply(raw.clone(), new int[] {3, s.train().height(), s.train().width()}, new Random(0));
         assertThat(y).hasSize(3 * 16 * 16);
     }
 
@@ -68,9 +69,12 @@ class ImageFolderTest {
     void aNonImageIsAClearError() throws IOException {
         Path txt = tmp.resolve("x.png");
         Files.writeString(txt, "hello");
-        assertThatThrownBy(() -> ImageFiles.decode(txt)).isInstanceOf(ImageFiles.UnreadableImageException.class)
+        assertThatThrownBy(() -> ImageFiles.decode(txt))
+                .isInstanceOf(ImageFiles.UnreadableImageException.class)
                 .hasMessageContaining("not a readable image");
-        assertThatThrownBy(() -> DataSources.open(tmp.resolve("missing").toString(), ModelRegistry.get("nextvit_small"), 16, 1, 0, 0))
-                .isInstanceOf(IOException.class).hasMessageContaining("fashion-mnist");
+        assertThatThrownBy(() -> DataSources.open(
+                        tmp.resolve("missing").toString(), ModelRegistry.get("nextvit_small"), 16, 1, 0, 0))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("fashion-mnist");
     }
 }

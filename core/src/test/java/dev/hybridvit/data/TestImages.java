@@ -1,10 +1,5 @@
 package dev.hybridvit.data;
 
-import javax.imageio.IIOImage;
-import javax.imageio.ImageIO;
-import javax.imageio.ImageWriteParam;
-import javax.imageio.ImageWriter;
-import javax.imageio.stream.ImageOutputStream;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBuffer;
 import java.awt.image.Raster;
@@ -13,6 +8,11 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import javax.imageio.IIOImage;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageWriteParam;
+import javax.imageio.ImageWriter;
+import javax.imageio.stream.ImageOutputStream;
 
 /** Image files generated for tests. */
 public final class TestImages {
@@ -60,5 +60,4 @@ public final class TestImages {
         System.arraycopy(raw, 2, jpeg, 2 + app14.length, raw.length - 2);
         return Files.write(file, jpeg);
     }
-
 }

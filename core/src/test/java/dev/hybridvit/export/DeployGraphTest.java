@@ -1,5 +1,6 @@
 package dev.hybridvit.export;
 
+import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
@@ -8,15 +9,12 @@ import dev.hybridvit.models.ModelOptions;
 import dev.hybridvit.models.ModelRegistry;
 import dev.hybridvit.models.ModelSpec;
 import dev.hybridvit.models.VisionModel;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
-
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Collectors;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The deploy form's graph shape (its numerics are {@link OnnxExportTest}'s): what it was
@@ -33,11 +31,17 @@ class DeployGraphTest {
     }
 
     static List<String> cmtModels() {
-        return ModelRegistry.all().stream().filter(s -> s.family().equals("cmt")).map(ModelSpec::name).toList();
+        return ModelRegistry.all().stream()
+                .filter(s -> s.family().equals("cmt"))
+                .map(ModelSpec::name)
+                .toList();
     }
 
     static List<String> nextVitModels() {
-        return ModelRegistry.all().stream().filter(s -> s.family().equals("nextvit")).map(ModelSpec::name).toList();
+        return ModelRegistry.all().stream()
+                .filter(s -> s.family().equals("nextvit"))
+                .map(ModelSpec::name)
+                .toList();
     }
 
     static GraphProto deployGraph(String name) {
@@ -45,14 +49,17 @@ class DeployGraphTest {
     }
 
     static GraphProto deployGraph(String name, ExportOptions options) {
-        try (VisionModel model = ModelRegistry.get(name).create(ModelOptions.defaults().withImageSize(64), 0)) {
+        try (VisionModel model =
+                ModelRegistry.get(name).create(ModelOptions.defaults().withImageSize(64), 0)) {
             return Exporter.graph(model, options).build().getGraph();
         }
     }
 
     /** Transposes ORT cannot fold into the MatMul that reads them (see {@link #foldedIntoMatMul}). */
     static long unfoldedTransposes(GraphProto g) {
-        return g.getNodeList().stream().filter(n -> n.getOpType().equals("Transpose") && !foldedIntoMatMul(g, n)).count();
+        return g.getNodeList().stream()
+                .filter(n -> n.getOpType().equals("Transpose") && !foldedIntoMatMul(g, n))
+                .count();
     }
 
     /**
@@ -61,21 +68,32 @@ class DeployGraphTest {
      * batch ({@code transBatch}): perms [1,0,2] and [1,2,0].
      */
     static boolean foldedIntoMatMul(GraphProto g, NodeProto t) {
-        List<NodeProto> readers = g.getNodeList().stream().filter(n -> n.getInputList().contains(t.getOutput(0))).toList();
+        List<NodeProto> readers = g.getNodeList().stream()
+                .filter(n -> n.getInputList().contains(t.getOutput(0)))
+                .toList();
         if (readers.size() != 1 || !readers.get(0).getOpType().equals("MatMul")) return false;
-        List<Long> perm = t.getAttributeList().stream().filter(a -> a.getName().equals("perm")).findFirst().orElseThrow().getIntsList();
+        List<Long> perm = t.getAttributeList().stream()
+                .filter(a -> a.getName().equals("perm"))
+                .findFirst()
+                .orElseThrow()
+                .getIntsList();
         int r = perm.size();
-        boolean lastTwoSwapped = perm.get(r - 1) == r - 2 && perm.get(r - 2) == r - 1
+        boolean lastTwoSwapped = perm.get(r - 1) == r - 2
+                && perm.get(r - 2) == r - 1
                 && java.util.stream.IntStream.range(0, r - 2).allMatch(i -> perm.get(i) == i);
         return lastTwoSwapped || perm.equals(List.of(1L, 0L, 2L)) || perm.equals(List.of(1L, 2L, 0L));
     }
 
     static java.util.Optional<NodeProto> producer(GraphProto g, String value) {
-        return g.getNodeList().stream().filter(n -> n.getOutputList().contains(value)).findFirst();
+        return g.getNodeList().stream()
+                .filter(n -> n.getOutputList().contains(value))
+                .findFirst();
     }
 
     static long count(GraphProto g, String opType) {
-        return g.getNodeList().stream().filter(n -> n.getOpType().equals(opType)).count();
+        return g.getNodeList().stream()
+                .filter(n -> n.getOpType().equals(opType))
+                .count();
     }
 
     /** One deploy path: the exported model is reparameterised, so no BatchNormalization reads a conv's output. */
@@ -83,9 +101,13 @@ class DeployGraphTest {
     @MethodSource("models")
     void noBatchNormFollowsAConv(String name) {
         GraphProto g = deployGraph(name);
-        List<String> unfolded = g.getNodeList().stream().filter(n -> n.getOpType().equals("BatchNormalization"))
-                .filter(n -> producer(g, n.getInput(0)).map(p -> p.getOpType().equals("Conv")).orElse(false))
-                .map(NodeProto::getName).toList();
+        List<String> unfolded = g.getNodeList().stream()
+                .filter(n -> n.getOpType().equals("BatchNormalization"))
+                .filter(n -> producer(g, n.getInput(0))
+                        .map(p -> p.getOpType().equals("Conv"))
+                        .orElse(false))
+                .map(NodeProto::getName)
+                .toList();
         assertThat(unfolded).isEmpty();
     }
 
@@ -99,10 +121,11 @@ class DeployGraphTest {
     @MethodSource("cmtModels")
     void cmtDeployFormIsShapedForOrt(String name) {
         GraphProto g = deployGraph(name);
-        Map<String, TensorProto> weights = g.getInitializerList().stream()
-                .collect(Collectors.toMap(TensorProto::getName, Function.identity()));
+        Map<String, TensorProto> weights =
+                g.getInitializerList().stream().collect(Collectors.toMap(TensorProto::getName, Function.identity()));
         List<NodeProto> irffnDepthwise = g.getNodeList().stream()
-                .filter(n -> n.getOpType().equals("Conv") && n.getName().contains(".mlp.proj")).toList();
+                .filter(n -> n.getOpType().equals("Conv") && n.getName().contains(".mlp.proj"))
+                .toList();
         assertThat(irffnDepthwise).isNotEmpty();
         for (NodeProto n : irffnDepthwise) {
             long channels = weights.get(n.getInput(1)).getDims(0);
@@ -111,31 +134,49 @@ class DeployGraphTest {
         // The residual stream's convs (LPU, attention projection, IRFFN) have channel counts ORT's
         // NCHWc reorders accept (multiples of 4; CMT-Ti's 46-channel stage is zero-padded to 48),
         // so they run blocked and take the residual Adds in
-        List<NodeProto> streamConvs = g.getNodeList().stream().filter(n -> n.getOpType().equals("Conv") && n.getName().startsWith("blocks_")
-                && !n.getName().contains(".attn.sr") && !n.getName().contains(".attn.k") && !n.getName().contains(".attn.v")).toList();
+        List<NodeProto> streamConvs = g.getNodeList().stream()
+                .filter(n -> n.getOpType().equals("Conv")
+                        && n.getName().startsWith("blocks_")
+                        && !n.getName().contains(".attn.sr")
+                        && !n.getName().contains(".attn.k")
+                        && !n.getName().contains(".attn.v"))
+                .toList();
         assertThat(streamConvs).isNotEmpty();
         for (NodeProto n : streamConvs) {
             TensorProto wt = weights.get(n.getInput(1));
-            assertThat(wt.getDims(0) % 4).as(n.getName() + " outputs " + wt.getDims(0)).isZero();
-            assertThat(wt.getDims(1) == 1 || wt.getDims(1) % 4 == 0).as(n.getName() + " inputs " + wt.getDims(1)).isTrue();
+            assertThat(wt.getDims(0) % 4)
+                    .as(n.getName() + " outputs " + wt.getDims(0))
+                    .isZero();
+            assertThat(wt.getDims(1) == 1 || wt.getDims(1) % 4 == 0)
+                    .as(n.getName() + " inputs " + wt.getDims(1))
+                    .isTrue();
         }
         // The residual stream stays a map: the only layout changes are the two LayerNorms' way to
         // tokens and back (4 Transposes per block, which ORT turns into its NCHWc reorders). At
         // batch 1 the heads are the MatMul batch axis and every head split is folded into a
         // MatMul; at other batches q's head split remains.
-        long blocks = g.getNodeList().stream().filter(n -> n.getName().contains("/attn_residual")).count();
+        long blocks = g.getNodeList().stream()
+                .filter(n -> n.getName().contains("/attn_residual"))
+                .count();
         assertThat(unfoldedTransposes(g)).isLessThanOrEqualTo(4 * blocks + 8);
-        GraphProto dynamic = deployGraph(name, ExportOptions.defaults().withDeploy(true).withDynamicBatch());
+        GraphProto dynamic =
+                deployGraph(name, ExportOptions.defaults().withDeploy(true).withDynamicBatch());
         assertThat(unfoldedTransposes(dynamic)).isLessThanOrEqualTo(5 * blocks + 8);
         // each residual Add reads a 1×1 conv (the attention's projection, the IRFFN's last conv),
         // which ORT's NCHWc conv then computes with the Add fused in
         for (GraphProto graph : List.of(g, dynamic)) {
             List<NodeProto> residuals = graph.getNodeList().stream()
-                    .filter(n -> n.getName().contains("/attn_residual") || n.getName().contains("/mlp_residual")).toList();
+                    .filter(n -> n.getName().contains("/attn_residual")
+                            || n.getName().contains("/mlp_residual"))
+                    .toList();
             assertThat(residuals).hasSize((int) (2 * blocks));
             for (NodeProto add : residuals) {
-                assertThat(add.getInputList().stream().anyMatch(in -> producer(graph, in).map(p -> p.getOpType().equals("Conv")).orElse(false)))
-                        .as(add.getName() + " reads a conv").isTrue();
+                assertThat(add.getInputList().stream()
+                                .anyMatch(in -> producer(graph, in)
+                                        .map(p -> p.getOpType().equals("Conv"))
+                                        .orElse(false)))
+                        .as(add.getName() + " reads a conv")
+                        .isTrue();
             }
         }
         assertThat(count(g, "InstanceNormalization")).isEqualTo(2 * blocks + 4);
@@ -145,11 +186,15 @@ class DeployGraphTest {
     @MethodSource("nextVitModels")
     void nextVitAttentionStaysOnTheMap(String name) {
         GraphProto g = deployGraph(name);
-        long blocks = g.getNodeList().stream().filter(n -> n.getName().contains("/mhsa_residual")).count();
+        long blocks = g.getNodeList().stream()
+                .filter(n -> n.getName().contains("/mhsa_residual"))
+                .count();
         assertThat(blocks).isPositive();
         // only the two last-axes swaps ORT fuses into its MatMuls; no token layout, no head split
         assertThat(count(g, "Transpose")).isEqualTo(2 * blocks);
-        assertThat(g.getNodeList().stream().filter(n -> n.getOpType().equals("Conv") && n.getName().contains("e_mhsa."))
-                .count()).isEqualTo(2 * blocks);
+        assertThat(g.getNodeList().stream()
+                        .filter(n -> n.getOpType().equals("Conv") && n.getName().contains("e_mhsa."))
+                        .count())
+                .isEqualTo(2 * blocks);
     }
 }

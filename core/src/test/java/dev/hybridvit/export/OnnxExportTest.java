@@ -1,27 +1,25 @@
 package dev.hybridvit.export;
 
-import dev.hybridvit.infer.OnnxPredictor;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
+import dev.hybridvit.infer.OnnxPredictor;
 import dev.hybridvit.models.ModelOptions;
 import dev.hybridvit.models.ModelRegistry;
 import dev.hybridvit.models.VisionModel;
 import dev.hybridvit.tensor.Tensors;
 import dev.hybridvit.testing.ReferenceCase;
 import dev.hybridvit.weights.ReferenceFill;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The export of every registered model (small sizes): the exported file loads in ONNX Runtime
@@ -33,7 +31,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class OnnxExportTest {
     static final int SIZE = 64;
     static final double TOLERANCE = 1e-4;
-    @TempDir Path tmp;
+
+    @TempDir
+    Path tmp;
 
     static List<String> models() {
         return ModelRegistry.names();
@@ -41,7 +41,8 @@ class OnnxExportTest {
 
     /** A model whose BN statistics are randomised (so folding is not the identity). */
     static VisionModel filled(String name, int size) {
-        VisionModel model = ModelRegistry.get(name).create(ModelOptions.defaults().withImageSize(size), 1);
+        VisionModel model =
+                ModelRegistry.get(name).create(ModelOptions.defaults().withImageSize(size), 1);
         Map<String, NDArray> w = new ReferenceFill(11, 0.8, 2.0).stateDict(model.namedSlots(), model.manager());
         model.loadStateDict(w);
         w.values().forEach(NDArray::close);
@@ -63,18 +64,25 @@ class OnnxExportTest {
             float[] input = x.toFloatArray();
             float[] eager = Tensors.toFloats(model.predict(x));
             Path file = tmp.resolve(name + (deploy ? "-deploy" : "") + ".onnx");
-            Exporter.Result r = Exporter.export(model, file, ExportOptions.defaults().withDeploy(deploy).withBatch(batch));
+            Exporter.Result r = Exporter.export(
+                    model, file, ExportOptions.defaults().withDeploy(deploy).withBatch(batch));
             assertThat(r.bytes()).isPositive();
-            try (OnnxPredictor p = OnnxPredictor.open(file, OnnxPredictor.Options.defaults().withThreads(1))) {
+            try (OnnxPredictor p =
+                    OnnxPredictor.open(file, OnnxPredictor.Options.defaults().withThreads(1))) {
                 float[] ort = Tensors.flatten(p.predict(input, 2, 3, size, size));
                 assertThat(relative(ort, eager)).as("ORT vs eager, relative").isLessThanOrEqualTo(TOLERANCE);
                 if (deploy) {
-                    assertThat(model.isReparameterized()).as("the deploy export reparameterises the model").isTrue();
+                    assertThat(model.isReparameterized())
+                            .as("the deploy export reparameterises the model")
+                            .isTrue();
                     float[] eagerDeploy = Tensors.toFloats(model.predict(x));
-                    assertThat(relative(ort, eagerDeploy)).as("ORT deploy graph vs eager deploy form, relative")
+                    assertThat(relative(ort, eagerDeploy))
+                            .as("ORT deploy graph vs eager deploy form, relative")
                             .isLessThanOrEqualTo(TOLERANCE);
                 }
-                assertThat(p.metadata()).containsEntry("model", name).containsEntry("image_size", Integer.toString(size))
+                assertThat(p.metadata())
+                        .containsEntry("model", name)
+                        .containsEntry("image_size", Integer.toString(size))
                         .containsKeys("mean", "std");
             }
         }
@@ -113,13 +121,16 @@ class OnnxExportTest {
             float[] input = x.toFloatArray();
             float[] eager = Tensors.toFloats(model.predict(x));
             Path file = tmp.resolve("dyn.onnx");
-            Exporter.export(model, file, ExportOptions.defaults().withDeploy(true).withDynamicBatch());
+            Exporter.export(
+                    model, file, ExportOptions.defaults().withDeploy(true).withDynamicBatch());
             try (OnnxPredictor p = OnnxPredictor.open(file)) {
                 assertThat(p.exportedBatch()).isZero();
                 float[] three = Tensors.flatten(p.predict(input, 3, 3, SIZE, SIZE));
                 assertThat(relative(three, eager)).isLessThanOrEqualTo(TOLERANCE);
-                float[] one = Tensors.flatten(p.predict(java.util.Arrays.copyOf(input, 3 * SIZE * SIZE), 1, 3, SIZE, SIZE));
-                assertThat(relative(one, java.util.Arrays.copyOf(eager, one.length))).isLessThanOrEqualTo(TOLERANCE);
+                float[] one =
+                        Tensors.flatten(p.predict(java.util.Arrays.copyOf(input, 3 * SIZE * SIZE), 1, 3, SIZE, SIZE));
+                assertThat(relative(one, java.util.Arrays.copyOf(eager, one.length)))
+                        .isLessThanOrEqualTo(TOLERANCE);
             }
         }
     }
@@ -144,20 +155,26 @@ class OnnxExportTest {
     @Test
     void predictorRejectsWrongShapesAndNonFiniteInput() throws IOException {
         Path file = tmp.resolve("v.onnx");
-        try (VisionModel model = ModelRegistry.get("nextvit_small").create(ModelOptions.defaults().withImageSize(SIZE), 1)) {
+        try (VisionModel model = ModelRegistry.get("nextvit_small")
+                .create(ModelOptions.defaults().withImageSize(SIZE), 1)) {
             Exporter.export(model, file, ExportOptions.defaults().withDynamicBatch());
         }
         try (OnnxPredictor p = OnnxPredictor.open(file)) {
             assertThatThrownBy(() -> p.predict(new float[3 * 32 * 32], 1, 3, 32, 32))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[1, 3, 32, 32]").hasMessageContaining("3×64×64");
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("[1, 3, 32, 32]")
+                    .hasMessageContaining("3×64×64");
             assertThatThrownBy(() -> p.predict(new float[SIZE * SIZE], 1, 1, SIZE, SIZE))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("expected");
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("expected");
             assertThatThrownBy(() -> p.predict(new float[10], 1, 3, SIZE, SIZE))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("10 values");
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("10 values");
             float[] bad = new float[3 * SIZE * SIZE];
             bad[SIZE * SIZE + 5] = Float.NaN;
             assertThatThrownBy(() -> p.predict(bad, 1, 3, SIZE, SIZE))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("NaN at [0, 1, 0, 5]");
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("NaN at [0, 1, 0, 5]");
             bad[SIZE * SIZE + 5] = Float.POSITIVE_INFINITY;
             assertThatThrownBy(() -> p.predict(bad, 1, 3, SIZE, SIZE)).hasMessageContaining("Infinity");
         }
@@ -171,9 +188,11 @@ class OnnxExportTest {
         float[] input;
         try (VisionModel model = filled("nextvit_pico_hv", SIZE)) {
             input = model.manager().randomNormal(new Shape(1, 3, SIZE, SIZE)).toFloatArray();
-            Exporter.export(model, file, ExportOptions.defaults().withDeploy(true).withDynamicBatch());
+            Exporter.export(
+                    model, file, ExportOptions.defaults().withDeploy(true).withDynamicBatch());
         }
-        try (OnnxPredictor p = OnnxPredictor.open(file, OnnxPredictor.Options.defaults().withThreads(1))) {
+        try (OnnxPredictor p =
+                OnnxPredictor.open(file, OnnxPredictor.Options.defaults().withThreads(1))) {
             float[] alone = p.predict(input, 1, 3, SIZE, SIZE)[0];
             java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
             try {
@@ -200,7 +219,8 @@ class OnnxExportTest {
             boolean deploy = variant > 0;
             ExportOptions options = ExportOptions.defaults().withDeploy(deploy);
             options = variant == 2 ? options.withBatch(1) : options.withDynamicBatch();
-            try (VisionModel model = ModelRegistry.get(ref.model()).create(ModelOptions.defaults().withImageSize(ref.imageSize()), 0)) {
+            try (VisionModel model = ModelRegistry.get(ref.model())
+                    .create(ModelOptions.defaults().withImageSize(ref.imageSize()), 0)) {
                 Map<String, NDArray> w = ref.fill().stateDict(model.namedSlots(), model.manager());
                 model.loadStateDict(w);
                 w.values().forEach(NDArray::close);
@@ -210,11 +230,17 @@ class OnnxExportTest {
                     int s = ref.imageSize();
                     float[] ort = Tensors.flatten(p.predict(ref.input(), ref.batch(), 3, s, s));
                     float[] want = deploy && ref.deployLogits() != null ? ref.deployLogits() : ref.logits();
-                    assertThat(ReferenceCase.relativeError(ort, want)).as("%s via ORT (%s, %s), relative", ref.id(),
-                            deploy ? "deploy" : "plain", options.dynamicBatch() ? "dynamic batch" : "batch " + options.batch())
+                    assertThat(ReferenceCase.relativeError(ort, want))
+                            .as(
+                                    "%s via ORT (%s, %s), relative",
+                                    ref.id(),
+                                    deploy ? "deploy" : "plain",
+                                    options.dynamicBatch() ? "dynamic batch" : "batch " + options.batch())
                             .isLessThanOrEqualTo(ReferenceCase.TOLERANCE);
                     // the deploy graph also matches the un-merged official logits
-                    if (deploy) assertThat(ReferenceCase.relativeError(ort, ref.logits())).isLessThanOrEqualTo(ReferenceCase.TOLERANCE);
+                    if (deploy)
+                        assertThat(ReferenceCase.relativeError(ort, ref.logits()))
+                                .isLessThanOrEqualTo(ReferenceCase.TOLERANCE);
                 }
             }
         }

@@ -1,5 +1,8 @@
 package dev.hybridvit.infer;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.hybridvit.data.ImageFiles;
 import dev.hybridvit.data.ImageNetClasses;
 import dev.hybridvit.data.TestImages;
@@ -9,28 +12,29 @@ import dev.hybridvit.models.ModelOptions;
 import dev.hybridvit.models.ModelRegistry;
 import dev.hybridvit.models.VisionModel;
 import dev.hybridvit.weights.Checkpoint;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@link Predictor}: eager libtorch, ONNX Runtime on the deploy export, and an exported .onnx file agree. */
 class PredictorTest {
     static final String MODEL = "cmt_nano_hv";
-    @TempDir static Path tmp;
+
+    @TempDir
+    static Path tmp;
+
     static Path weights, onnx;
     static List<Path> images;
 
     @BeforeAll
     static void setUp() throws IOException {
-        images = List.of(TestImages.png(tmp.resolve("a.png"), 160, 120, 1), TestImages.png(tmp.resolve("b.png"), 90, 200, 2),
+        images = List.of(
+                TestImages.png(tmp.resolve("a.png"), 160, 120, 1),
+                TestImages.png(tmp.resolve("b.png"), 90, 200, 2),
                 TestImages.cmykJpeg(tmp.resolve("c.jpg"), 150, 150));
         weights = tmp.resolve("w.safetensors");
         onnx = tmp.resolve("exported.onnx");
@@ -43,9 +47,12 @@ class PredictorTest {
     private static void assertSame(List<List<Predictor.Prediction>> a, List<List<Predictor.Prediction>> b) {
         assertThat(b).hasSameSizeAs(a);
         for (int i = 0; i < a.size(); i++) {
-            assertThat(b.get(i).get(0).index()).as("top-1 of image %d", i).isEqualTo(a.get(i).get(0).index());
+            assertThat(b.get(i).get(0).index())
+                    .as("top-1 of image %d", i)
+                    .isEqualTo(a.get(i).get(0).index());
             for (int k = 0; k < a.get(i).size(); k++) {
-                assertThat(b.get(i).get(k).probability()).isCloseTo(a.get(i).get(k).probability(), org.assertj.core.data.Offset.offset(1e-4));
+                assertThat(b.get(i).get(k).probability())
+                        .isCloseTo(a.get(i).get(k).probability(), org.assertj.core.data.Offset.offset(1e-4));
             }
         }
     }
@@ -64,7 +71,8 @@ class PredictorTest {
         try (Predictor p = Predictor.open(null, onnx, null, 0, null)) {
             assertThat(p.modelName()).isEqualTo(MODEL);
             assertThat(p.preprocessing().size()).isEqualTo(128);
-            assertThat(p.preprocessing().cropPct()).isEqualTo(ModelRegistry.get(MODEL).cropPct());
+            assertThat(p.preprocessing().cropPct())
+                    .isEqualTo(ModelRegistry.get(MODEL).cropPct());
             assertThat(p.classNames()).isEqualTo(ImageNetClasses.names());
             file = p.predict(images, 5);
         }
@@ -79,10 +87,12 @@ class PredictorTest {
         Path text = Files.writeString(tmp.resolve("notes.jpg"), "not an image");
         try (Predictor p = Predictor.open(null, onnx, null, 0, null)) {
             assertThatThrownBy(() -> p.predict(List.of(images.get(0), text), 1))
-                    .isInstanceOf(ImageFiles.UnreadableImageException.class).hasMessageContaining("notes.jpg: not a readable image");
+                    .isInstanceOf(ImageFiles.UnreadableImageException.class)
+                    .hasMessageContaining("notes.jpg: not a readable image");
         }
         assertThatThrownBy(() -> Predictor.open(MODEL, onnx, null, 0, Predictor.Runtime.TORCH))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--runtime onnx");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("--runtime onnx");
         assertThatThrownBy(() -> Predictor.open("cmt_ti", onnx, null, 0, null)).hasMessageContaining("not cmt_ti");
         assertThatThrownBy(() -> Predictor.Runtime.parse("tf")).hasMessageContaining("torch or onnx");
     }

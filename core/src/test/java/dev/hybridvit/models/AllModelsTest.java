@@ -1,22 +1,20 @@
 package dev.hybridvit.models;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.hybridvit.data.BatchLoader;
 import dev.hybridvit.profile.Timing;
-import dev.hybridvit.train.Trainer;
 import dev.hybridvit.tensor.Tensors;
 import dev.hybridvit.testing.GradientCheck;
+import dev.hybridvit.train.Trainer;
 import dev.hybridvit.weights.ReferenceFill;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
-
 import java.util.List;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Properties every registered model must have, at a small input size so the suite stays fast:
@@ -32,7 +30,13 @@ class AllModelsTest {
 
     /** Drop-path off: a randomly dropped branch would legitimately get a zero gradient. */
     private static VisionModel build(String name, int classes) {
-        return ModelRegistry.get(name).create(ModelOptions.defaults().withImageSize(SIZE).withNumClasses(classes).withDropPath(0), 1);
+        return ModelRegistry.get(name)
+                .create(
+                        ModelOptions.defaults()
+                                .withImageSize(SIZE)
+                                .withNumClasses(classes)
+                                .withDropPath(0),
+                        1);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -45,7 +49,8 @@ class AllModelsTest {
             assertThat(stages).hasSize(model.numStages());
             for (int i = 0; i < stages.size(); i++) {
                 int side = (int) Math.ceil((double) SIZE / model.stageStrides()[i]);
-                assertThat(stages.get(i).getShape()).as("stage %d", i + 1)
+                assertThat(stages.get(i).getShape())
+                        .as("stage %d", i + 1)
                         .isEqualTo(new Shape(2, model.stageChannels()[i], side, side));
             }
         }
@@ -61,7 +66,12 @@ class AllModelsTest {
             try (NDManager step = m.newSubManager()) {
                 NDArray x = step.randomNormal(new Shape(2, 3, SIZE, SIZE));
                 NDArray labels = step.create(new int[] {3, 7});
-                GradientCheck.backward(() -> model.forward(x).logSoftmax(1).mul(labels.oneHot(10)).sum().neg().div(2));
+                GradientCheck.backward(() -> model.forward(x)
+                        .logSoftmax(1)
+                        .mul(labels.oneHot(10))
+                        .sum()
+                        .neg()
+                        .div(2));
                 // some biases get a zero gradient by construction (a key bias shifts every score of a
                 // softmax row equally; a bias feeding a training-mode BN is cancelled)
                 GradientCheck.assertGradientsFlow(model, key -> key.endsWith(".bias"));
@@ -77,7 +87,8 @@ class AllModelsTest {
     @MethodSource("models")
     void trainingStepsLeaveNoArraysBehind(String name) {
         try (VisionModel model = build(name, 10);
-             Trainer trainer = new Trainer(model, new Trainer.Config(1, 2, 1e-4, 0, 0, 0, 0.05, 0.1, 1.0, 0.99, 0))) {
+                Trainer trainer =
+                        new Trainer(model, new Trainer.Config(1, 2, 1e-4, 0, 0, 0, 0.05, 0.1, 1.0, 0.99, 0))) {
             float[] images = Timing.randomInput(2L * 3 * SIZE * SIZE);
             BatchLoader.Batch batch = new BatchLoader.Batch(images, new int[] {3, 7}, 2, new int[] {3, SIZE, SIZE});
             model.setTraining(true);
@@ -85,7 +96,8 @@ class AllModelsTest {
             int after1 = model.manager().getManagedArrays().size();
             trainer.step(batch, 1e-4, false);
             trainer.step(batch, 1e-4, false);
-            assertThat(model.manager().getManagedArrays().size()).as("arrays held by the model's manager after steps 1 and 3")
+            assertThat(model.manager().getManagedArrays().size())
+                    .as("arrays held by the model's manager after steps 1 and 3")
                     .isEqualTo(after1);
         }
     }
@@ -120,8 +132,10 @@ class AllModelsTest {
             return;
         }
         // accepted (e.g. a compact model with unreduced attention): then it must really run at 8×8
-        try (VisionModel model = ModelRegistry.get(name).create(ModelOptions.defaults().withNumClasses(10).withImageSize(8), 0)) {
-            assertThat(model.predict(model.manager().zeros(new ai.djl.ndarray.types.Shape(1, 3, 8, 8))).getShape())
+        try (VisionModel model = ModelRegistry.get(name)
+                .create(ModelOptions.defaults().withNumClasses(10).withImageSize(8), 0)) {
+            assertThat(model.predict(model.manager().zeros(new ai.djl.ndarray.types.Shape(1, 3, 8, 8)))
+                            .getShape())
                     .isEqualTo(new ai.djl.ndarray.types.Shape(1, 10));
         }
     }

@@ -1,19 +1,18 @@
 package dev.hybridvit.models;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import dev.hybridvit.nn.MacCounter;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
-
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Parameters and multiply-accumulates of every registered model, from one table. A registered model
@@ -29,25 +28,34 @@ class ModelSizesTest {
     /** One row: the model, the input side its figures are measured at, its parameters and (optionally) MACs. */
     record Row(String model, int imageSize, Count params, Count macs) {
         @Override
-        public String toString() { return model + "@" + imageSize; }
+        public String toString() {
+            return model + "@" + imageSize;
+        }
     }
 
     /** An expected count: exact, within a tolerance of a published figure, or both. */
     record Count(Long exact, Double about, double tolerance) {
-        static Count exactly(long n) { return new Count(n, null, 0); }
+        static Count exactly(long n) {
+            return new Count(n, null, 0);
+        }
 
         static Count aboutPercent(double value, double percent) {
             return new Count(null, value, value * percent / 100);
         }
 
-        static Count about(double value, double tolerance) { return new Count(null, value, tolerance); }
+        static Count about(double value, double tolerance) {
+            return new Count(null, value, tolerance);
+        }
 
-        Count andAboutPercent(double value, double percent) { return new Count(exact, value, value * percent / 100); }
+        Count andAboutPercent(double value, double percent) {
+            return new Count(exact, value, value * percent / 100);
+        }
 
         void check(String what, long actual) {
             if (exact != null) assertThat(actual).as(what).isEqualTo(exact);
             if (about != null) {
-                assertThat((double) actual).as("%s vs %,.0f ± %,.0f", what, about, tolerance)
+                assertThat((double) actual)
+                        .as("%s vs %,.0f ± %,.0f", what, about, tolerance)
                         .isCloseTo(about, within(tolerance));
             }
         }
@@ -90,8 +98,12 @@ class ModelSizesTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("registered")
     void parametersAndMacsMatchTheTable(String name) {
-        assertThat(TABLE.containsKey(name)).as("%s is registered but has no row in ModelSizesTest.TABLE: add its"
-                + " expected parameters (and MACs where an official count exists)", name).isTrue();
+        assertThat(TABLE.containsKey(name))
+                .as(
+                        "%s is registered but has no row in ModelSizesTest.TABLE: add its"
+                                + " expected parameters (and MACs where an official count exists)",
+                        name)
+                .isTrue();
         Row row = TABLE.get(name);
         ModelSpec spec = ModelRegistry.get(name);
         ModelOptions options = ModelOptions.defaults().withImageSize(row.imageSize());
@@ -107,7 +119,9 @@ class ModelSizesTest {
 
     @Test
     void everyRowIsARegisteredModel() {
-        List<String> unknown = TABLE.keySet().stream().filter(n -> !ModelRegistry.names().contains(n)).toList();
+        List<String> unknown = TABLE.keySet().stream()
+                .filter(n -> !ModelRegistry.names().contains(n))
+                .toList();
         assertThat(unknown).as("rows whose model is not registered").isEmpty();
     }
 

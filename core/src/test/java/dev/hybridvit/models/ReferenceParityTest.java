@@ -1,18 +1,17 @@
 package dev.hybridvit.models;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hybridvit.tensor.Tensors;
 import dev.hybridvit.testing.ReferenceCase;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Parity with the official code: for every file of the reference outputs, our model of that name
@@ -27,14 +26,18 @@ class ReferenceParityTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void matchesOfficialCode(ReferenceCase ref) {
-        assertThat(ModelRegistry.names()).as("registered models (the reference file %s is of model '%s')", ref.id(), ref.model())
+        assertThat(ModelRegistry.names())
+                .as("registered models (the reference file %s is of model '%s')", ref.id(), ref.model())
                 .contains(ref.model());
         ModelSpec spec = ModelRegistry.get(ref.model());
         ModelOptions options = ModelOptions.defaults().withImageSize(ref.imageSize());
         try (VisionModel model = spec.create(options, 0)) {
             List<String> ours = new ArrayList<>();
-            model.namedSlots().forEach((k, p) -> ours.add(k + " " + shapeJson(p.shape().getShape())));
-            assertThat(ours).as("state-dict keys, shapes and order").containsExactlyElementsOf(ref.stateDictSignature());
+            model.namedSlots()
+                    .forEach((k, p) -> ours.add(k + " " + shapeJson(p.shape().getShape())));
+            assertThat(ours)
+                    .as("state-dict keys, shapes and order")
+                    .containsExactlyElementsOf(ref.stateDictSignature());
             assertThat(model.parameterCount()).as("parameter count").isEqualTo(ref.paramCount());
 
             NDManager manager = model.manager();
@@ -53,7 +56,9 @@ class ReferenceParityTest {
                 model.reparameterize();
                 float[] deploy = Tensors.toFloats(model.forward(input));
                 double derr = ReferenceCase.relativeError(deploy, ref.deployLogits());
-                assertThat(derr).as("deploy-form logits vs official merge_bn").isLessThanOrEqualTo(ReferenceCase.TOLERANCE);
+                assertThat(derr)
+                        .as("deploy-form logits vs official merge_bn")
+                        .isLessThanOrEqualTo(ReferenceCase.TOLERANCE);
             }
         }
     }
@@ -64,7 +69,9 @@ class ReferenceParityTest {
         for (int i = 0; i < stages.size(); i++) {
             JsonNode f = features.get(i);
             NDArray s = stages.get(i);
-            assertThat(shapeJson(s.getShape().getShape())).as("stage %d shape", i + 1).isEqualTo(f.get("shape").toString());
+            assertThat(shapeJson(s.getShape().getShape()))
+                    .as("stage %d shape", i + 1)
+                    .isEqualTo(f.get("shape").toString());
             float[] v = Tensors.toFloats(s);
             double mean = 0, sq = 0;
             for (float x : v) mean += x;
@@ -72,11 +79,17 @@ class ReferenceParityTest {
             for (float x : v) sq += (x - mean) * (x - mean);
             double std = Math.sqrt(sq / (v.length - 1));
             double scale = Math.max(1, f.get("std").asDouble());
-            assertThat(Math.abs(mean - f.get("mean").asDouble()) / scale).as("stage %d mean", i + 1).isLessThanOrEqualTo(ReferenceCase.TOLERANCE);
-            assertThat(Math.abs(std - f.get("std").asDouble()) / scale).as("stage %d std", i + 1).isLessThanOrEqualTo(ReferenceCase.TOLERANCE);
+            assertThat(Math.abs(mean - f.get("mean").asDouble()) / scale)
+                    .as("stage %d mean", i + 1)
+                    .isLessThanOrEqualTo(ReferenceCase.TOLERANCE);
+            assertThat(Math.abs(std - f.get("std").asDouble()) / scale)
+                    .as("stage %d std", i + 1)
+                    .isLessThanOrEqualTo(ReferenceCase.TOLERANCE);
             float[] head = ReferenceCase.flat(f.get("head"));
             float[] ours = java.util.Arrays.copyOf(v, head.length);
-            assertThat(ReferenceCase.relativeError(ours, head)).as("stage %d first values", i + 1).isLessThanOrEqualTo(ReferenceCase.TOLERANCE);
+            assertThat(ReferenceCase.relativeError(ours, head))
+                    .as("stage %d first values", i + 1)
+                    .isLessThanOrEqualTo(ReferenceCase.TOLERANCE);
         }
     }
 

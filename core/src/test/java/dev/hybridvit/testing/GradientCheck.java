@@ -1,18 +1,17 @@
 package dev.hybridvit.testing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.training.GradientCollector;
 import dev.hybridvit.nn.Module;
 import dev.hybridvit.nn.Parameter;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Does every trainable parameter get a gradient? One backward pass, then each parameter's gradient
@@ -54,7 +53,8 @@ public final class GradientCheck {
 
     /** Asserts that every trainable parameter has a finite gradient, non-zero unless {@code mayBeZero} accepts it. */
     public static void assertGradientsFlow(Module module, Predicate<String> mayBeZero) {
-        assertThat(parametersWithoutGradient(module, mayBeZero)).as("parameters without a finite, non-zero gradient")
+        assertThat(parametersWithoutGradient(module, mayBeZero))
+                .as("parameters without a finite, non-zero gradient")
                 .isEmpty();
     }
 

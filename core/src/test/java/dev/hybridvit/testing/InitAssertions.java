@@ -1,9 +1,9 @@
 package dev.hybridvit.testing;
 
-import ai.djl.ndarray.NDArray;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
+
+import ai.djl.ndarray.NDArray;
 
 /** Checks on freshly initialised weights. */
 public final class InitAssertions {

@@ -3,7 +3,6 @@ package dev.hybridvit.testing;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hybridvit.weights.ReferenceFill;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -21,6 +20,7 @@ import java.util.stream.Stream;
 public record ReferenceCase(String id, JsonNode json) {
     /** Relative tolerance of the reference README: max|ours−ref| / max(1, max|ref|). */
     public static final double TOLERANCE = 1e-4;
+
     public static final String DIR_PROPERTY = "hybridvit.reference.dir";
     public static final String DIR_VARIABLE = "HYBRIDVIT_REFERENCE_DIR";
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -38,7 +38,8 @@ public record ReferenceCase(String id, JsonNode json) {
             }
         }
         throw new IllegalStateException("reference outputs not found: neither -D" + DIR_PROPERTY
-                + " (" + describe(property) + ") nor the environment variable " + DIR_VARIABLE + " (" + describe(variable)
+                + " (" + describe(property) + ") nor the environment variable " + DIR_VARIABLE + " ("
+                + describe(variable)
                 + ") names an existing folder. Point one of them at the reference folder (Maven sets the property to"
                 + " ../shared/reference beside the repository when run from the repository's root).");
     }
@@ -51,7 +52,8 @@ public record ReferenceCase(String id, JsonNode json) {
     public static List<ReferenceCase> all() {
         try (Stream<Path> files = Files.list(directory())) {
             List<ReferenceCase> out = new ArrayList<>();
-            for (Path f : files.filter(f -> f.toString().endsWith(".json")).sorted().toList()) {
+            for (Path f :
+                    files.filter(f -> f.toString().endsWith(".json")).sorted().toList()) {
                 String name = f.getFileName().toString();
                 out.add(new ReferenceCase(name.substring(0, name.length() - 5), JSON.readTree(f.toFile())));
             }
@@ -62,27 +64,47 @@ public record ReferenceCase(String id, JsonNode json) {
     }
 
     public static ReferenceCase named(String id) {
-        return all().stream().filter(c -> c.id.equals(id)).findFirst()
+        return all().stream()
+                .filter(c -> c.id.equals(id))
+                .findFirst()
                 .orElseThrow(() -> new IllegalStateException("no reference case '" + id + "' in " + directory()));
     }
 
-    public String model() { return json.get("model").asText(); }
-    public int imageSize() { return json.get("image_size").asInt(); }
-    public int batch() { return json.get("batch").asInt(); }
-    public long paramCount() { return json.get("param_count").asLong(); }
+    public String model() {
+        return json.get("model").asText();
+    }
+
+    public int imageSize() {
+        return json.get("image_size").asInt();
+    }
+
+    public int batch() {
+        return json.get("batch").asInt();
+    }
+
+    public long paramCount() {
+        return json.get("param_count").asLong();
+    }
 
     public ReferenceFill fill() {
         JsonNode f = json.get("fill");
-        return new ReferenceFill(json.get("base_seed").asLong(), f.get("gain").asDouble(), f.get("qk_gain").asDouble());
+        return new ReferenceFill(
+                json.get("base_seed").asLong(),
+                f.get("gain").asDouble(),
+                f.get("qk_gain").asDouble());
     }
 
     public float[] input() {
         return fill().input(batch(), imageSize());
     }
 
-    public float[] logits() { return flat(json.get("logits")); }
+    public float[] logits() {
+        return flat(json.get("logits"));
+    }
 
-    public float[] deployLogits() { return json.has("deploy_logits") ? flat(json.get("deploy_logits")) : null; }
+    public float[] deployLogits() {
+        return json.has("deploy_logits") ? flat(json.get("deploy_logits")) : null;
+    }
 
     /** {@code name shape} lines of the official state dict, in order. */
     public List<String> stateDictSignature() {
@@ -91,7 +113,9 @@ public record ReferenceCase(String id, JsonNode json) {
         return out;
     }
 
-    public JsonNode features() { return json.get("features"); }
+    public JsonNode features() {
+        return json.get("features");
+    }
 
     public static float[] flat(JsonNode node) {
         List<Float> vals = new ArrayList<>();
@@ -108,7 +132,8 @@ public record ReferenceCase(String id, JsonNode json) {
 
     /** max|a−ref| / max(1, max|ref|). */
     public static double relativeError(float[] ours, float[] ref) {
-        if (ours.length != ref.length) throw new AssertionError("length " + ours.length + " vs reference " + ref.length);
+        if (ours.length != ref.length)
+            throw new AssertionError("length " + ours.length + " vs reference " + ref.length);
         double diff = 0, scale = 1;
         for (int i = 0; i < ref.length; i++) {
             diff = Math.max(diff, Math.abs((double) ours[i] - ref[i]));
@@ -118,5 +143,7 @@ public record ReferenceCase(String id, JsonNode json) {
     }
 
     @Override
-    public String toString() { return id; }
+    public String toString() {
+        return id;
+    }
 }

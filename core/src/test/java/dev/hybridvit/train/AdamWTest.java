@@ -1,14 +1,14 @@
 package dev.hybridvit.train;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.hybridvit.nn.Linear;
 import dev.hybridvit.tensor.Tensors;
 import dev.hybridvit.testing.GradientCheck;
 import org.junit.jupiter.api.Test;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
 
 class AdamWTest {
     @Test
@@ -17,19 +17,23 @@ class AdamWTest {
             Linear layer = new Linear(3, 2, true);
             layer.materialize(m);
             layer.requireGradients(true);
-            float[] w0 = layer.weight().value().toFloatArray(), b0 = layer.bias().value().toFloatArray();
+            float[] w0 = layer.weight().value().toFloatArray(),
+                    b0 = layer.bias().value().toFloatArray();
             NDArray x = m.create(new float[] {1, 2, 3}, new ai.djl.ndarray.types.Shape(1, 3));
             GradientCheck.backward(() -> layer.forward(x).sum());
             AdamW opt = new AdamW(layer, 0.05);
             double lr = 0.1;
             opt.step(lr, 0);
             // step 1: m̂ = g, v̂ = g², so the update is lr·g/(|g|+ε) = lr·sign(g); decay only on the weight
-            float[] w1 = layer.weight().value().toFloatArray(), b1 = layer.bias().value().toFloatArray();
+            float[] w1 = layer.weight().value().toFloatArray(),
+                    b1 = layer.bias().value().toFloatArray();
             for (int i = 0; i < w0.length; i++) {
                 assertThat(w1[i]).isCloseTo((float) (w0[i] * (1 - lr * 0.05) - lr), within(1e-6f));
             }
             for (int i = 0; i < b0.length; i++) assertThat(b1[i]).isCloseTo((float) (b0[i] - lr), within(1e-6f));
-            assertThat(layer.weight().value().getGradient().abs().sum().getFloat()).as("gradients cleared").isZero();
+            assertThat(layer.weight().value().getGradient().abs().sum().getFloat())
+                    .as("gradients cleared")
+                    .isZero();
         }
     }
 
@@ -40,13 +44,16 @@ class AdamWTest {
             layer.materialize(m);
             layer.requireGradients(true);
             double lr = 0.05, wd = 0.1, clip = 0.5, b1 = 0.9, b2 = 0.999, eps = 1e-8;
-            double[] w = toDoubles(layer.weight().value().toFloatArray()), mom = new double[w.length], vel = new double[w.length];
+            double[] w = toDoubles(layer.weight().value().toFloatArray()),
+                    mom = new double[w.length],
+                    vel = new double[w.length];
             AdamW opt = new AdamW(layer, wd);
             for (int t = 1; t <= 4; t++) {
                 NDArray x = m.create(new float[] {t, -2f * t, 0.5f}, new ai.djl.ndarray.types.Shape(1, 3));
                 GradientCheck.backward(() -> layer.forward(x).square().sum());
                 double[] g = toDoubles(layer.weight().value().getGradient().toFloatArray());
-                double norm = Math.sqrt(java.util.Arrays.stream(g).map(a -> a * a).sum());
+                double norm =
+                        Math.sqrt(java.util.Arrays.stream(g).map(a -> a * a).sum());
                 double scale = norm > clip ? clip / (norm + 1e-6) : 1;
                 assertThat(opt.step(lr, clip)).isCloseTo(norm, within(1e-4 * norm));
                 // torch.optim.AdamW after torch.nn.utils.clip_grad_norm_
@@ -59,7 +66,8 @@ class AdamWTest {
                     w[i] -= lr * mHat / (Math.sqrt(vHat) + eps);
                 }
                 float[] got = layer.weight().value().toFloatArray();
-                for (int i = 0; i < w.length; i++) assertThat((double) got[i]).as("step %d, w[%d]", t, i).isCloseTo(w[i], within(1e-5));
+                for (int i = 0; i < w.length; i++)
+                    assertThat((double) got[i]).as("step %d, w[%d]", t, i).isCloseTo(w[i], within(1e-5));
             }
         }
     }

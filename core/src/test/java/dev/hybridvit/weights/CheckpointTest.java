@@ -1,11 +1,10 @@
 package dev.hybridvit.weights;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
-import dev.hybridvit.tensor.Tensors;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -16,20 +15,27 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
 
 /** Our own checkpoint: sections, metadata, EMA preference, and the atomic write. */
 class CheckpointTest extends ManagedTest {
     @Test
     void savesWeightsTrainingStateAndMetadata() throws Exception {
         Path f = dir.resolve("run/last.safetensors");
-        try (TinyNet net = TinyNet.create(3, 1); TinyNet ema = TinyNet.create(3, 5); TinyNet other = TinyNet.create(3, 9)) {
+        try (TinyNet net = TinyNet.create(3, 1);
+                TinyNet ema = TinyNet.create(3, 5);
+                TinyNet other = TinyNet.create(3, 9)) {
             Map<String, NDArray> opt = new LinkedHashMap<>();
             opt.put("exp_avg.stem.0.weight", manager.ones(new Shape(8, 3, 1, 1)));
             opt.put("step", manager.create(12L));
-            Checkpoint.save(f, net, List.of("cat", "dog", "eel"), 7, opt, ema.stateDict(), Map.of("lr", 0.001, "optimizer", "adamw"));
+            Checkpoint.save(
+                    f,
+                    net,
+                    List.of("cat", "dog", "eel"),
+                    7,
+                    opt,
+                    ema.stateDict(),
+                    Map.of("lr", 0.001, "optimizer", "adamw"));
 
             Checkpoint.Info info = Checkpoint.info(f).orElseThrow();
             assertThat(info.model()).isEqualTo("tiny_nextvit");
@@ -37,20 +43,26 @@ class CheckpointTest extends ManagedTest {
             assertThat(info.classNames()).containsExactly("cat", "dog", "eel");
             assertThat(info.epoch()).isEqualTo(7);
             assertThat(info.extra()).containsEntry("lr", 0.001).containsEntry("optimizer", "adamw");
-            assertThat(SafeTensors.metadata(f).get("config")).contains("\"num_classes\":3").contains("\"family\":\"nextvit\"");
+            assertThat(SafeTensors.metadata(f).get("config"))
+                    .contains("\"num_classes\":3")
+                    .contains("\"family\":\"nextvit\"");
 
             try (Checkpoint.Contents c = Checkpoint.read(f, manager)) {
-                assertThat(TestFiles.firstDifference(c.model(), TestFiles.bytes(net.stateDict()), net.stateDict())).isNull();
-                assertThat(TestFiles.firstDifference(c.ema(), TestFiles.bytes(ema.stateDict()), ema.stateDict())).isNull();
+                assertThat(TestFiles.firstDifference(c.model(), TestFiles.bytes(net.stateDict()), net.stateDict()))
+                        .isNull();
+                assertThat(TestFiles.firstDifference(c.ema(), TestFiles.bytes(ema.stateDict()), ema.stateDict()))
+                        .isNull();
                 assertThat(c.optimizer().keySet()).containsExactly("exp_avg.stem.0.weight", "step");
                 assertThat(c.optimizer().get("step").toLongArray()).containsExactly(12);
             }
             // plain load takes the model weights; preferEma the EMA ones
             WeightsLoader.Result r = WeightsLoader.load(other, f);
             assertThat(r.format()).isEqualTo("hybridvit checkpoint");
-            assertThat(TestFiles.firstDifference(other.stateDict(), TestFiles.bytes(net.stateDict()), net.stateDict())).isNull();
+            assertThat(TestFiles.firstDifference(other.stateDict(), TestFiles.bytes(net.stateDict()), net.stateDict()))
+                    .isNull();
             WeightsLoader.load(other, f, WeightsLoader.Options.STRICT.withPreferEma(true));
-            assertThat(TestFiles.firstDifference(other.stateDict(), TestFiles.bytes(ema.stateDict()), ema.stateDict())).isNull();
+            assertThat(TestFiles.firstDifference(other.stateDict(), TestFiles.bytes(ema.stateDict()), ema.stateDict()))
+                    .isNull();
             assertThat(Checkpoint.info(dir.resolve("run"))).isEmpty();
         }
     }
@@ -61,8 +73,10 @@ class CheckpointTest extends ManagedTest {
             Path f = dir.resolve("plain.safetensors");
             WeightsExport.write(net, f);
             assertThat(Checkpoint.info(f)).isEmpty();
-            assertThatThrownBy(() -> Checkpoint.read(f, manager)).hasMessageContaining("plain.safetensors: not a hybridvit checkpoint");
-            assertThatThrownBy(() -> WeightsLoader.createModel(f, 0)).hasMessageContaining("plain.safetensors: has no model name");
+            assertThatThrownBy(() -> Checkpoint.read(f, manager))
+                    .hasMessageContaining("plain.safetensors: not a hybridvit checkpoint");
+            assertThatThrownBy(() -> WeightsLoader.createModel(f, 0))
+                    .hasMessageContaining("plain.safetensors: has no model name");
         }
     }
 
@@ -78,14 +92,24 @@ class CheckpointTest extends ManagedTest {
                         Iterator<NDArray> it = real.iterator();
                         return new Iterator<>() {
                             int n;
-                            @Override public boolean hasNext() { return it.hasNext(); }
-                            @Override public NDArray next() {
+
+                            @Override
+                            public boolean hasNext() {
+                                return it.hasNext();
+                            }
+
+                            @Override
+                            public NDArray next() {
                                 if (n++ == failAfter) throw new IllegalStateException("simulated crash while writing");
                                 return it.next();
                             }
                         };
                     }
-                    @Override public int size() { return real.size(); }
+
+                    @Override
+                    public int size() {
+                        return real.size();
+                    }
                 };
             }
         };
@@ -94,7 +118,8 @@ class CheckpointTest extends ManagedTest {
     @Test
     void interruptedWriteLeavesTheEarlierCheckpointIntact() throws Exception {
         Path f = dir.resolve("ckpt/best.safetensors");
-        try (TinyNet v1 = TinyNet.create(3, 1); TinyNet v2 = TinyNet.create(3, 2)) {
+        try (TinyNet v1 = TinyNet.create(3, 1);
+                TinyNet v2 = TinyNet.create(3, 2)) {
             Checkpoint.save(f, v1, List.of(), 1, null, null, null);
             byte[] before = Files.readAllBytes(f);
             // the writer throws after the header and 5 tensors have been written
@@ -110,12 +135,14 @@ class CheckpointTest extends ManagedTest {
             PthWriter.write(pth, v1.stateDict());
             byte[] pthBefore = Files.readAllBytes(pth);
             assertThatThrownBy(() -> AtomicFiles.write(pth, (OutputStream out) -> {
-                out.write(new byte[1000]);
-                throw new IOException("disk full");
-            })).hasMessageContaining("disk full");
+                        out.write(new byte[1000]);
+                        throw new IOException("disk full");
+                    }))
+                    .hasMessageContaining("disk full");
             assertThat(Files.readAllBytes(pth)).isEqualTo(pthBefore);
             try (Stream<Path> files = Files.list(f.getParent())) {
-                assertThat(files.map(p -> p.getFileName().toString()).sorted().toList()).containsExactly("best.safetensors", "export.pth");
+                assertThat(files.map(p -> p.getFileName().toString()).sorted().toList())
+                        .containsExactly("best.safetensors", "export.pth");
             }
         }
     }

@@ -1,17 +1,16 @@
 package dev.hybridvit.weights;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.hybridvit.models.ModelOptions;
 import dev.hybridvit.models.ModelRegistry;
 import dev.hybridvit.models.VisionModel;
 import dev.hybridvit.weights.KeyNaming.StageLayout;
-import org.junit.jupiter.api.Test;
-
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
 
 /** The naming table: detection and both directions of the timm ↔ official Next-ViT renames. */
 class KeyNamingTest {
@@ -40,7 +39,7 @@ class KeyNamingTest {
     void theModelsBlockListGivesTheLayout() {
         ModelOptions small = ModelOptions.defaults().withImageSize(64);
         try (VisionModel nextvit = ModelRegistry.get("nextvit_small").create(small, 0);
-             VisionModel cmt = ModelRegistry.get("cmt_ti").create(small, 0)) {
+                VisionModel cmt = ModelRegistry.get("cmt_ti").create(small, 0)) {
             assertThat(KeyNaming.NEXTVIT_TIMM.layoutOf(nextvit)).hasValue(SMALL);
             assertThat(KeyNaming.NEXTVIT_OFFICIAL.layoutOf(nextvit)).isEmpty();
             assertThat(KeyNaming.NEXTVIT_TIMM.layoutOf(cmt)).isEmpty();
@@ -49,11 +48,13 @@ class KeyNamingTest {
 
     @Test
     void detectionByMarkerKeys() {
-        assertThat(KeyNaming.detect(List.of("stem.0.conv.weight", "stages.0.blocks.0.mhca.norm.weight", "head.fc.bias")))
+        assertThat(KeyNaming.detect(
+                        List.of("stem.0.conv.weight", "stages.0.blocks.0.mhca.norm.weight", "head.fc.bias")))
                 .hasValue(KeyNaming.NEXTVIT_TIMM);
         assertThat(KeyNaming.detect(List.of("stem.0.conv.weight", "features.0.mhca.norm.weight", "proj_head.0.bias")))
                 .hasValue(KeyNaming.NEXTVIT_OFFICIAL);
-        assertThat(KeyNaming.detect(List.of("relative_pos_a", "stem_conv1.weight", "blocks_a.0.attn.q.weight", "head.weight")))
+        assertThat(KeyNaming.detect(
+                        List.of("relative_pos_a", "stem_conv1.weight", "blocks_a.0.attn.q.weight", "head.weight")))
                 .hasValue(KeyNaming.CMT_OFFICIAL);
         assertThat(KeyNaming.detect(List.of("conv1.weight", "fc.weight"))).isEmpty();
     }

@@ -1,11 +1,10 @@
 package dev.hybridvit.weights;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import org.junit.jupiter.api.Test;
-
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -17,8 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 /**
  * The PyTorch zip format in detail: views with strides and offsets, the storage types, the
@@ -46,16 +44,37 @@ class PthFormatTest extends ManagedTest {
     }
 
     /** One {@code key: _rebuild_tensor_v2(storage, offset, shape, stride, False, OrderedDict())} item. */
-    private static void tensor(PthWriter.Pickle p, String key, String storageType, String storageKey, long numel,
-                               long offset, long[] shape, long[] stride, boolean asParameter) {
+    private static void tensor(
+            PthWriter.Pickle p,
+            String key,
+            String storageType,
+            String storageKey,
+            long numel,
+            long offset,
+            long[] shape,
+            long[] stride,
+            boolean asParameter) {
         p.unicode(key);
         if (asParameter) p.global("torch._utils", "_rebuild_parameter").op('(');
         p.global("torch._utils", "_rebuild_tensor_v2").op('(');
-        p.op('(').unicode("storage").global("torch", storageType).unicode(storageKey).unicode("cpu").integer(numel).op('t').op('Q');
+        p.op('(')
+                .unicode("storage")
+                .global("torch", storageType)
+                .unicode(storageKey)
+                .unicode("cpu")
+                .integer(numel)
+                .op('t')
+                .op('Q');
         p.integer(offset).tuple(shape).tuple(stride).op(0x89);
         p.global("collections", "OrderedDict").op(')').op('R');
         p.op('t').op('R');
-        if (asParameter) p.op(0x88).global("collections", "OrderedDict").op(')').op('R').op('t').op('R');
+        if (asParameter)
+            p.op(0x88)
+                    .global("collections", "OrderedDict")
+                    .op(')')
+                    .op('R')
+                    .op('t')
+                    .op('R');
     }
 
     @Test
@@ -87,11 +106,13 @@ class PthFormatTest extends ManagedTest {
         Weights.Source s = Weights.read(f, manager, false);
         Map<String, NDArray> t = s.tensors();
         assertThat(s.notes()).contains("removed the 'module.' prefix from every key");
-        assertThat(t.keySet()).containsExactly("view", "shared", "half", "bf16", "long", "int", "count", "double", "broadcast");
+        assertThat(t.keySet())
+                .containsExactly("view", "shared", "half", "bf16", "long", "int", "count", "double", "broadcast");
         assertThat(t.get("view").getShape()).isEqualTo(new Shape(2, 3));
         assertThat(t.get("view").toFloatArray()).containsExactly(1, 5, 9, 2, 6, 10);
         assertThat(t.get("shared").toFloatArray()).containsExactly(10, 11);
-        assertThat(t.get("half").toFloatArray()).containsExactly(1f, -2.5f, 65504f, (float) Math.pow(2, -24), (float) Math.pow(2, -14));
+        assertThat(t.get("half").toFloatArray())
+                .containsExactly(1f, -2.5f, 65504f, (float) Math.pow(2, -24), (float) Math.pow(2, -14));
         assertThat(t.get("bf16").toFloatArray()).containsExactly(1f, -2f);
         assertThat(t.get("long").getDataType()).isEqualTo(DataType.INT64);
         assertThat(t.get("long").toLongArray()).containsExactly(7, -3);
@@ -120,7 +141,9 @@ class PthFormatTest extends ManagedTest {
     @Test
     void writtenPthReadsBackBitExactlyAndUsesOnlyAllowListedGlobals() throws Exception {
         LinkedHashMap<String, NDArray> sd = new LinkedHashMap<>();
-        sd.put("a.weight", manager.create(new float[] {Float.NaN, -0f, Float.MIN_VALUE, 1e30f, -1e-30f, 3}, new Shape(2, 3)));
+        sd.put(
+                "a.weight",
+                manager.create(new float[] {Float.NaN, -0f, Float.MIN_VALUE, 1e30f, -1e-30f, 3}, new Shape(2, 3)));
         sd.put("a.num_batches_tracked", manager.create(123456789012L));
         sd.put("b", manager.create(new long[] {Long.MIN_VALUE, Long.MAX_VALUE}, new Shape(2)));
         sd.put("empty", manager.create(new float[0], new Shape(0, 4)));
@@ -132,17 +155,32 @@ class PthFormatTest extends ManagedTest {
 
         try (ZipFile zip = new ZipFile(f.toFile())) {
             List<String> names = zip.stream().map(ZipEntry::getName).toList();
-            assertThat(names).containsExactly("archive/data.pkl", "archive/byteorder", "archive/data/0", "archive/data/1",
-                    "archive/data/2", "archive/data/3", "archive/version");
-            String pickle = new String(zip.getInputStream(zip.getEntry("archive/data.pkl")).readAllBytes(), StandardCharsets.ISO_8859_1);
+            assertThat(names)
+                    .containsExactly(
+                            "archive/data.pkl",
+                            "archive/byteorder",
+                            "archive/data/0",
+                            "archive/data/1",
+                            "archive/data/2",
+                            "archive/data/3",
+                            "archive/version");
+            String pickle = new String(
+                    zip.getInputStream(zip.getEntry("archive/data.pkl")).readAllBytes(), StandardCharsets.ISO_8859_1);
             assertThat(pickle).startsWith("\u0080\u0002");
             // every GLOBAL opcode ('c' module \n name \n) names an allow-listed global
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("c([a-z_.]+)\n(\\w+)\n").matcher(pickle);
+            java.util.regex.Matcher m =
+                    java.util.regex.Pattern.compile("c([a-z_.]+)\n(\\w+)\n").matcher(pickle);
             java.util.Set<String> globals = new java.util.TreeSet<>();
             while (m.find()) globals.add(m.group(1) + "." + m.group(2));
-            assertThat(globals).containsExactly("collections.OrderedDict", "torch.FloatStorage", "torch.LongStorage",
-                    "torch._utils._rebuild_tensor_v2");
-            assertThat(new String(zip.getInputStream(zip.getEntry("archive/version")).readAllBytes())).isEqualTo("3\n");
+            assertThat(globals)
+                    .containsExactly(
+                            "collections.OrderedDict",
+                            "torch.FloatStorage",
+                            "torch.LongStorage",
+                            "torch._utils._rebuild_tensor_v2");
+            assertThat(new String(
+                            zip.getInputStream(zip.getEntry("archive/version")).readAllBytes()))
+                    .isEqualTo("3\n");
         }
         // storage records start on 64-byte boundaries, as torch.save aligns them
         byte[] file = Files.readAllBytes(f);
@@ -151,7 +189,9 @@ class PthFormatTest extends ManagedTest {
             // local header: ... name length (2 bytes), extra length (2 bytes), then the name at offset 30
             int nameLen = (file[at - 4] & 0xff) | (file[at - 3] & 0xff) << 8;
             int extraLen = (file[at - 2] & 0xff) | (file[at - 1] & 0xff) << 8;
-            assertThat((at + nameLen + extraLen) % 64).as("data offset of record " + i).isZero();
+            assertThat((at + nameLen + extraLen) % 64)
+                    .as("data offset of record " + i)
+                    .isZero();
         }
         back.values().forEach(NDArray::close);
         sd.values().forEach(NDArray::close);

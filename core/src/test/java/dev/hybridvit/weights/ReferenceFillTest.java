@@ -1,8 +1,8 @@
 package dev.hybridvit.weights;
 
-import org.junit.jupiter.api.Test;
-
 import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
 
 /** The self-checks of the reference README for the splitmix64-v1 generator. */
 class ReferenceFillTest {

@@ -1,21 +1,20 @@
 package dev.hybridvit.weights;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.hybridvit.models.ModelOptions;
 import dev.hybridvit.models.ModelRegistry;
 import dev.hybridvit.models.ModelSpec;
 import dev.hybridvit.models.VisionModel;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
-
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * For every registered model (at 64×64, which every family accepts): ours → our checkpoint →
@@ -70,7 +69,9 @@ class RoundTripTest {
                     WeightsExport.write(c, official);
                     try (NDManager m = c.manager().newSubManager()) {
                         Map<String, NDArray> back = Weights.read(official, m);
-                        assertThat(TestFiles.firstDifference(back, want, live)).as(naming + " → ours → official").isNull();
+                        assertThat(TestFiles.firstDifference(back, want, live))
+                                .as(naming + " → ours → official")
+                                .isNull();
                     }
                 }
             }
@@ -82,19 +83,24 @@ class RoundTripTest {
             LinkedHashMap<String, byte[]> folded = TestFiles.bytes(a.stateDict());
             try (VisionModel d = WeightsLoader.createModel(deploy, 11).model()) {
                 assertThat(d.isReparameterized()).isTrue();
-                assertThat(TestFiles.firstDifference(d.stateDict(), folded, a.stateDict())).isNull();
+                assertThat(TestFiles.firstDifference(d.stateDict(), folded, a.stateDict()))
+                        .isNull();
             }
         }
     }
 
-    private static WeightsLoader.Result loadIntoFresh(ModelSpec spec, Path file, Map<String, byte[]> want,
-                                                      Map<String, NDArray> live) throws Exception {
+    private static WeightsLoader.Result loadIntoFresh(
+            ModelSpec spec, Path file, Map<String, byte[]> want, Map<String, NDArray> live) throws Exception {
         try (VisionModel b = spec.create(SMALL, 2)) {
-            assertThat(TestFiles.firstDifference(b.stateDict(), want, live)).as("fresh model differs").isNotNull();
+            assertThat(TestFiles.firstDifference(b.stateDict(), want, live))
+                    .as("fresh model differs")
+                    .isNotNull();
             WeightsLoader.Result r = WeightsLoader.load(b, file);
             assertThat(r.isComplete()).isTrue();
             assertThat(r.loaded()).isEqualTo(live.size());
-            assertThat(TestFiles.firstDifference(b.stateDict(), want, live)).as(file.getFileName().toString()).isNull();
+            assertThat(TestFiles.firstDifference(b.stateDict(), want, live))
+                    .as(file.getFileName().toString())
+                    .isNull();
             return r;
         }
     }

@@ -1,7 +1,6 @@
 package dev.hybridvit.weights;
 
 import ai.djl.ndarray.NDArray;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -18,9 +17,11 @@ final class TestFiles {
 
     /** A torch.save-style zip with the given pickle and storage records under {@code archive/}. */
     static Path pth(Path file, byte[] pickle, Map<String, byte[]> storages) throws IOException {
-        try (OutputStream raw = Files.newOutputStream(file); ZipOutputStream zip = new ZipOutputStream(raw)) {
+        try (OutputStream raw = Files.newOutputStream(file);
+                ZipOutputStream zip = new ZipOutputStream(raw)) {
             put(zip, "archive/data.pkl", pickle);
-            for (Map.Entry<String, byte[]> e : storages.entrySet()) put(zip, "archive/data/" + e.getKey(), e.getValue());
+            for (Map.Entry<String, byte[]> e : storages.entrySet())
+                put(zip, "archive/data/" + e.getKey(), e.getValue());
             put(zip, "archive/version", "3\n".getBytes());
         }
         return file;
@@ -47,13 +48,16 @@ final class TestFiles {
     /** Describes the first difference, or returns null if names, order, shapes, types and bytes are equal. */
     static String firstDifference(Map<String, NDArray> got, Map<String, byte[]> want, Map<String, NDArray> wantArrays) {
         if (!new java.util.ArrayList<>(got.keySet()).equals(new java.util.ArrayList<>(want.keySet()))) {
-            return "keys differ: got " + got.size() + " keys, first " + got.keySet().stream().limit(3).toList()
-                    + "; want " + want.size() + ", first " + want.keySet().stream().limit(3).toList();
+            return "keys differ: got " + got.size() + " keys, first "
+                    + got.keySet().stream().limit(3).toList() + "; want " + want.size() + ", first "
+                    + want.keySet().stream().limit(3).toList();
         }
         for (Map.Entry<String, NDArray> e : got.entrySet()) {
             NDArray w = wantArrays.get(e.getKey());
-            if (!e.getValue().getShape().equals(w.getShape())) return e.getKey() + ": shape " + e.getValue().getShape() + " vs " + w.getShape();
-            if (e.getValue().getDataType() != w.getDataType()) return e.getKey() + ": dtype " + e.getValue().getDataType() + " vs " + w.getDataType();
+            if (!e.getValue().getShape().equals(w.getShape()))
+                return e.getKey() + ": shape " + e.getValue().getShape() + " vs " + w.getShape();
+            if (e.getValue().getDataType() != w.getDataType())
+                return e.getKey() + ": dtype " + e.getValue().getDataType() + " vs " + w.getDataType();
             ByteBuffer b = e.getValue().toByteBuffer();
             byte[] a = new byte[b.remaining()];
             b.get(a);

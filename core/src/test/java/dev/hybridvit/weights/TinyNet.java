@@ -41,15 +41,46 @@ final class TinyNet extends VisionModel {
         }
 
         @Override
-        public NDArray forward(NDArray x) { return x; }
+        public NDArray forward(NDArray x) {
+            return x;
+        }
     }
 
-    @Override protected NDArray stem(NDArray x) { return x; }
-    @Override public int numStages() { return 1; }
-    @Override protected NDArray stage(int i, NDArray x) { return x; }
-    @Override public NDArray forwardHead(NDArray features) { return features; }
-    @Override public int[] stageChannels() { return new int[] {8}; }
-    @Override public int[] stageStrides() { return new int[] {1}; }
-    @Override public String partOf(String key) { return "stage1"; }
-    @Override public void checkInputSize(int height, int width) {}
+    @Override
+    protected NDArray stem(NDArray x) {
+        return x;
+    }
+
+    @Override
+    public int numStages() {
+        return 1;
+    }
+
+    @Override
+    protected NDArray stage(int i, NDArray x) {
+        return x;
+    }
+
+    @Override
+    public NDArray forwardHead(NDArray features) {
+        return features;
+    }
+
+    @Override
+    public int[] stageChannels() {
+        return new int[] {8};
+    }
+
+    @Override
+    public int[] stageStrides() {
+        return new int[] {1};
+    }
+
+    @Override
+    public String partOf(String key) {
+        return "stage1";
+    }
+
+    @Override
+    public void checkInputSize(int height, int width) {}
 }

@@ -1,22 +1,21 @@
 package dev.hybridvit.weights;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hybridvit.tensor.Tensors;
 import dev.hybridvit.testing.ReferenceCase;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * The real {@code torch.save} file of the reference set: parsed by the allow-listing unpickler,
@@ -44,15 +43,18 @@ class TorchCheckpointTest {
     void referenceCheckpointHasTheOfficialTrainingLayout() throws Exception {
         try (TorchCheckpoint ckpt = TorchCheckpoint.open(file())) {
             assertThat(ckpt.archiveName()).isEqualTo("cmt_ti_160_s2024");
-            @SuppressWarnings("unchecked") Map<Object, Object> root = (Map<Object, Object>) ckpt.root();
-            assertThat(new ArrayList<Object>(root.keySet())).containsExactly("model", "optimizer", "lr_scheduler", "epoch", "model_ema", "args");
+            @SuppressWarnings("unchecked")
+            Map<Object, Object> root = (Map<Object, Object>) ckpt.root();
+            assertThat(new ArrayList<Object>(root.keySet()))
+                    .containsExactly("model", "optimizer", "lr_scheduler", "epoch", "model_ema", "args");
             assertThat(root.get("epoch")).isEqualTo(299);
             assertThat(root.get("model_ema")).isNull();
             PickledObject args = (PickledObject) root.get("args");
             assertThat(args.className()).isEqualTo("argparse.Namespace");
             assertThat(args.get("model")).isEqualTo("cmt_ti");
             assertThat(args.get("input_size")).isEqualTo(160);
-            assertThat(new ArrayList<Object>(((Map<?, ?>) root.get("optimizer")).keySet())).contains("state", "param_groups");
+            assertThat(new ArrayList<Object>(((Map<?, ?>) root.get("optimizer")).keySet()))
+                    .contains("state", "param_groups");
         }
     }
 
@@ -74,7 +76,8 @@ class TorchCheckpointTest {
                 assertThat(names.get(i++)).isEqualTo(name);
                 NDArray a = sd.get(name);
                 long[] shape = new long[e.get("shape").size()];
-                for (int d = 0; d < shape.length; d++) shape[d] = e.get("shape").get(d).asLong();
+                for (int d = 0; d < shape.length; d++)
+                    shape[d] = e.get("shape").get(d).asLong();
                 assertThat(a.getShape().getShape()).as(name).containsExactly(shape);
                 if (name.endsWith("num_batches_tracked")) {
                     assertThat(a.getDataType()).isEqualTo(DataType.INT64);

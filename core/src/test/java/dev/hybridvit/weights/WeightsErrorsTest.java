@@ -1,12 +1,11 @@
 package dev.hybridvit.weights;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
-import dev.hybridvit.tensor.Tensors;
-import dev.hybridvit.testing.ReferenceCase;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import dev.hybridvit.testing.ReferenceCase;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,9 +13,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
 
 /**
  * Every bad input fails with its own message naming the file (and the key where there is one),
@@ -62,7 +59,7 @@ class WeightsErrorsTest extends ManagedTest {
         // rebuild the archive without its storage records
         byte[] pickle;
         try (TorchCheckpoint ckpt = TorchCheckpoint.open(f);
-             var zip = new java.util.zip.ZipFile(f.toFile())) {
+                var zip = new java.util.zip.ZipFile(f.toFile())) {
             pickle = zip.getInputStream(zip.getEntry("archive/data.pkl")).readAllBytes();
         }
         Path g = TestFiles.pth(dir.resolve("nostorage2.pth"), pickle, Map.of());
@@ -83,7 +80,7 @@ class WeightsErrorsTest extends ManagedTest {
         b.writeBytes(new byte[] {(byte) arg.length, 0, 0, 0});
         b.writeBytes(arg);
         b.write(0x85); // TUPLE1
-        b.write('R');  // REDUCE
+        b.write('R'); // REDUCE
         b.write('.');
         return b.toByteArray();
     }
@@ -117,7 +114,8 @@ class WeightsErrorsTest extends ManagedTest {
 
     @Test
     void shapeMismatchNamesFileAndKey() throws Exception {
-        try (TinyNet a = TinyNet.create(10, 1); TinyNet b = TinyNet.create(10, 2)) {
+        try (TinyNet a = TinyNet.create(10, 1);
+                TinyNet b = TinyNet.create(10, 2)) {
             LinkedHashMap<String, NDArray> sd = new LinkedHashMap<>(a.stateDict());
             sd.put("features.1.mlp.conv1.weight", manager.zeros(new Shape(16, 8, 3, 3)));
             Path f = dir.resolve("shape.safetensors");
@@ -126,13 +124,15 @@ class WeightsErrorsTest extends ManagedTest {
                     .isInstanceOf(WeightsMismatchException.class)
                     .hasMessageContaining("shape.safetensors")
                     .hasMessageContaining("tiny_nextvit")
-                    .hasMessageContaining("features.1.mlp.conv1.weight: file has (16, 8, 3, 3), model expects (16, 8, 1, 1)");
+                    .hasMessageContaining(
+                            "features.1.mlp.conv1.weight: file has (16, 8, 3, 3), model expects (16, 8, 1, 1)");
         }
     }
 
     @Test
     void missingKeyNamesFileAndKeyAndLenientModeReportsIt() throws Exception {
-        try (TinyNet a = TinyNet.create(10, 1); TinyNet b = TinyNet.create(10, 2)) {
+        try (TinyNet a = TinyNet.create(10, 1);
+                TinyNet b = TinyNet.create(10, 2)) {
             LinkedHashMap<String, NDArray> sd = new LinkedHashMap<>(a.stateDict());
             sd.remove("norm.running_var");
             Path f = dir.resolve("missing.pth");
@@ -150,7 +150,8 @@ class WeightsErrorsTest extends ManagedTest {
 
     @Test
     void unexpectedKeyIsAnErrorInStrictMode() throws Exception {
-        try (TinyNet a = TinyNet.create(10, 1); TinyNet b = TinyNet.create(10, 2)) {
+        try (TinyNet a = TinyNet.create(10, 1);
+                TinyNet b = TinyNet.create(10, 2)) {
             LinkedHashMap<String, NDArray> sd = new LinkedHashMap<>(a.stateDict());
             sd.put("features.7.norm.weight", manager.ones(new Shape(8)));
             Path f = dir.resolve("extra.safetensors");
@@ -164,7 +165,8 @@ class WeightsErrorsTest extends ManagedTest {
 
     @Test
     void classifierOfAnotherClassCountFailsWithAHintOrIsReinitialisedWhenAsked() throws Exception {
-        try (TinyNet a = TinyNet.create(1000, 1); TinyNet b = TinyNet.create(10, 2)) {
+        try (TinyNet a = TinyNet.create(1000, 1);
+                TinyNet b = TinyNet.create(10, 2)) {
             Path f = dir.resolve("imagenet.pth");
             PthWriter.write(f, a.stateDict(), "model");
             assertThatThrownBy(() -> WeightsLoader.load(b, f))
@@ -179,7 +181,8 @@ class WeightsErrorsTest extends ManagedTest {
             assertThat(r.reinitialized().get(0)).startsWith("proj_head.0.weight (file (1000, 8), model (10, 8))");
             assertThat(r.describe()).contains("classifier re-initialised");
             assertThat(b.stateDict().get("proj_head.0.weight").toFloatArray()).containsExactly(before);
-            assertThat(b.stateDict().get("norm.weight").toFloatArray()).containsExactly(a.stateDict().get("norm.weight").toFloatArray());
+            assertThat(b.stateDict().get("norm.weight").toFloatArray())
+                    .containsExactly(a.stateDict().get("norm.weight").toFloatArray());
         }
     }
 
@@ -202,8 +205,11 @@ class WeightsErrorsTest extends ManagedTest {
                 .hasMessageContaining("notes.safetensors")
                 .hasMessageContaining("text (starts with \"these are not the weights");
         Path empty = Files.write(dir.resolve("empty.bin"), new byte[0]);
-        assertThatThrownBy(() -> Weights.read(empty, manager)).hasMessageContaining("empty.bin").hasMessageContaining("empty (0 bytes)");
-        assertThatThrownBy(() -> Weights.read(dir.resolve("absent.pth"), manager)).hasMessageContaining("absent.pth: no such file");
+        assertThatThrownBy(() -> Weights.read(empty, manager))
+                .hasMessageContaining("empty.bin")
+                .hasMessageContaining("empty (0 bytes)");
+        assertThatThrownBy(() -> Weights.read(dir.resolve("absent.pth"), manager))
+                .hasMessageContaining("absent.pth: no such file");
     }
 
     @Test

@@ -8,7 +8,6 @@ import dev.hybridvit.models.ModelRegistry;
 import dev.hybridvit.models.VisionModel;
 import dev.hybridvit.weights.WeightsExport;
 import dev.hybridvit.weights.WeightsLoader;
-
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
@@ -32,7 +31,9 @@ public final class QuickStart {
     private QuickStart() {}
 
     public static void main(String[] args) throws IOException {
-        Path dir = args.length > 0 ? Files.createDirectories(Path.of(args[0])) : Files.createTempDirectory("hybridvit-quickstart");
+        Path dir = args.length > 0
+                ? Files.createDirectories(Path.of(args[0]))
+                : Files.createTempDirectory("hybridvit-quickstart");
         Path image = args.length > 1 ? Path.of(args[1]) : drawImage(dir.resolve("image.png"));
 
         // readme:begin
@@ -53,10 +54,11 @@ public final class QuickStart {
 
         // Classify an image with the model's preprocessing: eager libtorch, then the ONNX file in ONNX Runtime.
         try (Predictor eager = Predictor.open(name, weights, null, 0, Predictor.Runtime.TORCH);
-             Predictor ort = Predictor.open(name, onnx, null, 0, Predictor.Runtime.ONNX)) {
+                Predictor ort = Predictor.open(name, onnx, null, 0, Predictor.Runtime.ONNX)) {
             for (Predictor predictor : List.of(eager, ort)) {
                 System.out.println(predictor.runtime() + " top-5:");
-                for (Predictor.Prediction p : predictor.predict(List.of(image), 5).get(0)) {
+                for (Predictor.Prediction p :
+                        predictor.predict(List.of(image), 5).get(0)) {
                     System.out.printf("  %6.4f  %s%n", p.probability(), p.label());
                 }
             }

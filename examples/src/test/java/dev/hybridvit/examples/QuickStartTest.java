@@ -30,7 +30,10 @@ class QuickStartTest {
         assertThat(Files.size(dir.resolve("trtvit_pico_hv.onnx"))).isGreaterThan(1_000_000);
         assertThat(printed).contains("trtvit_pico_hv: ", "loaded ", "TORCH top-5:", "ONNX top-5:");
         // five ranked classes per runtime, the same five: the ONNX deploy form computes what the eager model does
-        List<String> labels = printed.lines().filter(l -> l.matches(" +[01]\\.\\d{4}  .+")).map(l -> l.strip().split(" {2}", 2)[1]).toList();
+        List<String> labels = printed.lines()
+                .filter(l -> l.matches(" +[01]\\.\\d{4}  .+"))
+                .map(l -> l.strip().split(" {2}", 2)[1])
+                .toList();
         assertThat(labels).hasSize(10);
         assertThat(labels.subList(5, 10)).isEqualTo(labels.subList(0, 5));
     }

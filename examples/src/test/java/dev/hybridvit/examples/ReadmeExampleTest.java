@@ -16,7 +16,8 @@ class ReadmeExampleTest {
     @Test
     void readmeShowsQuickStart() throws IOException {
         Path root = projectRoot();
-        List<String> source = Files.readAllLines(root.resolve("examples/src/main/java/dev/hybridvit/examples/QuickStart.java"));
+        List<String> source =
+                Files.readAllLines(root.resolve("examples/src/main/java/dev/hybridvit/examples/QuickStart.java"));
         List<String> readme = Files.readAllLines(root.resolve("README.md"));
 
         List<String> blocks = javaBlocks(readme);
@@ -30,7 +31,11 @@ class ReadmeExampleTest {
         assertThat(begin).as("QuickStart has " + BEGIN).isNotNegative();
         assertThat(end).as("QuickStart has " + END + " after " + BEGIN).isGreaterThan(begin);
         List<String> lines = source.subList(begin + 1, end);
-        int indent = lines.stream().filter(l -> !l.isBlank()).mapToInt(l -> l.length() - l.stripLeading().length()).min().orElse(0);
+        int indent = lines.stream()
+                .filter(l -> !l.isBlank())
+                .mapToInt(l -> l.length() - l.stripLeading().length())
+                .min()
+                .orElse(0);
         StringBuilder sb = new StringBuilder();
         for (String l : lines) sb.append(l.isBlank() ? "" : l.substring(indent)).append('\n');
         return sb.toString();
@@ -63,6 +68,7 @@ class ReadmeExampleTest {
         for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
             if (Files.isRegularFile(p.resolve("README.md")) && Files.isDirectory(p.resolve("examples"))) return p;
         }
-        throw new IllegalStateException("README.md not found above " + Path.of("").toAbsolutePath());
+        throw new IllegalStateException(
+                "README.md not found above " + Path.of("").toAbsolutePath());
     }
 }

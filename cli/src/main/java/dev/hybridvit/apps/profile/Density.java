@@ -7,7 +7,6 @@ import dev.hybridvit.models.trtvit.TRTViTConfig.Kind;
 import dev.hybridvit.nn.Module;
 import dev.hybridvit.profile.BlockProfiler;
 import dev.hybridvit.tensor.Tensors;
-
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -46,7 +45,8 @@ public final class Density {
             sizes = List.copyOf(sizes);
             widths = List.copyOf(widths);
             if (sizes.isEmpty() || sizes.size() > 4 || sizes.size() != widths.size()) {
-                throw new IllegalArgumentException("give 1 to 4 sizes and as many widths, got " + sizes + " and " + widths);
+                throw new IllegalArgumentException(
+                        "give 1 to 4 sizes and as many widths, got " + sizes + " and " + widths);
             }
             for (int i = 0; i < sizes.size(); i++) {
                 int sr = TRTViTConfig.PVT_SR_RATIOS[i];
@@ -84,12 +84,18 @@ public final class Density {
                     Tensors.seed(i);
                     block.materialize(m);
                     String name = kind.label + "@" + size + "x" + size;
-                    BlockProfiler.Site s = BlockProfiler.site("stage" + (i + 1), name, kind.label, block,
-                            new long[] {t.batch(), width, size, size}, m);
+                    BlockProfiler.Site s = BlockProfiler.site(
+                            "stage" + (i + 1), name, kind.label, block, new long[] {t.batch(), width, size, size}, m);
                     BlockProfiler.Record r = BlockProfiler.measure("density", s, m, t);
                     out.add(r);
-                    log.accept(String.format(Locale.ROOT, "%-22s C=%-5d %9.3f ms %8.4f TFLOPS %10.6f TParams/s", name, width,
-                            r.latencyMsMedian(), r.tflops(), r.tparamsPerS()));
+                    log.accept(String.format(
+                            Locale.ROOT,
+                            "%-22s C=%-5d %9.3f ms %8.4f TFLOPS %10.6f TParams/s",
+                            name,
+                            width,
+                            r.latencyMsMedian(),
+                            r.tflops(),
+                            r.tparamsPerS()));
                 }
             }
         }
@@ -101,31 +107,62 @@ public final class Density {
         if (rs.isEmpty()) return "(no density records)\n";
         BlockProfiler.Record first = rs.get(0);
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "TRT-ViT Table 1 on this machine: %s, batch %d, %d threads; each block timed alone%n%n",
-                first.runtime().equals("onnx") ? "ONNX Runtime" : "libtorch eager", first.batch(), first.threads()));
-        sb.append(String.format(Locale.ROOT, "%-8s %5s  %-12s %12s %9s %10s %8s %10s%n", "map", "C", "block", "params", "GMACs", "ms",
-                "TFLOPS", "TParams/s"));
+        sb.append(String.format(
+                Locale.ROOT,
+                "TRT-ViT Table 1 on this machine: %s, batch %d, %d threads; each block timed alone%n%n",
+                first.runtime().equals("onnx") ? "ONNX Runtime" : "libtorch eager",
+                first.batch(),
+                first.threads()));
+        sb.append(String.format(
+                Locale.ROOT,
+                "%-8s %5s  %-12s %12s %9s %10s %8s %10s%n",
+                "map",
+                "C",
+                "block",
+                "params",
+                "GMACs",
+                "ms",
+                "TFLOPS",
+                "TParams/s"));
         for (BlockProfiler.Record r : rs) {
-            sb.append(String.format(Locale.ROOT, "%-8s %5d  %-12s %,12d %9.4f %10.3f %8.4f %10.6f%n", map(r), r.inputShape().get(1),
-                    r.blockType(), r.params(), r.macs() / 1e9, r.latencyMsMedian(), r.tflops(), r.tparamsPerS()));
+            sb.append(String.format(
+                    Locale.ROOT,
+                    "%-8s %5d  %-12s %,12d %9.4f %10.3f %8.4f %10.6f%n",
+                    map(r),
+                    r.inputShape().get(1),
+                    r.blockType(),
+                    r.params(),
+                    r.macs() / 1e9,
+                    r.latencyMsMedian(),
+                    r.tflops(),
+                    r.tparamsPerS()));
         }
         pivot(sb, rs, "TeraFLOPS", BlockProfiler.Record::tflops, "%12.4f");
         pivot(sb, rs, "TeraParams / s", BlockProfiler.Record::tparamsPerS, "%12.6f");
         return sb.toString();
     }
 
-    private static void pivot(StringBuilder sb, List<BlockProfiler.Record> rs, String title, ToDoubleFunction<BlockProfiler.Record> v,
-                              String cell) {
-        List<String> types = new ArrayList<>(new LinkedHashSet<>(rs.stream().map(BlockProfiler.Record::blockType).toList()));
-        List<String> maps = new ArrayList<>(new LinkedHashSet<>(rs.stream().map(Density::map).toList()));
+    private static void pivot(
+            StringBuilder sb,
+            List<BlockProfiler.Record> rs,
+            String title,
+            ToDoubleFunction<BlockProfiler.Record> v,
+            String cell) {
+        List<String> types = new ArrayList<>(new LinkedHashSet<>(
+                rs.stream().map(BlockProfiler.Record::blockType).toList()));
+        List<String> maps = new ArrayList<>(
+                new LinkedHashSet<>(rs.stream().map(Density::map).toList()));
         sb.append(String.format(Locale.ROOT, "%n%-16s", title));
         types.forEach(t -> sb.append(String.format(Locale.ROOT, "%12s", t)));
         sb.append('\n');
         for (String m : maps) {
             sb.append(String.format(Locale.ROOT, "%-16s", m));
             for (String t : types) {
-                rs.stream().filter(r -> map(r).equals(m) && r.blockType().equals(t)).findFirst()
-                        .ifPresentOrElse(r -> sb.append(String.format(Locale.ROOT, cell, v.applyAsDouble(r))),
+                rs.stream()
+                        .filter(r -> map(r).equals(m) && r.blockType().equals(t))
+                        .findFirst()
+                        .ifPresentOrElse(
+                                r -> sb.append(String.format(Locale.ROOT, cell, v.applyAsDouble(r))),
                                 () -> sb.append(String.format(Locale.ROOT, "%12s", "-")));
             }
             sb.append('\n');

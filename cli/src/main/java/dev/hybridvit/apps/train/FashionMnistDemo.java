@@ -15,7 +15,6 @@ import dev.hybridvit.train.StopSignal;
 import dev.hybridvit.train.TrainingRun;
 import dev.hybridvit.train.Validation;
 import dev.hybridvit.weights.AtomicFiles;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +31,10 @@ import java.util.Map;
  */
 public final class FashionMnistDemo {
     public static final String DEFAULT_MODEL = "trtvit_pico_hv";
-    public static final int DEFAULT_IMAGE_SIZE = 32, DEFAULT_EPOCHS = 45, DEFAULT_BATCH = 256, DEFAULT_VAL_SUBSET = 2_000;
+    public static final int DEFAULT_IMAGE_SIZE = 32,
+            DEFAULT_EPOCHS = 45,
+            DEFAULT_BATCH = 256,
+            DEFAULT_VAL_SUBSET = 2_000;
     public static final double DEFAULT_LR = 4e-3;
     private static final int TIMED_RUNS = 50, WARMUP_RUNS = 10;
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -43,11 +45,30 @@ public final class FashionMnistDemo {
      * @param trainSubset training images used per epoch (≤ 0: all 60,000)
      * @param valSubset   test images used for the per-epoch validation (the final evaluation uses all)
      */
-    public record Options(Path out, String model, int imageSize, int epochs, int trainSubset, int valSubset, int batchSize, double lr,
-                          int workers, long seed) {
+    public record Options(
+            Path out,
+            String model,
+            int imageSize,
+            int epochs,
+            int trainSubset,
+            int valSubset,
+            int batchSize,
+            double lr,
+            int workers,
+            long seed) {
         /** All 60,000 training images, a schedule short enough for a CPU ({@code docs/demo.md} gives its time and accuracy). */
         public static Options defaults(Path out) {
-            return new Options(out, DEFAULT_MODEL, DEFAULT_IMAGE_SIZE, DEFAULT_EPOCHS, 0, DEFAULT_VAL_SUBSET, DEFAULT_BATCH, DEFAULT_LR, 1, 0);
+            return new Options(
+                    out,
+                    DEFAULT_MODEL,
+                    DEFAULT_IMAGE_SIZE,
+                    DEFAULT_EPOCHS,
+                    0,
+                    DEFAULT_VAL_SUBSET,
+                    DEFAULT_BATCH,
+                    DEFAULT_LR,
+                    1,
+                    0);
         }
     }
 
@@ -55,10 +76,21 @@ public final class FashionMnistDemo {
     public record Sample(String file, String truth, String predicted, double probability) {}
 
     /** What the demo measured. */
-    public record Result(String model, double testAccuracy, double testTop5, long testImages, double wallSeconds, int epochs,
-                         double trainImagesPerSecond, Latency latency, List<Sample> samples, Path report, Path stopped) {
+    public record Result(
+            String model,
+            double testAccuracy,
+            double testTop5,
+            long testImages,
+            double wallSeconds,
+            int epochs,
+            double trainImagesPerSecond,
+            Latency latency,
+            List<Sample> samples,
+            Path report,
+            Path stopped) {
         static Result interrupted(String model, Path last, Path report) {
-            return new Result(model, Double.NaN, Double.NaN, 0, Double.NaN, 0, Double.NaN, null, List.of(), report, last);
+            return new Result(
+                    model, Double.NaN, Double.NaN, 0, Double.NaN, 0, Double.NaN, null, List.of(), report, last);
         }
     }
 
@@ -71,22 +103,49 @@ public final class FashionMnistDemo {
      * Runs the demo. {@code stop} (e.g. {@link StopSignal#onShutdown()}) ends training early with a
      * resumable {@code last.safetensors}; the result then has {@link Result#stopped()} set and no test figures.
      */
-    public static Result run(Options o, TrainingRun.Listener listener, java.util.function.BooleanSupplier stop) throws IOException {
+    public static Result run(Options o, TrainingRun.Listener listener, java.util.function.BooleanSupplier stop)
+            throws IOException {
         long start = System.nanoTime();
         Path dataDir = DataSources.fashionMnistDir(); // fails early with installation instructions
         Files.createDirectories(o.out());
-        TrainingRun.Options t = new TrainingRun.Options(o.model(), DataSources.FASHION_MNIST, o.imageSize(), o.batchSize(), o.epochs(), o.lr(),
-                1e-5, 1e-5, 0.3, 0.05, 0.1, 0.0, 0, 5.0, o.seed(), o.workers(), o.out(), null, null, null, o.trainSubset(), o.valSubset(), 0);
+        TrainingRun.Options t = new TrainingRun.Options(
+                o.model(),
+                DataSources.FASHION_MNIST,
+                o.imageSize(),
+                o.batchSize(),
+                o.epochs(),
+                o.lr(),
+                1e-5,
+                1e-5,
+                0.3,
+                0.05,
+                0.1,
+                0.0,
+                0,
+                5.0,
+                o.seed(),
+                o.workers(),
+                o.out(),
+                null,
+                null,
+                null,
+                o.trainSubset(),
+                o.valSubset(),
+                0);
         TrainingRun.Result trained = TrainingRun.run(t, listener, stop);
         if (trained.stopped() != null) return Result.interrupted(o.model(), trained.last(), o.out());
-        double ips = trained.history().stream().mapToDouble(TrainingRun.EpochRecord::imagesPerSecond).average().orElse(0);
+        double ips = trained.history().stream()
+                .mapToDouble(TrainingRun.EpochRecord::imagesPerSecond)
+                .average()
+                .orElse(0);
 
         // The final weights are tested: the per-epoch validation runs on test images, so choosing a
         // "best" epoch (or raw vs EMA) by it would select on the test set.
         Path tested = trained.last();
         listener.log("evaluating the final weights (" + tested.getFileName() + ") on the 10,000 test images ...");
         Validation.Report test = Validation.run(null, tested, DataSources.FASHION_MNIST, 0, 250, o.workers(), 0);
-        Charts.confusion(test.result().confusion(), FashionMnist.CLASSES, o.out().resolve("confusion.png"));
+        Charts.confusion(
+                test.result().confusion(), FashionMnist.CLASSES, o.out().resolve("confusion.png"));
 
         FashionMnist testSet = FashionMnist.load(dataDir, "t10k");
         Path samplesDir = o.out().resolve("samples");
@@ -107,7 +166,8 @@ public final class FashionMnistDemo {
             List<List<Predictor.Prediction>> preds = eager.predict(files, 1);
             for (int i = 0; i < files.size(); i++) {
                 Predictor.Prediction top = preds.get(i).get(0);
-                samples.add(new Sample(o.out().relativize(files.get(i)).toString(), truths.get(i), top.label(), top.probability()));
+                samples.add(new Sample(
+                        o.out().relativize(files.get(i)).toString(), truths.get(i), top.label(), top.probability()));
             }
             listener.log("exporting to ONNX and timing batch-1 inference in libtorch and ONNX Runtime ...");
             latency = exportAndTime(eager, tested, files.get(0), o.out().resolve("model.onnx"));
@@ -144,8 +204,18 @@ public final class FashionMnistDemo {
         m.put("charts", List.of(TrainingRun.CURVES, "confusion.png"));
         byte[] bytes = JSON.writeValueAsBytes(m);
         AtomicFiles.write(o.out().resolve("metrics.json"), out -> out.write(bytes));
-        return new Result(o.model(), test.result().top1(), test.result().top5(), test.result().images(), wall, o.epochs(), ips, latency,
-                samples, o.out(), null);
+        return new Result(
+                o.model(),
+                test.result().top1(),
+                test.result().top5(),
+                test.result().images(),
+                wall,
+                o.epochs(),
+                ips,
+                latency,
+                samples,
+                o.out(),
+                null);
     }
 
     /**
@@ -155,7 +225,13 @@ public final class FashionMnistDemo {
      * Runtime's logits against the eager model's for {@code image}, and times batch 1 in both.
      */
     static Latency exportAndTime(Predictor eager, Path checkpoint, Path image, Path onnx) throws IOException {
-        Exporter.exportWeights(null, checkpoint, onnx, ExportOptions.defaults().withDeploy(true).withBatch(1), 0, 0);
+        Exporter.exportWeights(
+                null,
+                checkpoint,
+                onnx,
+                ExportOptions.defaults().withDeploy(true).withBatch(1),
+                0,
+                0);
         try (Predictor ort = Predictor.open(null, onnx, null, 0, Predictor.Runtime.ONNX)) {
             List<float[]> x = List.of(eager.preprocess(image));
             double diff = Tensors.maxAbsDiff(eager.logits(x)[0], ort.logits(x)[0]);

@@ -1,21 +1,21 @@
 package dev.hybridvit.apps.profile;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.hybridvit.models.trtvit.TRTViTConfig;
 import dev.hybridvit.profile.BlockProfiler;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** TRT-ViT's Table 1 on small feature maps: every block kind at every size, the table, the chart, bad settings. */
 class DensityTest {
-    @TempDir Path tmp;
+    @TempDir
+    Path tmp;
 
     @Test
     void densityHasEveryBlockKindAtEverySize() throws IOException {
@@ -42,8 +42,11 @@ class DensityTest {
     @Test
     void rejectsBadSettingsWithReasons() {
         BlockProfiler.Config t = new BlockProfiler.Config("onnx", 1, 0, 1, 0);
-        assertThatThrownBy(() -> new Density.Config(List.of(56, 28), List.of(256), t)).hasMessageContaining("as many widths");
-        assertThatThrownBy(() -> new Density.Config(List.of(4), List.of(256), t)).hasMessageContaining("K/V reduction window 8x8");
-        assertThatThrownBy(() -> new Density.Config(List.of(56), List.of(96), t)).hasMessageContaining("multiple of 64");
+        assertThatThrownBy(() -> new Density.Config(List.of(56, 28), List.of(256), t))
+                .hasMessageContaining("as many widths");
+        assertThatThrownBy(() -> new Density.Config(List.of(4), List.of(256), t))
+                .hasMessageContaining("K/V reduction window 8x8");
+        assertThatThrownBy(() -> new Density.Config(List.of(56), List.of(96), t))
+                .hasMessageContaining("multiple of 64");
     }
 }

@@ -11,7 +11,6 @@ import ai.onnx.proto.OnnxMl.TensorShapeProto;
 import ai.onnx.proto.OnnxMl.TypeProto;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import com.google.protobuf.ByteString;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -58,7 +57,8 @@ public final class OnnxGraph {
      */
     public OnnxGraph(String name, int opset, boolean deploy) {
         if (opset < MIN_OPSET || opset > MAX_OPSET) {
-            throw new IllegalArgumentException("opset " + opset + " is not supported (use " + MIN_OPSET + ".." + MAX_OPSET + ")");
+            throw new IllegalArgumentException(
+                    "opset " + opset + " is not supported (use " + MIN_OPSET + ".." + MAX_OPSET + ")");
         }
         this.name = name;
         this.opset = opset;
@@ -66,11 +66,18 @@ public final class OnnxGraph {
         graph.setName(name);
     }
 
-    public int opset() { return opset; }
-    public boolean deploy() { return deploy; }
+    public int opset() {
+        return opset;
+    }
+
+    public boolean deploy() {
+        return deploy;
+    }
 
     /** Registers the naming scope (e.g. state-dict path) of a module or parameter. */
-    public void scope(Object owner, String path) { scopes.put(owner, path); }
+    public void scope(Object owner, String path) {
+        scopes.put(owner, path);
+    }
 
     /** The registered path of {@code owner}, or its class name when unregistered. */
     public String scopeOf(Object owner) {
@@ -108,17 +115,23 @@ public final class OnnxGraph {
     public void output(String value, String outputName) {
         String out = value;
         if (!value.equals(outputName)) {
-            if (used.containsKey(outputName)) throw new IllegalStateException("output name " + outputName + " already used");
+            if (used.containsKey(outputName))
+                throw new IllegalStateException("output name " + outputName + " already used");
             used.put(outputName, 1);
-            graph.addNode(NodeProto.newBuilder().setOpType("Identity").setName(outputName + "_identity")
-                    .addInput(value).addOutput(outputName));
+            graph.addNode(NodeProto.newBuilder()
+                    .setOpType("Identity")
+                    .setName(outputName + "_identity")
+                    .addInput(value)
+                    .addOutput(outputName));
             shapes.put(outputName, shape(value));
             out = outputName;
         }
         graph.addOutput(valueInfo(out, shape(value)));
     }
 
-    public void metadata(String key, String value) { metadata.put(key, value); }
+    public void metadata(String key, String value) {
+        metadata.put(key, value);
+    }
 
     /** Adds a single-output node and returns its output's name. */
     public String add(OnnxOp op, String hint, List<String> inputs, OnnxAttr... attrs) {
@@ -129,11 +142,14 @@ public final class OnnxGraph {
     public String[] addMulti(OnnxOp op, String hint, int outputs, List<String> inputs, OnnxAttr... attrs) {
         List<OnnxAttr> attrList = List.of(attrs);
         op.validate(inputs, attrList);
-        if (op.outputs >= 0 && op.outputs != outputs) throw new IllegalArgumentException(op.type + " has " + op.outputs + " outputs");
-        for (String i : inputs) if (!shapes.containsKey(i)) throw new IllegalArgumentException(op.type + ": undefined input " + i);
+        if (op.outputs >= 0 && op.outputs != outputs)
+            throw new IllegalArgumentException(op.type + " has " + op.outputs + " outputs");
+        for (String i : inputs)
+            if (!shapes.containsKey(i)) throw new IllegalArgumentException(op.type + ": undefined input " + i);
         long[][] outShapes = op.infer(this, inputs, attrList, outputs);
         String nodeName = fresh(hint + "/" + op.type);
-        NodeProto.Builder node = NodeProto.newBuilder().setOpType(op.type).setName(nodeName).addAllInput(inputs);
+        NodeProto.Builder node =
+                NodeProto.newBuilder().setOpType(op.type).setName(nodeName).addAllInput(inputs);
         String[] outs = new String[outputs];
         for (int k = 0; k < outputs; k++) {
             outs[k] = fresh(hint + (outputs > 1 ? "_" + k : ""));
@@ -149,11 +165,14 @@ public final class OnnxGraph {
     public String initializer(String hint, float[] data, long... dims) {
         long n = 1;
         for (long d : dims) n *= d;
-        if (n != data.length) throw new IllegalArgumentException(hint + ": " + data.length + " values for shape " + Arrays.toString(dims));
+        if (n != data.length)
+            throw new IllegalArgumentException(
+                    hint + ": " + data.length + " values for shape " + Arrays.toString(dims));
         String n2 = fresh(hint);
         ByteBuffer buf = ByteBuffer.allocate(data.length * 4).order(ByteOrder.LITTLE_ENDIAN);
         buf.asFloatBuffer().put(data);
-        TensorProto.Builder t = TensorProto.newBuilder().setName(n2).setDataType(FLOAT).setRawData(ByteString.copyFrom(buf.array()));
+        TensorProto.Builder t =
+                TensorProto.newBuilder().setName(n2).setDataType(FLOAT).setRawData(ByteString.copyFrom(buf.array()));
         for (long d : dims) t.addDims(d);
         graph.addInitializer(t);
         shapes.put(n2, dims.clone());
@@ -178,7 +197,10 @@ public final class OnnxGraph {
         String n = fresh("const_i64");
         ByteBuffer buf = ByteBuffer.allocate(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
         buf.asLongBuffer().put(values);
-        graph.addInitializer(TensorProto.newBuilder().setName(n).setDataType(INT64).addDims(values.length)
+        graph.addInitializer(TensorProto.newBuilder()
+                .setName(n)
+                .setDataType(INT64)
+                .addDims(values.length)
                 .setRawData(ByteString.copyFrom(buf.array())));
         shapes.put(n, new long[] {values.length});
         constants.put(n, values.clone());
@@ -232,7 +254,8 @@ public final class OnnxGraph {
     /** ReduceMean: axes are an attribute before opset 18 and an input from 18 on. */
     public String reduceMean(String x, String hint, boolean keepDims, long... axes) {
         OnnxAttr keep = OnnxAttr.i("keepdims", keepDims ? 1 : 0);
-        return opset >= 18 ? add(OnnxOp.REDUCE_MEAN, hint, List.of(x, ints(axes)), keep)
+        return opset >= 18
+                ? add(OnnxOp.REDUCE_MEAN, hint, List.of(x, ints(axes)), keep)
                 : add(OnnxOp.REDUCE_MEAN, hint, List.of(x), OnnxAttr.ints("axes", axes), keep);
     }
 
@@ -241,8 +264,13 @@ public final class OnnxGraph {
         return addMulti(OnnxOp.SPLIT, hint, sizes.length, List.of(x, ints(sizes)), OnnxAttr.i("axis", axis));
     }
 
-    public int nodeCount() { return graph.getNodeCount(); }
-    public long initializerBytes() { return initializerBytes; }
+    public int nodeCount() {
+        return graph.getNodeCount();
+    }
+
+    public long initializerBytes() {
+        return initializerBytes;
+    }
 
     /** The finished model (IR version matching the opset). */
     public ModelProto build() {
@@ -255,7 +283,8 @@ public final class OnnxGraph {
                 .setDocString(name)
                 .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(opset))
                 .setGraph(graph.build());
-        metadata.forEach((k, v) -> m.addMetadataProps(StringStringEntryProto.newBuilder().setKey(k).setValue(v)));
+        metadata.forEach((k, v) ->
+                m.addMetadataProps(StringStringEntryProto.newBuilder().setKey(k).setValue(v)));
         return m.build();
     }
 
@@ -275,8 +304,11 @@ public final class OnnxGraph {
             else d.setDimValue(dims[i]);
             shape.addDim(d);
         }
-        return ValueInfoProto.newBuilder().setName(name)
-                .setType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder().setElemType(FLOAT).setShape(shape)))
+        return ValueInfoProto.newBuilder()
+                .setName(name)
+                .setType(TypeProto.newBuilder()
+                        .setTensorType(
+                                TypeProto.Tensor.newBuilder().setElemType(FLOAT).setShape(shape)))
                 .build();
     }
 
@@ -284,7 +316,8 @@ public final class OnnxGraph {
         AttributeProto.Builder b = AttributeProto.newBuilder().setName(a.name());
         Object v = a.value();
         if (v instanceof Long l) b.setType(AttributeProto.AttributeType.INT).setI(l);
-        else if (v instanceof Float f) b.setType(AttributeProto.AttributeType.FLOAT).setF(f);
+        else if (v instanceof Float f)
+            b.setType(AttributeProto.AttributeType.FLOAT).setF(f);
         else if (v instanceof long[] ints) {
             b.setType(AttributeProto.AttributeType.INTS);
             for (long i : ints) b.addInts(i);

@@ -43,6 +43,7 @@ public enum OnnxOp {
     public final int minInputs, maxInputs;
     /** Number of outputs; -1 = as many as requested (Split). */
     public final int outputs;
+
     private final Set<String> attributes;
 
     OnnxOp(String type, int minInputs, int maxInputs, int outputs, String... attributes) {
@@ -60,7 +61,8 @@ public enum OnnxOp {
     /** Checks arity and attribute names; a mistake here is a bug in a module's ONNX form. */
     void validate(List<String> inputs, List<OnnxAttr> attrs) {
         if (inputs.size() < minInputs || inputs.size() > maxInputs) {
-            throw new IllegalArgumentException(type + " takes " + minInputs + ".." + maxInputs + " inputs, got " + inputs.size());
+            throw new IllegalArgumentException(
+                    type + " takes " + minInputs + ".." + maxInputs + " inputs, got " + inputs.size());
         }
         for (OnnxAttr a : attrs) {
             if (!accepts(a.name())) throw new IllegalArgumentException(type + " has no attribute " + a.name());
@@ -100,7 +102,9 @@ public enum OnnxOp {
             case FLATTEN -> {
                 int axis = (int) OnnxAttr.integer(attrs, "axis", 1);
                 long a = 1, b = 1;
-                for (int i = 0; i < x.length; i++) if (i < axis) a *= x[i]; else b *= x[i];
+                for (int i = 0; i < x.length; i++)
+                    if (i < axis) a *= x[i];
+                    else b *= x[i];
                 yield new long[][] {{x[0] < 0 ? -1 : a, b}};
             }
             case ADD, SUB, MUL, DIV -> new long[][] {broadcast(x, g.shape(in.get(1)))};
@@ -132,7 +136,9 @@ public enum OnnxOp {
                 }
                 long total = 1;
                 boolean totalDynamic = false;
-                for (long d : x) if (d < 0) totalDynamic = true; else total *= d;
+                for (long d : x)
+                    if (d < 0) totalDynamic = true;
+                    else total *= d;
                 if (infer >= 0) out[infer] = totalDynamic && !dynamic ? -1 : total / known;
                 yield new long[][] {out};
             }
@@ -158,7 +164,10 @@ public enum OnnxOp {
                 int axis = (int) OnnxAttr.integer(attrs, "axis", 0);
                 long[] sizes = g.constant(in.get(1));
                 long[][] out = new long[nOut][];
-                for (int i = 0; i < nOut; i++) { out[i] = x.clone(); out[i][axis] = sizes[i]; }
+                for (int i = 0; i < nOut; i++) {
+                    out[i] = x.clone();
+                    out[i][axis] = sizes[i];
+                }
                 yield out;
             }
             case REDUCE_MEAN -> {
@@ -166,7 +175,9 @@ public enum OnnxOp {
                 boolean keep = OnnxAttr.integer(attrs, "keepdims", 1) == 1;
                 long[] out = x.clone();
                 for (long a : axes) out[(int) (a < 0 ? a + x.length : a)] = keep ? 1 : Long.MIN_VALUE;
-                yield new long[][] {Arrays.stream(out).filter(d -> d != Long.MIN_VALUE).toArray()};
+                yield new long[][] {
+                    Arrays.stream(out).filter(d -> d != Long.MIN_VALUE).toArray()
+                };
             }
             default -> new long[][] {x.clone()}; // element-wise and normalisations keep the shape
         };
@@ -178,8 +189,9 @@ public enum OnnxOp {
         for (int i = 0; i < n; i++) {
             long da = i - (n - a.length) >= 0 ? a[i - (n - a.length)] : 1;
             long db = i - (n - b.length) >= 0 ? b[i - (n - b.length)] : 1;
-            if (da != 1 && db != 1 && da != db) throw new IllegalArgumentException("cannot broadcast "
-                    + Arrays.toString(a) + " with " + Arrays.toString(b));
+            if (da != 1 && db != 1 && da != db)
+                throw new IllegalArgumentException(
+                        "cannot broadcast " + Arrays.toString(a) + " with " + Arrays.toString(b));
             out[i] = da == 1 ? db : da;
         }
         return out;

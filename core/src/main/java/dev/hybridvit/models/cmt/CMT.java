@@ -18,7 +18,6 @@ import dev.hybridvit.nn.Linear;
 import dev.hybridvit.nn.Module;
 import dev.hybridvit.nn.Parameter;
 import dev.hybridvit.nn.Sequential;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,6 +47,7 @@ public final class CMT extends VisionModel {
     public final Sequential stem;
     /** The head: 1×1 conv ({@code _fc}) → BN ({@code _bn}) → Swish → pool → dropout → linear. */
     public final Conv2d fc;
+
     public final BatchNorm fcNorm;
     public final Activation swish;
     public final Dropout drop;
@@ -63,8 +63,9 @@ public final class CMT extends VisionModel {
         // flat root keys stem_conv1, stem_norm1, …; the Sequential only orders the forward pass
         stem = new Sequential();
         for (int i = 1; i <= 3; i++) {
-            Conv2d conv = register("stem_conv" + i, new Conv2d(i == 1 ? 3 : c, c, 3, i == 1 ? 2 : 1, 1, 1, true,
-                    Init.kaimingNormalFanOut()));
+            Conv2d conv = register(
+                    "stem_conv" + i,
+                    new Conv2d(i == 1 ? 3 : c, c, 3, i == 1 ? 2 : 1, 1, 1, true, Init.kaimingNormalFanOut()));
             Activation act = register("stem_relu" + i, Activation.gelu());
             BatchNorm norm = register("stem_norm" + i, new BatchNorm(c));
             stem.add(conv).add(act).add(norm);
@@ -84,7 +85,12 @@ public final class CMT extends VisionModel {
             final int stage = s;
             blocks[s] = register("blocks_" + STAGE_LETTERS[s], new Sequential());
             for (int i = 0; i < config.depth(s); i++, index++) {
-                blocks[s].add(new CMTBlock(config.dim(s), config.heads(s), config.mlpRatio(), config.srRatio(s), dropPath[index],
+                blocks[s].add(new CMTBlock(
+                        config.dim(s),
+                        config.heads(s),
+                        config.mlpRatio(),
+                        config.srRatio(s),
+                        dropPath[index],
                         () -> relativePos[stage].value()));
             }
         }
@@ -96,7 +102,9 @@ public final class CMT extends VisionModel {
         head = register("head", new Linear(config.fcDim(), options.numClasses(), true));
     }
 
-    public CMTConfig config() { return config; }
+    public CMTConfig config() {
+        return config;
+    }
 
     private static String biasName(int stage) {
         return "relative_pos_" + STAGE_LETTERS[stage];
@@ -109,10 +117,14 @@ public final class CMT extends VisionModel {
 
     /** The input side this model currently takes (its build size until {@link #setInputSize}). */
     @Override
-    public int imageSize() { return inputSize; }
+    public int imageSize() {
+        return inputSize;
+    }
 
     @Override
-    public ModelOptions options() { return super.options().withImageSize(inputSize); }
+    public ModelOptions options() {
+        return super.options().withImageSize(inputSize);
+    }
 
     /**
      * Moves the model to n×n inputs (n a positive multiple of 32): each stage's relative position
@@ -125,7 +137,8 @@ public final class CMT extends VisionModel {
         if (n == inputSize) return;
         for (int s = 0; s < 4; s++) {
             if (relativePos[s].isMaterialized()) {
-                NDArray resized = RelativePositionBias.resize(relativePos[s].value(), CMTConfig.grid(n, s), config.keyGrid(n, s));
+                NDArray resized =
+                        RelativePositionBias.resize(relativePos[s].value(), CMTConfig.grid(n, s), config.keyGrid(n, s));
                 relativePos[s] = replaceParameter(biasName(s), resized);
             } else {
                 relativePos[s] = replaceParameter(biasName(s), biasShape(n, s));
@@ -148,8 +161,11 @@ public final class CMT extends VisionModel {
         for (Map.Entry<String, NDArray> e : checkpoint.entrySet()) {
             NDArray v = e.getValue();
             Parameter slot = slots.get(e.getKey());
-            if (e.getKey().startsWith("relative_pos_") && slot != null && !v.getShape().equals(slot.shape())
-                    && v.getShape().dimension() == 3 && slot.shape().dimension() == 3
+            if (e.getKey().startsWith("relative_pos_")
+                    && slot != null
+                    && !v.getShape().equals(slot.shape())
+                    && v.getShape().dimension() == 3
+                    && slot.shape().dimension() == 3
                     && v.getShape().get(0) == slot.shape().get(0)) {
                 int q = RelativePositionBias.side(slot.shape().get(1), "target query");
                 int k = RelativePositionBias.side(slot.shape().get(2), "target key");
@@ -166,7 +182,9 @@ public final class CMT extends VisionModel {
     }
 
     @Override
-    public int numStages() { return 4; }
+    public int numStages() {
+        return 4;
+    }
 
     /** Patch embedding then the stage's blocks; B×C×H×W in and out. */
     @Override
@@ -198,13 +216,14 @@ public final class CMT extends VisionModel {
         if (key.startsWith("stem_")) return "stem";
         for (int s = 0; s < 4; s++) {
             char x = (char) ('a' + s);
-            if (key.startsWith("relative_pos_" + x) || key.startsWith("patch_embed_" + x + ".") || key.startsWith("blocks_" + x + ".")) {
+            if (key.startsWith("relative_pos_" + x)
+                    || key.startsWith("patch_embed_" + x + ".")
+                    || key.startsWith("blocks_" + x + ".")) {
                 return "stage" + (s + 1);
             }
         }
         return "head";
     }
-
 
     @Override
     protected void reparameterizeHead() {
@@ -212,16 +231,24 @@ public final class CMT extends VisionModel {
     }
 
     /** Stage {@code i}'s patch embedding (its downsampling layer). */
-    public CMTPatchEmbed patchEmbed(int i) { return patchEmbeds[i]; }
+    public CMTPatchEmbed patchEmbed(int i) {
+        return patchEmbeds[i];
+    }
 
     /** Stage {@code i}'s CMT blocks. */
-    public Sequential stageBlocks(int i) { return blocks[i]; }
+    public Sequential stageBlocks(int i) {
+        return blocks[i];
+    }
 
     @Override
-    public int[] stageChannels() { return config.dims(); }
+    public int[] stageChannels() {
+        return config.dims();
+    }
 
     @Override
-    public int[] stageStrides() { return new int[] {4, 8, 16, 32}; }
+    public int[] stageStrides() {
+        return new int[] {4, 8, 16, 32};
+    }
 
     @Override
     public void checkInputSize(int height, int width) {
@@ -230,7 +257,12 @@ public final class CMT extends VisionModel {
                     "%s is set up for %dx%d inputs (its relative position biases have one entry per query/key position "
                             + "pair of that grid), got %dx%d: call setInputSize(%d) or build it with "
                             + "ModelOptions.withImageSize(n), n a multiple of %d",
-                    spec().name(), inputSize, inputSize, height, width, height == width ? height : Math.max(height, width),
+                    spec().name(),
+                    inputSize,
+                    inputSize,
+                    height,
+                    width,
+                    height == width ? height : Math.max(height, width),
                     CMTConfig.SIZE_DIVISOR));
         }
     }
@@ -240,12 +272,14 @@ public final class CMT extends VisionModel {
      * interpolated to this model's grids (see {@link #adaptStateDict(Map, Module)}).
      */
     @Override
-    public void adaptStateDict(Map<String, NDArray> source, Map<String, Shape> target, NDManager manager, List<String> notes) {
+    public void adaptStateDict(
+            Map<String, NDArray> source, Map<String, Shape> target, NDManager manager, List<String> notes) {
         Map<String, NDArray> adapted = adaptStateDict(source, this);
         adapted.forEach((key, v) -> {
             NDArray before = source.get(key);
             if (v != before) {
-                notes.add(key + ": relative position bias interpolated (bicubic) from " + before.getShape() + " to " + v.getShape());
+                notes.add(key + ": relative position bias interpolated (bicubic) from " + before.getShape() + " to "
+                        + v.getShape());
                 v.attach(manager);
                 source.put(key, v);
             }
@@ -259,13 +293,17 @@ public final class CMT extends VisionModel {
             out.add(spec(c, "CMT official configuration, depths " + java.util.Arrays.toString(c.depths())));
         }
         for (CompoundScaling.Scaled s : CompoundScaling.PROJECT_MODELS) {
-            out.add(spec(s.config(), String.format("project-own CMT, compound-scaled from %s with phi=%s (no official weights)",
-                    s.base().name(), s.phi())));
+            out.add(spec(
+                    s.config(),
+                    String.format(
+                            "project-own CMT, compound-scaled from %s with phi=%s (no official weights)",
+                            s.base().name(), s.phi())));
         }
         return out;
     }
 
     private static ModelSpec spec(CMTConfig c, String description) {
-        return new ModelSpec(c.name(), "cmt", description, c.imageSize(), 224.0 / 256, (spec, opts) -> new CMT(spec, c, opts));
+        return new ModelSpec(
+                c.name(), "cmt", description, c.imageSize(), 224.0 / 256, (spec, opts) -> new CMT(spec, c, opts));
     }
 }

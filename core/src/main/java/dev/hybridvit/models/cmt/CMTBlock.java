@@ -6,8 +6,6 @@ import dev.hybridvit.nn.DropPath;
 import dev.hybridvit.nn.Init;
 import dev.hybridvit.nn.LayerNorm;
 import dev.hybridvit.nn.Module;
-
-import java.util.List;
 import java.util.function.Supplier;
 
 /**
@@ -46,5 +44,4 @@ public final class CMTBlock extends Module {
         t = t.add(dropPath.forward(mlp.forward(norm2.forward(t), h, w)));
         return t.transpose(0, 2, 1).reshape(b, c, h, w);
     }
-
 }

@@ -29,5 +29,4 @@ public final class CMTPatchEmbed extends Module {
         NDArray tokens = norm.forward(y.reshape(b, c, h * w).transpose(0, 2, 1));
         return tokens.transpose(0, 2, 1).reshape(b, c, h, w);
     }
-
 }

@@ -60,8 +60,18 @@ public final class CompoundScaling {
         }
         int stem = roundToMultiple(base.stemChannels() * widthFactor, WIDTH_DIVISOR);
         int size = roundToMultiple(base.imageSize() * resFactor, CMTConfig.SIZE_DIVISOR);
-        return new CMTConfig(name, size, stem, dims, depths, base.heads(), base.mlpRatio(), base.srRatios(), base.fcDim(),
-                base.headDropout(), base.pathDropout());
+        return new CMTConfig(
+                name,
+                size,
+                stem,
+                dims,
+                depths,
+                base.heads(),
+                base.mlpRatio(),
+                base.srRatios(),
+                base.fcDim(),
+                base.headDropout(),
+                base.pathDropout());
     }
 
     /** The nearest multiple of {@code divisor} (halves up), at least {@code divisor}. */

@@ -3,14 +3,11 @@ package dev.hybridvit.models.cmt;
 import ai.djl.ndarray.NDArray;
 import dev.hybridvit.nn.Attention;
 import dev.hybridvit.nn.BatchNorm;
-import dev.hybridvit.nn.BatchNormFold;
 import dev.hybridvit.nn.Conv2d;
 import dev.hybridvit.nn.Init;
 import dev.hybridvit.nn.Linear;
 import dev.hybridvit.nn.Module;
 import dev.hybridvit.nn.Sequential;
-
-import java.util.List;
 import java.util.function.Supplier;
 
 /**
@@ -24,6 +21,7 @@ public final class LightweightAttention extends Module {
     public final Linear q, k, v, proj;
     /** The key/value reduction: k×k stride-k depthwise conv → BN; null when k = 1. */
     public final Sequential sr;
+
     public final int heads, ratio;
     public final double scale;
     private final Supplier<NDArray> relativePos;
@@ -38,9 +36,13 @@ public final class LightweightAttention extends Module {
         k = register("k", new Linear(dim, dim, true));
         v = register("v", new Linear(dim, dim, true));
         proj = register("proj", new Linear(dim, dim, true));
-        sr = ratio > 1 ? register("sr", new Sequential(
-                new Conv2d(dim, dim, ratio, ratio, 0, dim, true, Init.kaimingNormalFanOut()),
-                new BatchNorm(dim))) : null;
+        sr = ratio > 1
+                ? register(
+                        "sr",
+                        new Sequential(
+                                new Conv2d(dim, dim, ratio, ratio, 0, dim, true, Init.kaimingNormalFanOut()),
+                                new BatchNorm(dim)))
+                : null;
     }
 
     /** The stage's relative position bias (heads × N × N/k²), shared by the stage's blocks. */
@@ -58,11 +60,14 @@ public final class LightweightAttention extends Module {
             NDArray reduced = sr.forward(x.transpose(0, 2, 1).reshape(b, c, h, w));
             kv = reduced.reshape(b, c, -1).transpose(0, 2, 1);
         }
-        NDArray out = Attention.attend(queries, Attention.splitHeads(k.forward(kv), heads),
-                Attention.splitHeads(v.forward(kv), heads), scale, relativePos.get());
+        NDArray out = Attention.attend(
+                queries,
+                Attention.splitHeads(k.forward(kv), heads),
+                Attention.splitHeads(v.forward(kv), heads),
+                scale,
+                relativePos.get());
         return proj.forward(Attention.mergeHeads(out));
     }
-
 
     /** The module contract on a feature map: B×C×H×W → B×C×H×W (tokens in raster order). */
     @Override
@@ -72,5 +77,4 @@ public final class LightweightAttention extends Module {
         NDArray out = forward(x.reshape(b, c, h * w).transpose(0, 2, 1), h, w);
         return out.transpose(0, 2, 1).reshape(b, c, h, w);
     }
-
 }

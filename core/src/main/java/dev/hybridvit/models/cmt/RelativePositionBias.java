@@ -42,9 +42,11 @@ public final class RelativePositionBias {
      */
     public static NDArray resize(NDArray bias, int newQueryGrid, int newKeyGrid) {
         Shape s = bias.getShape();
-        if (s.dimension() != 3) throw new IllegalArgumentException("relative position bias must be heads×N×Nk, got " + s);
+        if (s.dimension() != 3)
+            throw new IllegalArgumentException("relative position bias must be heads×N×Nk, got " + s);
         if (newQueryGrid < 1 || newKeyGrid < 1) {
-            throw new IllegalArgumentException("grid sides must be positive, got " + newQueryGrid + " and " + newKeyGrid);
+            throw new IllegalArgumentException(
+                    "grid sides must be positive, got " + newQueryGrid + " and " + newKeyGrid);
         }
         long heads = s.get(0);
         int q = side(s.get(1), "query"), k = side(s.get(2), "key");
@@ -57,7 +59,10 @@ public final class RelativePositionBias {
                 NDArray resized = bicubic(out.transpose(0, 2, 1).reshape(heads, (long) k * k, qq, qq), newQueryGrid);
                 long n = (long) newQueryGrid * newQueryGrid;
                 // flattening the transposed view copies it into raster order (a contiguous array)
-                out = resized.reshape(heads, (long) k * k, n).transpose(0, 2, 1).reshape(-1).reshape(heads, n, (long) k * k);
+                out = resized.reshape(heads, (long) k * k, n)
+                        .transpose(0, 2, 1)
+                        .reshape(-1)
+                        .reshape(heads, n, (long) k * k);
                 qq = newQueryGrid;
             }
             if (k != newKeyGrid) {
@@ -80,8 +85,8 @@ public final class RelativePositionBias {
         if (s.get(s.dimension() - 2) != n) throw new IllegalArgumentException("grid must be square, got " + s);
         int last = s.dimension() - 1;
         NDArray wt = x.getManager().create(transpose(bicubicMatrix(n, side), side, n), new Shape(n, side));
-        NDArray cols = x.matMul(wt);                               // …×n(rows)×side(cols)
-        NDArray rows = cols.swapAxes(last - 1, last).matMul(wt);   // …×side(cols)×side(rows)
+        NDArray cols = x.matMul(wt); // …×n(rows)×side(cols)
+        NDArray rows = cols.swapAxes(last - 1, last).matMul(wt); // …×side(cols)×side(rows)
         return rows.swapAxes(last - 1, last);
     }
 
@@ -104,7 +109,8 @@ public final class RelativePositionBias {
                 ((a * (t + 1) - 5 * a) * (t + 1) + 8 * a) * (t + 1) - 4 * a,
                 ((a + 2) * t - (a + 3)) * t * t + 1,
                 ((a + 2) * (1 - t) - (a + 3)) * (1 - t) * (1 - t) + 1,
-                ((a * (2 - t) - 5 * a) * (2 - t) + 8 * a) * (2 - t) - 4 * a};
+                ((a * (2 - t) - 5 * a) * (2 - t) + 8 * a) * (2 - t) - 4 * a
+            };
             double[] row = new double[n];
             for (int j = 0; j < 4; j++) row[Math.min(Math.max(i - 1 + j, 0), n - 1)] += taps[j];
             for (int c = 0; c < n; c++) w[o * n + c] = (float) row[c];

@@ -9,8 +9,6 @@ import dev.hybridvit.nn.Linear;
 import dev.hybridvit.nn.Module;
 import dev.hybridvit.nn.Reparameterizable;
 
-import java.util.List;
-
 /**
  * E-MHSA: multi-head self-attention whose keys and values come from tokens average-pooled by
  * sr² along the flattened raster sequence (a 1-D pool whose windows cross image rows, trailing
@@ -20,6 +18,7 @@ public final class EfficientMHSA extends Module implements Reparameterizable {
     public final Linear q, k, v, proj;
     /** BatchNorm1d on the pooled tokens; null without pooling. */
     public final BatchNorm norm;
+
     public final int heads, sr;
     public final double scale;
 
@@ -41,16 +40,19 @@ public final class EfficientMHSA extends Module implements Reparameterizable {
         NDArray kv = x;
         if (sr > 1) {
             int window = sr * sr;
-            NDArray pooled = Pool.avgPool1d(x.transpose(0, 2, 1), new Shape(window), new Shape(window), new Shape(0), false, false);
+            NDArray pooled = Pool.avgPool1d(
+                    x.transpose(0, 2, 1), new Shape(window), new Shape(window), new Shape(0), false, false);
             pooled = norm.forward(pooled);
             kv = pooled.transpose(0, 2, 1);
         }
-        NDArray out = Attention.attend(queries, Attention.splitHeads(k.forward(kv), heads),
-                Attention.splitHeads(v.forward(kv), heads), scale, null);
+        NDArray out = Attention.attend(
+                queries,
+                Attention.splitHeads(k.forward(kv), heads),
+                Attention.splitHeads(v.forward(kv), heads),
+                scale,
+                null);
         return proj.forward(Attention.mergeHeads(out));
     }
-
-
 
     /** Minimum token count (one full pooling window). */
     public int minTokens() {

@@ -1,15 +1,13 @@
 package dev.hybridvit.models.nextvit;
 
-import dev.hybridvit.nn.PatchEmbed;
 import ai.djl.ndarray.NDArray;
 import dev.hybridvit.nn.Activation;
 import dev.hybridvit.nn.BatchNorm;
 import dev.hybridvit.nn.ConvMlp;
 import dev.hybridvit.nn.DropPath;
 import dev.hybridvit.nn.Module;
+import dev.hybridvit.nn.PatchEmbed;
 import dev.hybridvit.nn.Reparameterizable;
-
-import java.util.List;
 
 /** NCB (Next Convolution Block, Next-ViT §3.1): patch embed, x + MHCA(x), x + MLP(BN(x)). */
 public final class NextConvBlock extends Module implements Reparameterizable {
@@ -25,8 +23,13 @@ public final class NextConvBlock extends Module implements Reparameterizable {
         mhca = register("mhca", new MHCA(out, init));
         attnDrop = register("attention_path_dropout", new DropPath(dropPath));
         norm = register("norm", new BatchNorm(out));
-        mlp = register("mlp", new ConvMlp(out, NextViTConfig.makeDivisible(out * NextViTConfig.NCB_MLP_RATIO, 32),
-                Activation.Kind.RELU, init.of(1)));
+        mlp = register(
+                "mlp",
+                new ConvMlp(
+                        out,
+                        NextViTConfig.makeDivisible(out * NextViTConfig.NCB_MLP_RATIO, 32),
+                        Activation.Kind.RELU,
+                        init.of(1)));
         mlpDrop = register("mlp_path_dropout", new DropPath(dropPath));
     }
 

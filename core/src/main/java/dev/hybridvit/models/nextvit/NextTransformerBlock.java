@@ -1,15 +1,13 @@
 package dev.hybridvit.models.nextvit;
 
-import dev.hybridvit.nn.PatchEmbed;
 import ai.djl.ndarray.NDArray;
 import dev.hybridvit.nn.Activation;
 import dev.hybridvit.nn.BatchNorm;
 import dev.hybridvit.nn.ConvMlp;
 import dev.hybridvit.nn.DropPath;
 import dev.hybridvit.nn.Module;
+import dev.hybridvit.nn.PatchEmbed;
 import dev.hybridvit.nn.Reparameterizable;
-
-import java.util.List;
 
 /**
  * NTB (Next Transformer Block, Next-ViT §3.2): a global E-MHSA branch on Cm = 0.75·C channels, a local MHCA
@@ -39,8 +37,13 @@ public final class NextTransformerBlock extends Module implements Reparameteriza
         mhca = register("mhca", new MHCA(mhcaChannels, init));
         mhcaDrop = register("mhca_path_dropout", new DropPath(dropPath * 0.25));
         norm2 = register("norm2", new BatchNorm(out));
-        mlp = register("mlp", new ConvMlp(out, NextViTConfig.makeDivisible(out * NextViTConfig.NTB_MLP_RATIO, 32),
-                Activation.Kind.RELU, init.of(1)));
+        mlp = register(
+                "mlp",
+                new ConvMlp(
+                        out,
+                        NextViTConfig.makeDivisible(out * NextViTConfig.NTB_MLP_RATIO, 32),
+                        Activation.Kind.RELU,
+                        init.of(1)));
         mlpDrop = register("mlp_path_dropout", new DropPath(dropPath));
     }
 

@@ -9,7 +9,6 @@ import dev.hybridvit.nn.BatchNorm;
 import dev.hybridvit.nn.DropPath;
 import dev.hybridvit.nn.Linear;
 import dev.hybridvit.nn.Sequential;
-
 import java.util.ArrayList;
 import java.util.List;
 
@@ -23,6 +22,7 @@ public final class NextViT extends VisionModel {
     public final Sequential stem;
     /** The NCBs and NTBs of all stages, in order. */
     public final Sequential features;
+
     public final BatchNorm norm;
     public final Sequential projHead;
     /** Index into {@code features} of the first block of each stage, plus the end. */
@@ -33,11 +33,13 @@ public final class NextViT extends VisionModel {
         this.config = config;
         int[] stemCh = config.stemChannels();
         NextViTConfig.ConvInit init = config.convInit();
-        stem = register("stem", new Sequential(
-                new ConvBNReLU(3, stemCh[0], 2, init),
-                new ConvBNReLU(stemCh[0], stemCh[1], 1, init),
-                new ConvBNReLU(stemCh[1], stemCh[2], 1, init),
-                new ConvBNReLU(stemCh[2], stemCh[2], 2, init)));
+        stem = register(
+                "stem",
+                new Sequential(
+                        new ConvBNReLU(3, stemCh[0], 2, init),
+                        new ConvBNReLU(stemCh[0], stemCh[1], 1, init),
+                        new ConvBNReLU(stemCh[1], stemCh[2], 1, init),
+                        new ConvBNReLU(stemCh[2], stemCh[2], 2, init)));
         features = register("features", new Sequential());
         List<NextViTConfig.BlockSpec> blocks = config.blocks();
         double[] dropPath = DropPath.linearSchedule(options.dropPath(config.pathDropout()), blocks.size());
@@ -50,9 +52,11 @@ public final class NextViT extends VisionModel {
             previousStage = b.stage();
             int stride = first ? NextViTConfig.STAGE_STRIDES[b.stage()] : 1;
             double dp = dropPath[i];
-            features.add(b.transformer()
-                    ? new NextTransformerBlock(in, b.outChannels(), stride, config.srRatios()[b.stage()], dp, init)
-                    : new NextConvBlock(in, b.outChannels(), stride, dp, init));
+            features.add(
+                    b.transformer()
+                            ? new NextTransformerBlock(
+                                    in, b.outChannels(), stride, config.srRatios()[b.stage()], dp, init)
+                            : new NextConvBlock(in, b.outChannels(), stride, dp, init));
             in = b.outChannels();
         }
         stageStart[4] = blocks.size();
@@ -60,7 +64,9 @@ public final class NextViT extends VisionModel {
         projHead = register("proj_head", new Sequential(new Linear(in, options.numClasses(), true)));
     }
 
-    public NextViTConfig config() { return config; }
+    public NextViTConfig config() {
+        return config;
+    }
 
     @Override
     protected NDArray stem(NDArray x) {
@@ -68,11 +74,14 @@ public final class NextViT extends VisionModel {
     }
 
     @Override
-    public int numStages() { return 4; }
+    public int numStages() {
+        return 4;
+    }
 
     @Override
     protected NDArray stage(int i, NDArray x) {
-        for (int k = stageStart[i]; k < stageStart[i + 1]; k++) x = features.get(k).forward(x);
+        for (int k = stageStart[i]; k < stageStart[i + 1]; k++)
+            x = features.get(k).forward(x);
         return x;
     }
 
@@ -81,7 +90,8 @@ public final class NextViT extends VisionModel {
     public List<Block> blocks() {
         List<Block> out = new ArrayList<>();
         for (int s = 0; s < 4; s++) {
-            for (int k = stageStart[s]; k < stageStart[s + 1]; k++) out.add(new Block("features." + k, s, features.get(k)));
+            for (int k = stageStart[s]; k < stageStart[s + 1]; k++)
+                out.add(new Block("features." + k, s, features.get(k)));
         }
         return out;
     }
@@ -91,7 +101,6 @@ public final class NextViT extends VisionModel {
         NDArray pooled = AvgPool2d.global(norm.forward(features));
         return projHead.forward(pooled);
     }
-
 
     /** The head's BN folded into the classifier (exact: a per-channel affine commutes with the pool between them). */
     @Override
@@ -116,14 +125,19 @@ public final class NextViT extends VisionModel {
     }
 
     @Override
-    public int[] stageStrides() { return new int[] {4, 8, 16, 32}; }
+    public int[] stageStrides() {
+        return new int[] {4, 8, 16, 32};
+    }
 
     @Override
     public void checkInputSize(int height, int width) {
         // stem: two stride-2 3×3 convs with padding 1 → ceil(x/2) each; each later stage: ceil-mode 2×2 pool
         int h = ceilHalf(ceilHalf(height)), w = ceilHalf(ceilHalf(width));
         for (int s = 0; s < 4; s++) {
-            if (s > 0) { h = ceilHalf(h); w = ceilHalf(w); }
+            if (s > 0) {
+                h = ceilHalf(h);
+                w = ceilHalf(w);
+            }
             NextTransformerBlock ntb = features.get(stageStart[s + 1] - 1) instanceof NextTransformerBlock t ? t : null;
             if (ntb != null && (long) h * w < ntb.mhsa.minTokens()) {
                 throw new IllegalArgumentException(String.format(
@@ -133,19 +147,30 @@ public final class NextViT extends VisionModel {
         }
     }
 
-    private static int ceilHalf(int x) { return (x + 1) / 2; }
-
+    private static int ceilHalf(int x) {
+        return (x + 1) / 2;
+    }
 
     /** Registry entries: the released variants (native resolution 224, crop 0.875), then the project's own. */
     public static List<ModelSpec> specs() {
         List<ModelSpec> out = new ArrayList<>();
         for (NextViTConfig c : NextViTConfig.RELEASED) {
-            out.add(new ModelSpec(c.name(), "nextvit", "Next-ViT depths " + java.util.Arrays.toString(c.depths()), 224,
-                    224.0 / 256, (spec, opts) -> new NextViT(spec, c, opts)));
+            out.add(new ModelSpec(
+                    c.name(),
+                    "nextvit",
+                    "Next-ViT depths " + java.util.Arrays.toString(c.depths()),
+                    224,
+                    224.0 / 256,
+                    (spec, opts) -> new NextViT(spec, c, opts)));
         }
         for (NextViTConfig c : NextViTConfig.PROJECT) {
-            out.add(new ModelSpec(c.name(), "nextvit", "project's own compact Next-ViT for CPU training (not official)",
-                    32, 1.0, (spec, opts) -> new NextViT(spec, c, opts)));
+            out.add(new ModelSpec(
+                    c.name(),
+                    "nextvit",
+                    "project's own compact Next-ViT for CPU training (not official)",
+                    32,
+                    1.0,
+                    (spec, opts) -> new NextViT(spec, c, opts)));
         }
         return out;
     }

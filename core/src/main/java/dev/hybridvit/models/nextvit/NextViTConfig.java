@@ -1,7 +1,6 @@
 package dev.hybridvit.models.nextvit;
 
 import dev.hybridvit.nn.Init;
-
 import java.util.ArrayList;
 import java.util.List;
 
@@ -12,8 +11,15 @@ import java.util.List;
  * stages 2 and 4, and (NCB×4 + NTB) repeated in stage 3. Widths must be multiples of the 32-wide
  * heads, and an NTB must leave a non-empty MHCA branch (e.g. 128 → 96 + 32).
  */
-public record NextViTConfig(String name, int[] depths, double pathDropout, int[] stemChannels, int[] convWidths,
-                            int[] transformerWidths, int[] srRatios, ConvInit convInit) {
+public record NextViTConfig(
+        String name,
+        int[] depths,
+        double pathDropout,
+        int[] stemChannels,
+        int[] convWidths,
+        int[] transformerWidths,
+        int[] srRatios,
+        ConvInit convInit) {
     /** How the convolution weights start (Linear layers always take trunc-normal .02, as the official code). */
     public enum ConvInit {
         /** The official code's {@code trunc_normal_(std=.02)} for every convolution. */
@@ -29,6 +35,7 @@ public record NextViTConfig(String name, int[] depths, double pathDropout, int[]
 
     /** The official widths, shared by S, B and L. */
     public static final int[] STEM_CHANNELS = {64, 32, 64};
+
     public static final int[] CONV_WIDTHS = {96, 192, 384, 768};
     public static final int[] TRANSFORMER_WIDTHS = {256, 512, 1024};
     public static final int[] STAGE_STRIDES = {1, 2, 2, 2};
@@ -51,35 +58,52 @@ public record NextViTConfig(String name, int[] depths, double pathDropout, int[]
      * lr per weight whatever the weight's size, so from the official std .02 each step moves a
      * conv weight by ~15% at lr 3e-3, which learned markedly slower on Fashion-MNIST (docs/training.md).
      */
-    public static final NextViTConfig PICO = new NextViTConfig("nextvit_pico_hv", new int[] {1, 2, 5, 2}, 0.05,
-            new int[] {32, 16, 32}, new int[] {32, 64, 128, 256}, new int[] {128, 256, 512}, new int[] {1, 1, 1, 1},
+    public static final NextViTConfig PICO = new NextViTConfig(
+            "nextvit_pico_hv",
+            new int[] {1, 2, 5, 2},
+            0.05,
+            new int[] {32, 16, 32},
+            new int[] {32, 64, 128, 256},
+            new int[] {128, 256, 512},
+            new int[] {1, 1, 1, 1},
             ConvInit.KAIMING_FAN_OUT);
+
     public static final List<NextViTConfig> PROJECT = List.of(PICO);
 
     private static NextViTConfig official(String name, int[] depths, double pathDropout) {
-        return new NextViTConfig(name, depths, pathDropout, STEM_CHANNELS, CONV_WIDTHS, TRANSFORMER_WIDTHS, SR_RATIOS,
+        return new NextViTConfig(
+                name,
+                depths,
+                pathDropout,
+                STEM_CHANNELS,
+                CONV_WIDTHS,
+                TRANSFORMER_WIDTHS,
+                SR_RATIOS,
                 ConvInit.TRUNC_NORMAL_02);
     }
 
     public NextViTConfig {
         if (depths.length != 4 || depths[2] % 5 != 0 || depths[1] < 1 || depths[3] < 1) {
-            throw new IllegalArgumentException(name + ": Next-ViT needs 4 stage depths with depths[2] a multiple of 5, got "
-                    + java.util.Arrays.toString(depths));
+            throw new IllegalArgumentException(
+                    name + ": Next-ViT needs 4 stage depths with depths[2] a multiple of 5, got "
+                            + java.util.Arrays.toString(depths));
         }
         if (srRatios.length != 4 || java.util.Arrays.stream(srRatios).anyMatch(r -> r < 1)) {
-            throw new IllegalArgumentException(name + ": need 4 positive E-MHSA reduction ratios, got " + java.util.Arrays.toString(srRatios));
+            throw new IllegalArgumentException(
+                    name + ": need 4 positive E-MHSA reduction ratios, got " + java.util.Arrays.toString(srRatios));
         }
         if (stemChannels.length != 3 || convWidths.length != 4 || transformerWidths.length != 3) {
             throw new IllegalArgumentException(name + ": need 3 stem widths, 4 NCB widths and 3 NTB widths");
         }
         for (int w : convWidths) {
-            if (w % HEAD_DIM != 0) throw new IllegalArgumentException(name + ": NCB width " + w + " is not a multiple of " + HEAD_DIM);
+            if (w % HEAD_DIM != 0)
+                throw new IllegalArgumentException(name + ": NCB width " + w + " is not a multiple of " + HEAD_DIM);
         }
         for (int w : transformerWidths) {
             int attention = makeDivisible((int) (w * MIX_BLOCK_RATIO), HEAD_DIM);
             if (w - attention <= 0 || (w - attention) % HEAD_DIM != 0) {
-                throw new IllegalArgumentException(name + ": NTB width " + w + " splits into " + attention + " + " + (w - attention)
-                        + "; the MHCA part must be a positive multiple of " + HEAD_DIM);
+                throw new IllegalArgumentException(name + ": NTB width " + w + " splits into " + attention + " + "
+                        + (w - attention) + "; the MHCA part must be a positive multiple of " + HEAD_DIM);
             }
         }
         depths = depths.clone();
@@ -90,11 +114,30 @@ public record NextViTConfig(String name, int[] depths, double pathDropout, int[]
     }
 
     // Arrays are copied in and out, as in every variant record: a variant never changes once built.
-    @Override public int[] depths() { return depths.clone(); }
-    @Override public int[] stemChannels() { return stemChannels.clone(); }
-    @Override public int[] convWidths() { return convWidths.clone(); }
-    @Override public int[] transformerWidths() { return transformerWidths.clone(); }
-    @Override public int[] srRatios() { return srRatios.clone(); }
+    @Override
+    public int[] depths() {
+        return depths.clone();
+    }
+
+    @Override
+    public int[] stemChannels() {
+        return stemChannels.clone();
+    }
+
+    @Override
+    public int[] convWidths() {
+        return convWidths.clone();
+    }
+
+    @Override
+    public int[] transformerWidths() {
+        return transformerWidths.clone();
+    }
+
+    @Override
+    public int[] srRatios() {
+        return srRatios.clone();
+    }
 
     /** One block of the stage layout. */
     public record BlockSpec(int stage, boolean transformer, int outChannels) {}

@@ -1,7 +1,5 @@
 package dev.hybridvit.models.trtvit;
 
-import java.util.List;
-
 import ai.djl.ndarray.NDArray;
 import dev.hybridvit.nn.Activation;
 import dev.hybridvit.nn.BatchNorm;
@@ -31,6 +29,7 @@ public final class BottleNeck extends Module implements Reparameterizable {
     public final Activation act;
     /** Projection shortcut (1×1 conv → BN); null for the identity. */
     public final Sequential downsample;
+
     public final DropPath dropPath;
     public final int in, out, stride;
 
@@ -42,7 +41,8 @@ public final class BottleNeck extends Module implements Reparameterizable {
      */
     public BottleNeck(int in, int out, int stride, double dropPath) {
         if (out % TRTViTConfig.EXPANSION != 0) {
-            throw new IllegalArgumentException("BottleNeck output width must be a multiple of " + TRTViTConfig.EXPANSION + ", got " + out);
+            throw new IllegalArgumentException(
+                    "BottleNeck output width must be a multiple of " + TRTViTConfig.EXPANSION + ", got " + out);
         }
         this.in = in;
         this.out = out;
@@ -57,7 +57,9 @@ public final class BottleNeck extends Module implements Reparameterizable {
         bn3 = register("bn3", new BatchNorm(out));
         act = register("relu", Activation.relu());
         downsample = in != out || stride != 1
-                ? register("downsample", new Sequential(new Conv2d(in, out, 1, stride, 0, 1, false, init), new BatchNorm(out)))
+                ? register(
+                        "downsample",
+                        new Sequential(new Conv2d(in, out, 1, stride, 0, 1, false, init), new BatchNorm(out)))
                 : null;
         this.dropPath = register("drop_path", new DropPath(dropPath));
     }

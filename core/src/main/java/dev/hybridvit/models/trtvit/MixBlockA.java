@@ -1,11 +1,9 @@
 package dev.hybridvit.models.trtvit;
 
-import dev.hybridvit.nn.PatchEmbed;
-import java.util.List;
-
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import dev.hybridvit.nn.Module;
+import dev.hybridvit.nn.PatchEmbed;
 
 /**
  * MixBlock-A: a Transformer and a BottleNeck in parallel on a channel split.
@@ -27,6 +25,7 @@ import dev.hybridvit.nn.Module;
 public final class MixBlockA extends Module {
     /** Null unless the block changes width or resolution. */
     public final PatchEmbed patchEmbed;
+
     public final TransformerBlock transformer;
     public final BottleNeck bottleneck;
     public final int width, transformerWidth;
@@ -44,7 +43,8 @@ public final class MixBlockA extends Module {
         this.transformerWidth = (int) Math.round(width * r);
         PatchEmbed pe = new PatchEmbed(in, width, stride);
         patchEmbed = pe.isIdentity() ? null : register("patch_embed", pe);
-        transformer = register("transformer", new TransformerBlock(transformerWidth, transformerWidth, 1, sr, dropPath));
+        transformer =
+                register("transformer", new TransformerBlock(transformerWidth, transformerWidth, 1, sr, dropPath));
         int local = width - transformerWidth;
         bottleneck = register("bottleneck", new BottleNeck(local, local, 1, dropPath));
     }
@@ -55,5 +55,4 @@ public final class MixBlockA extends Module {
         NDList parts = x.split(new long[] {transformerWidth}, 1);
         return transformer.forward(parts.get(0)).concat(bottleneck.forward(parts.get(1)), 1);
     }
-
 }

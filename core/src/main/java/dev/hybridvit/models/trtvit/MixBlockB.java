@@ -1,11 +1,9 @@
 package dev.hybridvit.models.trtvit;
 
-import dev.hybridvit.nn.Init;
-import dev.hybridvit.nn.PatchEmbed;
-import java.util.List;
-
 import ai.djl.ndarray.NDArray;
+import dev.hybridvit.nn.Init;
 import dev.hybridvit.nn.Module;
+import dev.hybridvit.nn.PatchEmbed;
 
 /**
  * MixBlock-B: serial, local then global.
@@ -29,6 +27,7 @@ import dev.hybridvit.nn.Module;
 public final class MixBlockB extends Module {
     /** Null unless the block changes width or resolution. */
     public final PatchEmbed patchEmbed;
+
     public final BottleNeck bottleneck;
     public final TransformerBlock transformer;
     public final int width, transformerWidth;
@@ -50,5 +49,4 @@ public final class MixBlockB extends Module {
         NDArray local = bottleneck.forward(x);
         return local.concat(transformer.forward(local), 1);
     }
-
 }

@@ -1,11 +1,9 @@
 package dev.hybridvit.models.trtvit;
 
-import dev.hybridvit.nn.Init;
-import dev.hybridvit.nn.PatchEmbed;
-import java.util.List;
-
 import ai.djl.ndarray.NDArray;
+import dev.hybridvit.nn.Init;
 import dev.hybridvit.nn.Module;
+import dev.hybridvit.nn.PatchEmbed;
 
 /**
  * MixBlock-C, the building unit of TRT-ViT's last stage: serial, global then local.
@@ -30,6 +28,7 @@ import dev.hybridvit.nn.Module;
 public final class MixBlockC extends Module {
     /** Null unless the block changes width or resolution. */
     public final PatchEmbed patchEmbed;
+
     public final TransformerBlock transformer;
     public final BottleNeck bottleneck;
     public final int width, transformerWidth;
@@ -40,7 +39,8 @@ public final class MixBlockC extends Module {
         this.transformerWidth = (int) Math.round(width * r);
         PatchEmbed pe = new PatchEmbed(in, transformerWidth, stride, Init.kaimingNormalFanOut());
         patchEmbed = pe.isIdentity() ? null : register("patch_embed", pe);
-        transformer = register("transformer", new TransformerBlock(transformerWidth, transformerWidth, 1, sr, dropPath));
+        transformer =
+                register("transformer", new TransformerBlock(transformerWidth, transformerWidth, 1, sr, dropPath));
         bottleneck = register("bottleneck", new BottleNeck(transformerWidth, width - transformerWidth, 1, dropPath));
     }
 
@@ -50,5 +50,4 @@ public final class MixBlockC extends Module {
         NDArray global = transformer.forward(x);
         return global.concat(bottleneck.forward(global), 1);
     }
-
 }

@@ -1,6 +1,5 @@
 package dev.hybridvit.models.trtvit;
 
-
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import dev.hybridvit.nn.Attention;
@@ -22,11 +21,13 @@ public final class SpatialReductionAttention extends Module {
     public final Linear q, kv, proj;
     /** The K/V reduction conv and its LayerNorm; null when sr = 1. */
     public final Conv2d srConv;
+
     public final LayerNorm norm;
 
     SpatialReductionAttention(int dim, int sr) {
         if (dim % TRTViTConfig.HEAD_DIM != 0) {
-            throw new IllegalArgumentException("attention width " + dim + " is not a multiple of the head dim " + TRTViTConfig.HEAD_DIM);
+            throw new IllegalArgumentException(
+                    "attention width " + dim + " is not a multiple of the head dim " + TRTViTConfig.HEAD_DIM);
         }
         this.heads = dim / TRTViTConfig.HEAD_DIM;
         this.sr = sr;
@@ -43,7 +44,6 @@ public final class SpatialReductionAttention extends Module {
         throw new UnsupportedOperationException("attention needs the map size: call forward(tokens, height, width)");
     }
 
-
     /** Tokens B×N×C (N = h·w, raster order) → B×N×C. */
     public NDArray forward(NDArray x, int h, int w) {
         var s = x.getShape();
@@ -52,15 +52,20 @@ public final class SpatialReductionAttention extends Module {
         NDArray source = x;
         if (srConv != null) {
             if (h < sr || w < sr) {
-                throw new IllegalArgumentException("a " + h + "x" + w + " map is smaller than the K/V reduction window " + sr + "x" + sr);
+                throw new IllegalArgumentException(
+                        "a " + h + "x" + w + " map is smaller than the K/V reduction window " + sr + "x" + sr);
             }
             NDArray map = x.transpose(0, 2, 1).reshape(b, c, h, w);
             NDArray reduced = srConv.forward(map);
             source = norm.forward(reduced.reshape(b, c, -1).transpose(0, 2, 1));
         }
         NDList keyValue = kv.forward(source).split(2, 2);
-        NDArray out = Attention.attend(queries, Attention.splitHeads(keyValue.get(0), heads),
-                Attention.splitHeads(keyValue.get(1), heads), scale, null);
+        NDArray out = Attention.attend(
+                queries,
+                Attention.splitHeads(keyValue.get(0), heads),
+                Attention.splitHeads(keyValue.get(1), heads),
+                scale,
+                null);
         return proj.forward(Attention.mergeHeads(out));
     }
 }

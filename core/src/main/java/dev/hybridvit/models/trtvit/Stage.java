@@ -1,6 +1,5 @@
 package dev.hybridvit.models.trtvit;
 
-
 import ai.djl.ndarray.NDArray;
 import dev.hybridvit.nn.Module;
 import dev.hybridvit.nn.Sequential;
@@ -19,5 +18,4 @@ public final class Stage extends Module {
     public NDArray forward(NDArray x) {
         return blocks.forward(x);
     }
-
 }

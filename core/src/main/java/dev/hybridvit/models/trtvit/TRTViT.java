@@ -1,6 +1,5 @@
 package dev.hybridvit.models.trtvit;
 
-
 import ai.djl.ndarray.NDArray;
 import dev.hybridvit.models.ModelOptions;
 import dev.hybridvit.models.ModelSpec;
@@ -9,14 +8,13 @@ import dev.hybridvit.nn.Activation;
 import dev.hybridvit.nn.AvgPool2d;
 import dev.hybridvit.nn.BatchNorm;
 import dev.hybridvit.nn.Conv2d;
+import dev.hybridvit.nn.DropPath;
 import dev.hybridvit.nn.Init;
 import dev.hybridvit.nn.Linear;
 import dev.hybridvit.nn.MaxPool2d;
-import dev.hybridvit.nn.DropPath;
 import dev.hybridvit.nn.Module;
 import dev.hybridvit.nn.Reparameterizable;
 import dev.hybridvit.nn.Sequential;
-
 import java.util.ArrayList;
 import java.util.List;
 
@@ -57,6 +55,7 @@ public final class TRTViT extends VisionModel {
     public static final class Head extends Module implements Reparameterizable {
         /** Null where the configuration has no head norm. */
         public final BatchNorm norm;
+
         public final Linear fc;
 
         Head(int channels, int classes, boolean withNorm) {
@@ -75,7 +74,6 @@ public final class TRTViT extends VisionModel {
         public void reparameterize() {
             if (norm != null) norm.foldIntoNext(fc);
         }
-
     }
 
     public TRTViT(ModelSpec spec, TRTViTConfig config, ModelOptions options) {
@@ -124,11 +122,11 @@ public final class TRTViT extends VisionModel {
         public void reparameterize() {
             bn.foldInto(conv);
         }
-
     }
 
     /** A block of the given kind (as the stages build them; also used standalone by the density study). */
-    public static Module block(TRTViTConfig.Kind kind, int in, int width, int stride, double r, int sr, double dropPath) {
+    public static Module block(
+            TRTViTConfig.Kind kind, int in, int width, int stride, double r, int sr, double dropPath) {
         return switch (kind) {
             case BOTTLENECK -> new BottleNeck(in, width, stride, dropPath);
             case TRANSFORMER -> new TransformerBlock(in, width, stride, sr, dropPath);
@@ -138,7 +136,9 @@ public final class TRTViT extends VisionModel {
         };
     }
 
-    public TRTViTConfig config() { return config; }
+    public TRTViTConfig config() {
+        return config;
+    }
 
     @Override
     protected NDArray stem(NDArray x) {
@@ -146,7 +146,9 @@ public final class TRTViT extends VisionModel {
     }
 
     @Override
-    public int numStages() { return 4; }
+    public int numStages() {
+        return 4;
+    }
 
     @Override
     protected NDArray stage(int i, NDArray x) {
@@ -158,7 +160,8 @@ public final class TRTViT extends VisionModel {
     public List<Block> blocks() {
         List<Block> out = new ArrayList<>();
         for (int s = 0; s < 4; s++) {
-            for (int j = 0; j < stages[s].blocks.size(); j++) out.add(new Block("stages." + s + ".blocks." + j, s, stages[s].blocks.get(j)));
+            for (int j = 0; j < stages[s].blocks.size(); j++)
+                out.add(new Block("stages." + s + ".blocks." + j, s, stages[s].blocks.get(j)));
         }
         return out;
     }
@@ -169,10 +172,14 @@ public final class TRTViT extends VisionModel {
     }
 
     @Override
-    public int[] stageChannels() { return config.widths().clone(); }
+    public int[] stageChannels() {
+        return config.widths().clone();
+    }
 
     @Override
-    public int[] stageStrides() { return TRTViTConfig.STAGE_STRIDES.clone(); }
+    public int[] stageStrides() {
+        return TRTViTConfig.STAGE_STRIDES.clone();
+    }
 
     @Override
     public String partOf(String key) {
@@ -185,11 +192,15 @@ public final class TRTViT extends VisionModel {
     public void checkInputSize(int height, int width) {
         if (height < 32 || width < 32) {
             throw new IllegalArgumentException(String.format(
-                    "input %dx%d is too small for %s: it needs at least 32x32 (output stride 32)", height, width, spec().name()));
+                    "input %dx%d is too small for %s: it needs at least 32x32 (output stride 32)",
+                    height, width, spec().name()));
         }
         int h = ceilHalf(ceilHalf(height)), w = ceilHalf(ceilHalf(width));
         for (int s = 0; s < 4; s++) {
-            if (s > 0) { h = ceilHalf(h); w = ceilHalf(w); }
+            if (s > 0) {
+                h = ceilHalf(h);
+                w = ceilHalf(w);
+            }
             int sr = stages[s].kind.hasTransformer() ? config.srRatios()[s] : 1;
             if (h < sr || w < sr) {
                 throw new IllegalArgumentException(String.format(
@@ -199,17 +210,26 @@ public final class TRTViT extends VisionModel {
         }
     }
 
-    private static int ceilHalf(int x) { return (x + 1) / 2; }
+    private static int ceilHalf(int x) {
+        return (x + 1) / 2;
+    }
 
     /** Registry entries (native resolution 224, crop 0.875 as ResNet). */
     public static List<ModelSpec> specs() {
         List<ModelSpec> out = new ArrayList<>();
         for (TRTViTConfig c : TRTViTConfig.REGISTERED) {
-            out.add(new ModelSpec(c.name(), "trtvit", c.summary(), 224, 0.875, (spec, opts) -> new TRTViT(spec, c, opts)));
+            out.add(new ModelSpec(
+                    c.name(), "trtvit", c.summary(), 224, 0.875, (spec, opts) -> new TRTViT(spec, c, opts)));
         }
         for (TRTViTConfig c : TRTViTConfig.PROJECT) {
-            out.add(new ModelSpec(c.name(), "trtvit", c.title() + ": " + c.pattern() + ", depths " + java.util.Arrays.toString(c.depths())
-                    + ", widths " + java.util.Arrays.toString(c.widths()), 32, 1.0, (spec, opts) -> new TRTViT(spec, c, opts)));
+            out.add(new ModelSpec(
+                    c.name(),
+                    "trtvit",
+                    c.title() + ": " + c.pattern() + ", depths " + java.util.Arrays.toString(c.depths()) + ", widths "
+                            + java.util.Arrays.toString(c.widths()),
+                    32,
+                    1.0,
+                    (spec, opts) -> new TRTViT(spec, c, opts)));
         }
         return out;
     }

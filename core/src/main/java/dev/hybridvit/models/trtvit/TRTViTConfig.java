@@ -1,6 +1,5 @@
 package dev.hybridvit.models.trtvit;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -25,8 +24,16 @@ import java.util.Locale;
  * and depth (ResNet-50 widths 256/512/1024/2048, depths tuned so TRT-ViT-C lands at 64.1 M),
  * Transformers of the MixNets in the last stage only, and the drop-path rates.
  */
-public record TRTViTConfig(String name, String title, String pattern, int stemWidth, int[] widths, int[] depths,
-                           double r, int[] srRatios, double dropPath) {
+public record TRTViTConfig(
+        String name,
+        String title,
+        String pattern,
+        int stemWidth,
+        int[] widths,
+        int[] depths,
+        double r,
+        int[] srRatios,
+        double dropPath) {
     /** Head dimension of every attention (the paper: head dimension 32). */
     public static final int HEAD_DIM = 32;
     /** MLP hidden width = 3·C in every Transformer (the paper: MLP expansion ratio 3). */
@@ -70,15 +77,18 @@ public record TRTViTConfig(String name, String title, String pattern, int stemWi
     public TRTViTConfig {
         Kind[] kinds = parsePattern(pattern);
         if (widths.length != 4 || depths.length != 4 || srRatios.length != 4) {
-            throw new IllegalArgumentException(name + ": widths, depths and sr ratios need one entry per stage (4), got "
-                    + widths.length + ", " + depths.length + ", " + srRatios.length);
+            throw new IllegalArgumentException(
+                    name + ": widths, depths and sr ratios need one entry per stage (4), got " + widths.length + ", "
+                            + depths.length + ", " + srRatios.length);
         }
         if (stemWidth < 1) throw new IllegalArgumentException(name + ": stem width must be positive, got " + stemWidth);
         if (!(r > 0 && r < 1)) throw new IllegalArgumentException(name + ": R must be in (0, 1), got " + r);
-        if (!(dropPath >= 0 && dropPath < 1)) throw new IllegalArgumentException(name + ": drop-path must be in [0, 1), got " + dropPath);
+        if (!(dropPath >= 0 && dropPath < 1))
+            throw new IllegalArgumentException(name + ": drop-path must be in [0, 1), got " + dropPath);
         for (int s = 0; s < 4; s++) {
             String where = name + " stage " + (s + 1) + " (" + kinds[s].label + ", width " + widths[s] + ")";
-            if (depths[s] < 1) throw new IllegalArgumentException(where + ": depth must be at least 1, got " + depths[s]);
+            if (depths[s] < 1)
+                throw new IllegalArgumentException(where + ": depth must be at least 1, got " + depths[s]);
             checkWidths(where, kinds[s], widths[s], r);
             if (kinds[s].hasTransformer()) {
                 int sr = srRatios[s], maxSr = 8 >> s;
@@ -94,25 +104,45 @@ public record TRTViTConfig(String name, String title, String pattern, int stemWi
     }
 
     // Arrays are copied in and out, as in every variant record: a variant never changes once built.
-    @Override public int[] widths() { return widths.clone(); }
-    @Override public int[] depths() { return depths.clone(); }
-    @Override public int[] srRatios() { return srRatios.clone(); }
+    @Override
+    public int[] widths() {
+        return widths.clone();
+    }
+
+    @Override
+    public int[] depths() {
+        return depths.clone();
+    }
+
+    @Override
+    public int[] srRatios() {
+        return srRatios.clone();
+    }
 
     private static void checkWidths(String where, Kind kind, int width, double r) {
         switch (kind) {
             case BOTTLENECK -> {
-                if (width % EXPANSION != 0) throw new IllegalArgumentException(where + ": must be a multiple of " + EXPANSION);
+                if (width % EXPANSION != 0)
+                    throw new IllegalArgumentException(where + ": must be a multiple of " + EXPANSION);
             }
             case TRANSFORMER -> {
-                if (width % HEAD_DIM != 0) throw new IllegalArgumentException(where + ": must be a multiple of the head dim " + HEAD_DIM);
+                if (width % HEAD_DIM != 0)
+                    throw new IllegalArgumentException(where + ": must be a multiple of the head dim " + HEAD_DIM);
             }
             default -> {
                 double exact = width * r;
                 int ct = (int) Math.round(exact);
-                if (Math.abs(exact - ct) > 1e-6 || ct % HEAD_DIM != 0 || width - ct < EXPANSION || (width - ct) % EXPANSION != 0) {
-                    throw new IllegalArgumentException(String.format(Locale.ROOT,
+                if (Math.abs(exact - ct) > 1e-6
+                        || ct % HEAD_DIM != 0
+                        || width - ct < EXPANSION
+                        || (width - ct) % EXPANSION != 0) {
+                    throw new IllegalArgumentException(String.format(
+                            Locale.ROOT,
                             "%s: R·C = %.2f must be a whole multiple of the head dim %d and C − R·C a positive multiple of %d",
-                            where, exact, HEAD_DIM, EXPANSION));
+                            where,
+                            exact,
+                            HEAD_DIM,
+                            EXPANSION));
                 }
             }
         }
@@ -136,8 +166,9 @@ public record TRTViTConfig(String name, String title, String pattern, int stemWi
             String t = tokens[i].trim();
             Kind k = t.length() == 1 ? Kind.of(t.charAt(0)) : null;
             if (k == null) {
-                throw new IllegalArgumentException("stage pattern '" + pattern + "': stage " + (i + 1) + " is '" + tokens[i]
-                        + "'; use one letter of C (BottleNeck), T (Transformer), A (MixBlock-A), B (MixBlock-B), M (MixBlock-C)");
+                throw new IllegalArgumentException(
+                        "stage pattern '" + pattern + "': stage " + (i + 1) + " is '" + tokens[i]
+                                + "'; use one letter of C (BottleNeck), T (Transformer), A (MixBlock-A), B (MixBlock-B), M (MixBlock-C)");
             }
             kinds[i] = k;
         }
@@ -160,11 +191,18 @@ public record TRTViTConfig(String name, String title, String pattern, int stemWi
     /** One-line summary used in the registry description. */
     public String summary() {
         boolean mixed = Arrays.stream(kinds()).anyMatch(k -> k == Kind.MIX_A || k == Kind.MIX_B || k == Kind.MIX_C);
-        return String.format(Locale.ROOT, "%s (reconstruction): %s, depths %s, widths %s%s", title, pattern,
-                Arrays.toString(depths), Arrays.toString(widths), mixed ? ", R=" + r : "");
+        return String.format(
+                Locale.ROOT,
+                "%s (reconstruction): %s, depths %s, widths %s%s",
+                title,
+                pattern,
+                Arrays.toString(depths),
+                Arrays.toString(widths),
+                mixed ? ", R=" + r : "");
     }
 
-    private static TRTViTConfig of(String name, String title, String pattern, int[] widths, int[] depths, double dropPath) {
+    private static TRTViTConfig of(
+            String name, String title, String pattern, int[] widths, int[] depths, double dropPath) {
         return new TRTViTConfig(name, title, pattern, 64, widths, depths, 0.5, PVT_SR_RATIOS, dropPath);
     }
 
@@ -173,19 +211,29 @@ public record TRTViTConfig(String name, String title, String pattern, int stemWi
     /** Refined depths: one block fewer in stages 1 and 2, one more in stage 4 (guideline 2). */
     private static final int[] REFINED_DEPTHS = {2, 3, 6, 4};
 
-    public static final TRTViTConfig TRTVIT_A = of("trtvit_a", "TRT-ViT-A", "C-C-C-M", RESNET50_WIDTHS, new int[] {2, 3, 4, 2}, 0.1);
-    public static final TRTViTConfig TRTVIT_B = of("trtvit_b", "TRT-ViT-B", "C-C-C-M", RESNET50_WIDTHS, new int[] {2, 3, 5, 3}, 0.1);
+    public static final TRTViTConfig TRTVIT_A =
+            of("trtvit_a", "TRT-ViT-A", "C-C-C-M", RESNET50_WIDTHS, new int[] {2, 3, 4, 2}, 0.1);
+    public static final TRTViTConfig TRTVIT_B =
+            of("trtvit_b", "TRT-ViT-B", "C-C-C-M", RESNET50_WIDTHS, new int[] {2, 3, 5, 3}, 0.1);
     /** Refined-MixNetV's depths with MixBlock-C: 64.1 M parameters (target ≈ 65 M). */
-    public static final TRTViTConfig TRTVIT_C = of("trtvit_c", "TRT-ViT-C", "C-C-C-M", RESNET50_WIDTHS, REFINED_DEPTHS, 0.2);
-    public static final TRTViTConfig TRTVIT_D = of("trtvit_d", "TRT-ViT-D", "C-C-C-M", RESNET50_WIDTHS, new int[] {2, 3, 10, 6}, 0.3);
-    public static final TRTViTConfig MIXNETV = of("mixnetv", "MixNetV", "C-C-C-T", RESNET50_WIDTHS, RESNET50_DEPTHS, 0.1);
-    public static final TRTViTConfig MIXNETV_REFINED = of("mixnetv_refined", "Refined-MixNetV", "C-C-C-T", RESNET50_WIDTHS, REFINED_DEPTHS, 0.1);
-    public static final TRTViTConfig MIXNET_A = of("mixnet_a", "MixNet-A", "C-C-C-A", RESNET50_WIDTHS, RESNET50_DEPTHS, 0.1);
-    public static final TRTViTConfig MIXNET_B = of("mixnet_b", "MixNet-B", "C-C-C-B", RESNET50_WIDTHS, RESNET50_DEPTHS, 0.1);
-    public static final TRTViTConfig MIXNET_C = of("mixnet_c", "MixNet-C", "C-C-C-M", RESNET50_WIDTHS, RESNET50_DEPTHS, 0.1);
+    public static final TRTViTConfig TRTVIT_C =
+            of("trtvit_c", "TRT-ViT-C", "C-C-C-M", RESNET50_WIDTHS, REFINED_DEPTHS, 0.2);
 
-    public static final List<TRTViTConfig> REGISTERED = List.of(TRTVIT_A, TRTVIT_B, TRTVIT_C, TRTVIT_D,
-            MIXNETV, MIXNETV_REFINED, MIXNET_A, MIXNET_B, MIXNET_C);
+    public static final TRTViTConfig TRTVIT_D =
+            of("trtvit_d", "TRT-ViT-D", "C-C-C-M", RESNET50_WIDTHS, new int[] {2, 3, 10, 6}, 0.3);
+    public static final TRTViTConfig MIXNETV =
+            of("mixnetv", "MixNetV", "C-C-C-T", RESNET50_WIDTHS, RESNET50_DEPTHS, 0.1);
+    public static final TRTViTConfig MIXNETV_REFINED =
+            of("mixnetv_refined", "Refined-MixNetV", "C-C-C-T", RESNET50_WIDTHS, REFINED_DEPTHS, 0.1);
+    public static final TRTViTConfig MIXNET_A =
+            of("mixnet_a", "MixNet-A", "C-C-C-A", RESNET50_WIDTHS, RESNET50_DEPTHS, 0.1);
+    public static final TRTViTConfig MIXNET_B =
+            of("mixnet_b", "MixNet-B", "C-C-C-B", RESNET50_WIDTHS, RESNET50_DEPTHS, 0.1);
+    public static final TRTViTConfig MIXNET_C =
+            of("mixnet_c", "MixNet-C", "C-C-C-M", RESNET50_WIDTHS, RESNET50_DEPTHS, 0.1);
+
+    public static final List<TRTViTConfig> REGISTERED =
+            List.of(TRTVIT_A, TRTVIT_B, TRTVIT_C, TRTVIT_D, MIXNETV, MIXNETV_REFINED, MIXNET_A, MIXNET_B, MIXNET_C);
 
     /**
      * The project's own compact TRT-ViT for CPU training on small images (not a paper variant), the
@@ -196,8 +244,17 @@ public record TRTViTConfig(String name, String title, String pattern, int stemWi
      * the last stage is a single token, where attention is trivial, so stage 3's 2×2 map gives the
      * Transformer real tokens to mix; unreduced attention.
      */
-    public static final TRTViTConfig PICO = new TRTViTConfig("trtvit_pico_hv", "TRT-ViT pico (project's own, not a paper variant)",
-            "C-C-M-M", 32, new int[] {64, 128, 256, 512}, new int[] {1, 1, 2, 1}, 0.5, new int[] {1, 1, 1, 1}, 0.05);
+    public static final TRTViTConfig PICO = new TRTViTConfig(
+            "trtvit_pico_hv",
+            "TRT-ViT pico (project's own, not a paper variant)",
+            "C-C-M-M",
+            32,
+            new int[] {64, 128, 256, 512},
+            new int[] {1, 1, 2, 1},
+            0.5,
+            new int[] {1, 1, 1, 1},
+            0.05);
+
     public static final List<TRTViTConfig> PROJECT = List.of(PICO);
 
     /** A copy with another name and pattern (for experiments: same widths, depths, R). */

@@ -1,6 +1,5 @@
 package dev.hybridvit.models.trtvit;
 
-
 import ai.djl.ndarray.NDArray;
 import dev.hybridvit.nn.Activation;
 import dev.hybridvit.nn.Linear;
@@ -21,6 +20,4 @@ public final class TokenMlp extends Module {
     public NDArray forward(NDArray x) {
         return fc2.forward(act.forward(fc1.forward(x)));
     }
-
-
 }

@@ -1,13 +1,11 @@
 package dev.hybridvit.models.trtvit;
 
-import dev.hybridvit.nn.Init;
-import dev.hybridvit.nn.PatchEmbed;
-import java.util.List;
-
 import ai.djl.ndarray.NDArray;
 import dev.hybridvit.nn.DropPath;
+import dev.hybridvit.nn.Init;
 import dev.hybridvit.nn.LayerNorm;
 import dev.hybridvit.nn.Module;
+import dev.hybridvit.nn.PatchEmbed;
 
 /**
  * The Transformer block of TRT-ViT (the "T" of a stage pattern), on an N×C×H×W map in and out,
@@ -34,6 +32,7 @@ import dev.hybridvit.nn.Module;
 public final class TransformerBlock extends Module {
     /** Null unless the block changes width or resolution. */
     public final PatchEmbed patchEmbed;
+
     public final LayerNorm norm1, norm2;
     public final SpatialReductionAttention attn;
     public final TokenMlp mlp;
@@ -77,5 +76,4 @@ public final class TransformerBlock extends Module {
         t = t.add(dropPath.forward(mlp.forward(norm2.forward(t))));
         return t.transpose(0, 2, 1).reshape(b, c, h, w);
     }
-
 }

@@ -1,12 +1,12 @@
 package dev.hybridvit.models.cmt;
 
+import static dev.hybridvit.testing.InitAssertions.assertStd;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.hybridvit.models.ModelOptions;
 import dev.hybridvit.models.ModelRegistry;
 import dev.hybridvit.models.VisionModel;
 import org.junit.jupiter.api.Test;
-
-import static dev.hybridvit.testing.InitAssertions.assertStd;
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Fresh weights follow the official code's init ({@code _init_weights} in {@code cmt_pytorch/cmt.py} of

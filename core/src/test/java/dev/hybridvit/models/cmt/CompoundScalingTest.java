@@ -1,5 +1,7 @@
 package dev.hybridvit.models.cmt;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import dev.hybridvit.models.ModelOptions;
@@ -7,8 +9,6 @@ import dev.hybridvit.models.ModelRegistry;
 import dev.hybridvit.models.ModelSpec;
 import dev.hybridvit.models.VisionModel;
 import org.junit.jupiter.api.Test;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /** CMT compound scaling: the formulas, the rounding rules and the registered project models. */
 class CompoundScalingTest {
@@ -42,10 +42,10 @@ class CompoundScalingTest {
     @Test
     void projectModelsFollowTheFormula() {
         CMTConfig xxs = CompoundScaling.XXS.config();
-        assertThat(xxs.depths()).containsExactly(2, 2, 11, 2);   // 16·1.2^-2 = 11.1
+        assertThat(xxs.depths()).containsExactly(2, 2, 11, 2); // 16·1.2^-2 = 11.1
         assertThat(xxs.dims()).containsExactly(40, 80, 160, 320); // 64·1.3^-2 = 37.9 → 40
         assertThat(xxs.stemChannels()).isEqualTo(16);
-        assertThat(xxs.imageSize()).isEqualTo(160);               // 224·1.15^-2 = 169.4 → 160
+        assertThat(xxs.imageSize()).isEqualTo(160); // 224·1.15^-2 = 169.4 → 160
         CMTConfig nano = CompoundScaling.NANO.config();
         assertThat(nano.depths()).containsExactly(1, 1, 8, 1);
         assertThat(nano.dims()).containsExactly(24, 48, 96, 192);
@@ -64,7 +64,9 @@ class CompoundScalingTest {
             for (int s = 0; s < 4; s++) {
                 assertThat(c.depth(s)).isGreaterThanOrEqualTo(1);
                 assertThat(c.dim(s) % heads[s]).isZero();
-                assertThat(c.dim(s) / heads[s]).as("head dim constant over stages").isEqualTo(c.dim(0));
+                assertThat(c.dim(s) / heads[s])
+                        .as("head dim constant over stages")
+                        .isEqualTo(c.dim(0));
             }
             assertThat(c.imageSize() % 32).isZero();
             assertThat(c.imageSize()).isGreaterThanOrEqualTo(32);

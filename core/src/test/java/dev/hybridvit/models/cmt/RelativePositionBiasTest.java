@@ -1,5 +1,8 @@
 package dev.hybridvit.models.cmt;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.hybridvit.models.ModelOptions;
@@ -7,14 +10,10 @@ import dev.hybridvit.models.ModelRegistry;
 import dev.hybridvit.models.VisionModel;
 import dev.hybridvit.tensor.Tensors;
 import dev.hybridvit.weights.ReferenceFill;
-import org.junit.jupiter.api.Test;
-
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
 
 /** Resolution change of CMT: bias resizing, {@code setInputSize}, checkpoint adaptation, size checks. */
 class RelativePositionBiasTest {
@@ -44,7 +43,8 @@ class RelativePositionBiasTest {
         int heads = 2, q = 5, k = 3, q2 = 7, k2 = 4;
         float[] v = data(2, heads * q * q * k * k);
         try (NDManager m = Tensors.newManager()) {
-            float[] ours = RelativePositionBias.resize(Tensors.fromFloats(m, v, heads, q * q, k * k), q2, k2).toFloatArray();
+            float[] ours = RelativePositionBias.resize(Tensors.fromFloats(m, v, heads, q * q, k * k), q2, k2)
+                    .toFloatArray();
             // independent reference: PyTorch's upsample_bicubic2d (align_corners=False, a=-0.75) in double
             double[] expected = new double[heads * q2 * q2 * k2 * k2];
             for (int h = 0; h < heads; h++) {
@@ -53,15 +53,26 @@ class RelativePositionBiasTest {
                         final int hh = h, kq = ki / k2, kx0 = ki % k2;
                         // value at (query qi on the q2 grid, key ki on the k2 grid): 2-D bicubic over the query grid of
                         // the key-grid-resized maps, i.e. a 4-D tensor-product interpolation
-                        double acc = bicubicAt(q, q2, qi / q2, qi % q2, (qy, qx) ->
-                                bicubicAt(k, k2, kq, kx0, (ky, kx) -> v[(hh * q * q + qy * q + qx) * k * k + ky * k + kx]));
+                        double acc = bicubicAt(
+                                q,
+                                q2,
+                                qi / q2,
+                                qi % q2,
+                                (qy, qx) -> bicubicAt(
+                                        k,
+                                        k2,
+                                        kq,
+                                        kx0,
+                                        (ky, kx) -> v[(hh * q * q + qy * q + qx) * k * k + ky * k + kx]));
                         expected[(h * q2 * q2 + qi) * k2 * k2 + ki] = acc;
                     }
                 }
             }
             assertThat(ours).hasSize(expected.length);
             for (int i = 0; i < ours.length; i++) {
-                assertThat((double) ours[i]).as("element %d", i).isCloseTo(expected[i], org.assertj.core.data.Offset.offset(2e-5));
+                assertThat((double) ours[i])
+                        .as("element %d", i)
+                        .isCloseTo(expected[i], org.assertj.core.data.Offset.offset(2e-5));
             }
         }
     }
@@ -72,7 +83,8 @@ class RelativePositionBiasTest {
             NDArray bias = m.full(new ai.djl.ndarray.types.Shape(4, 100, 25), 0.375f);
             NDArray resized = RelativePositionBias.resize(bias, 14, 7);
             assertThat(resized.getShape()).isEqualTo(new ai.djl.ndarray.types.Shape(4, 196, 49));
-            for (float x : resized.toFloatArray()) assertThat(x).isCloseTo(0.375f, org.assertj.core.data.Offset.offset(1e-6f));
+            for (float x : resized.toFloatArray())
+                assertThat(x).isCloseTo(0.375f, org.assertj.core.data.Offset.offset(1e-6f));
         }
     }
 
@@ -92,9 +104,13 @@ class RelativePositionBiasTest {
             assertThat(model.imageSize()).isEqualTo(224);
             assertThat(model.options().imageSize()).isEqualTo(224);
             assertThat(List.copyOf(model.namedSlots().keySet())).isEqualTo(keysBefore);
-            assertThat(signature(model)).isEqualTo(signature(spec.architecture(ModelOptions.defaults().withImageSize(224))));
-            assertThat(model.stateDict().get("relative_pos_a").getShape().getShape()).containsExactly(1, 56 * 56, 7 * 7);
-            assertThat(model.stateDict().get("relative_pos_d").getShape().getShape()).containsExactly(8, 7 * 7, 7 * 7);
+            assertThat(signature(model))
+                    .isEqualTo(
+                            signature(spec.architecture(ModelOptions.defaults().withImageSize(224))));
+            assertThat(model.stateDict().get("relative_pos_a").getShape().getShape())
+                    .containsExactly(1, 56 * 56, 7 * 7);
+            assertThat(model.stateDict().get("relative_pos_d").getShape().getShape())
+                    .containsExactly(8, 7 * 7, 7 * 7);
             // the parameter count follows the biases (the official cmt_pytorch/cmt.py builds CMT-Ti at
             // img_size=224 with 9,705,546)
             assertThat(model.parameterCount()).isEqualTo(9_705_546L);
@@ -103,12 +119,19 @@ class RelativePositionBiasTest {
             NDArray logits = model.predict(x);
             assertThat(logits.getShape().getShape()).containsExactly(1, 1000);
             assertThat(Tensors.maxAbs(logits.toFloatArray())).isFinite();
-            assertThatThrownBy(() -> model.predict(model.manager().zeros(new ai.djl.ndarray.types.Shape(1, 3, 160, 160))))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("224x224").hasMessageContaining("setInputSize");
+            assertThatThrownBy(
+                            () -> model.predict(model.manager().zeros(new ai.djl.ndarray.types.Shape(1, 3, 160, 160))))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("224x224")
+                    .hasMessageContaining("setInputSize");
 
             model.setInputSize(128);
-            assertThat(signature(model)).isEqualTo(signature(spec.architecture(ModelOptions.defaults().withImageSize(128))));
-            assertThat(model.predict(model.manager().zeros(new ai.djl.ndarray.types.Shape(1, 3, 128, 128))).getShape().get(1))
+            assertThat(signature(model))
+                    .isEqualTo(
+                            signature(spec.architecture(ModelOptions.defaults().withImageSize(128))));
+            assertThat(model.predict(model.manager().zeros(new ai.djl.ndarray.types.Shape(1, 3, 128, 128)))
+                            .getShape()
+                            .get(1))
                     .isEqualTo(1000);
         }
     }
@@ -117,14 +140,16 @@ class RelativePositionBiasTest {
     void setInputSizeOnAnArchitectureOnlyModelChangesShapes() {
         CMT model = (CMT) ModelRegistry.get("cmt_xs").architecture(ModelOptions.defaults());
         model.setInputSize(256);
-        assertThat(signature(model)).isEqualTo(signature(ModelRegistry.get("cmt_xs").architecture(ModelOptions.defaults().withImageSize(256))));
+        assertThat(signature(model))
+                .isEqualTo(signature(ModelRegistry.get("cmt_xs")
+                        .architecture(ModelOptions.defaults().withImageSize(256))));
     }
 
     @Test
     void adaptStateDictResizesCheckpointBiasesLikeSetInputSize() {
         var spec = ModelRegistry.get("cmt_ti");
         try (VisionModel source = spec.create(ModelOptions.defaults(), 5);
-             VisionModel target = spec.create(ModelOptions.defaults().withImageSize(192), 6)) {
+                VisionModel target = spec.create(ModelOptions.defaults().withImageSize(192), 6)) {
             Map<String, NDArray> checkpoint = new LinkedHashMap<>(source.stateDict());
             Map<String, NDArray> adapted = CMT.adaptStateDict(checkpoint, target);
             assertThat(adapted.keySet()).containsExactlyElementsOf(checkpoint.keySet());
@@ -144,7 +169,9 @@ class RelativePositionBiasTest {
     void sizesThatAreNotMultiplesOf32AreRejected() {
         var spec = ModelRegistry.get("cmt_ti");
         assertThatThrownBy(() -> spec.architecture(ModelOptions.defaults().withImageSize(200)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("multiple of 32").hasMessageContaining("200");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("multiple of 32")
+                .hasMessageContaining("200");
         CMT model = (CMT) spec.architecture(ModelOptions.defaults());
         assertThatThrownBy(() -> model.setInputSize(100)).hasMessageContaining("multiple of 32");
         assertThatThrownBy(() -> model.checkInputSize(160, 192)).hasMessageContaining("160x160");
@@ -153,12 +180,16 @@ class RelativePositionBiasTest {
 
     private static Map<String, float[]> biases(CMT model) {
         Map<String, float[]> out = new LinkedHashMap<>();
-        model.stateDict().forEach((k, v) -> { if (k.startsWith("relative_pos")) out.put(k, v.toFloatArray()); });
+        model.stateDict().forEach((k, v) -> {
+            if (k.startsWith("relative_pos")) out.put(k, v.toFloatArray());
+        });
         return out;
     }
 
     private static List<String> signature(VisionModel model) {
-        return model.namedSlots().entrySet().stream().map(e -> e.getKey() + " " + e.getValue().shape()).toList();
+        return model.namedSlots().entrySet().stream()
+                .map(e -> e.getKey() + " " + e.getValue().shape())
+                .toList();
     }
 
     private interface Grid {

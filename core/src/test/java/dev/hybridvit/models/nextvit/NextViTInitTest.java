@@ -1,11 +1,11 @@
 package dev.hybridvit.models.nextvit;
 
+import static dev.hybridvit.testing.InitAssertions.assertStd;
+
 import dev.hybridvit.models.ModelOptions;
 import dev.hybridvit.models.ModelRegistry;
 import dev.hybridvit.models.VisionModel;
 import org.junit.jupiter.api.Test;
-
-import static dev.hybridvit.testing.InitAssertions.assertStd;
 
 /** The official variants keep the official trunc-normal(.02) everywhere; the compact one starts its convolutions from He init. */
 class NextViTInitTest {
