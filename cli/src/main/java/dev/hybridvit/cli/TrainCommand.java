@@ -164,7 +164,7 @@ final class TrainCommand implements Callable<Integer> {
             names = "--stop-after-epoch",
             defaultValue = "0",
             hidden = true,
-            description = "end this session after epoch N (the schedule still spans --epochs); continue with --resume")
+            description = "stop after epoch N (the schedule still spans --epochs); continue with --resume")
     int stopAfterEpoch;
 
     @Override

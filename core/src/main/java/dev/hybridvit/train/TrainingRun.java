@@ -43,8 +43,8 @@ public final class TrainingRun {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /**
-     * Everything a run needs; names follow timm's flags. {@code stopAfterEpoch} &gt; 0 ends this
-     * session after that epoch (the schedule still spans {@code epochs}); {@code --resume} continues.
+     * Everything a run needs; names follow timm's flags. {@code stopAfterEpoch} &gt; 0 stops the
+     * run after that epoch (the schedule still spans {@code epochs}); {@code --resume} continues.
      */
     public record Options(
             String model,
