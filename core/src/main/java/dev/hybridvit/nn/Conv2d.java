@@ -2,6 +2,7 @@ package dev.hybridvit.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
 /** 2-D convolution ({@code nn.Conv2d}): square kernel, stride, zero padding, groups, optional bias. */
@@ -39,12 +40,13 @@ public final class Conv2d extends Module {
 
     /**
      * Replaces weight and bias by host values (out×in/groups×k×k and out, row-major), as a folded
-     * norm needs; a conv built without a bias gains one (state-dict key {@code bias}).
+     * norm needs. A conv built without a bias gains one as a buffer (state-dict key {@code bias}):
+     * an inference-time constant, so the parameter count stays that of the model as trained.
      */
     public void setWeights(float[] w, float[] b) {
         NDManager manager = weight.value().getManager();
         if (bias == null) {
-            bias = parameter("bias", new Shape(out), Init.ZEROS);
+            bias = buffer("bias", new Shape(out), DataType.FLOAT32, Init.ZEROS);
             bias.materialize(manager);
         }
         try (NDArray nw = manager.create(w, weight.shape());
