@@ -55,9 +55,4 @@ public final class Emitters {
                     "no ONNX form for " + module.getClass().getSimpleName());
         return e.emit(g, module, input);
     }
-
-    /** Whether {@link #emit} knows {@code module}'s class. */
-    public static boolean supports(Module module) {
-        return TABLE.containsKey(module.getClass());
-    }
 }

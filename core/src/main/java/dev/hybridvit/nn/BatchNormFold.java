@@ -11,17 +11,6 @@ import ai.djl.ndarray.types.Shape;
 public final class BatchNormFold {
     private BatchNormFold() {}
 
-    /** The composition "first a, then b" of two per-channel affine maps {s, t}. */
-    public static double[][] compose(double[][] a, double[][] b) {
-        int n = a[0].length;
-        double[] s = new double[n], t = new double[n];
-        for (int i = 0; i < n; i++) {
-            s[i] = a[0][i] * b[0][i];
-            t[i] = b[0][i] * a[1][i] + b[1][i];
-        }
-        return new double[][] {s, t};
-    }
-
     /**
      * Pre-norm fold on host arrays, leaving the inputs untouched: {@code w} is O×I row-major, or
      * O×I×k×k for a conv (exact only if the conv does not pad: a padded border would see t·0);
