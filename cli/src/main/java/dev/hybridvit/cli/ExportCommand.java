@@ -3,6 +3,8 @@ package dev.hybridvit.cli;
 import dev.hybridvit.export.ExportOptions;
 import dev.hybridvit.export.Exporter;
 import dev.hybridvit.export.onnx.OnnxGraph;
+import dev.hybridvit.models.ModelRegistry;
+import dev.hybridvit.models.PretrainedTag;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -14,8 +16,19 @@ import picocli.CommandLine.Parameters;
         name = "export",
         description = "Export a model with its weights to ONNX (input 'input' N×3×H×W, output 'logits').")
 final class ExportCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "MODEL")
+    @Parameters(
+            arity = "0..1",
+            paramLabel = "MODEL",
+            description = "registered model (may be left out with --pretrained)")
     String model;
+
+    @Option(
+            names = "--pretrained",
+            paramLabel = "TAG",
+            description =
+                    "the --weights file holds these released weights (`models --pretrained` lists the tags): "
+                            + "their model, input size and preprocessing go into the export, a file that does not fit is rejected")
+    String pretrained;
 
     @Option(
             names = "--weights",
@@ -49,7 +62,11 @@ final class ExportCommand implements Callable<Integer> {
         ExportOptions options =
                 ExportOptions.defaults().withDeploy(deploy).withOpset(opset).withBatch(parseBatch(batch));
         // a project checkpoint brings its own class count, size, class names and training preprocessing
-        Exporter.Result r = Exporter.exportWeights(model, weights, onnx, options, numClasses, imgSize);
+        PretrainedTag tag = pretrained == null ? null : ModelRegistry.pretrained(pretrained);
+        model = PretrainedOption.model(tag, model);
+        Exporter.Result r = tag != null
+                ? Exporter.exportPretrained(tag, weights, onnx, options)
+                : Exporter.exportWeights(model, weights, onnx, options, numClasses, imgSize);
         System.err.printf(
                 "%s: wrote %s (%,d bytes, %d nodes, input %s×3×%d×%d, opset %d%s)%n",
                 model,

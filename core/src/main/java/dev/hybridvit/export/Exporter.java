@@ -6,6 +6,7 @@ import dev.hybridvit.export.onnx.OnnxGraph;
 import dev.hybridvit.models.ModelOptions;
 import dev.hybridvit.models.ModelRegistry;
 import dev.hybridvit.models.ModelSpec;
+import dev.hybridvit.models.PretrainedTag;
 import dev.hybridvit.models.VisionModel;
 import dev.hybridvit.nn.Module;
 import dev.hybridvit.nn.Reparameterization;
@@ -134,6 +135,21 @@ public final class Exporter {
                                 spec, net.imageSize(), info.get().extra()));
             }
             return export(net, file, options);
+        }
+    }
+
+    /**
+     * Loads {@code weights} as the weights released under {@code tag} (a file that does not fit is
+     * rejected naming both) and exports them with the tag's input size and preprocessing.
+     */
+    public static Result exportPretrained(PretrainedTag tag, Path weights, Path file, ExportOptions options)
+            throws IOException {
+        ModelOptions mo = ModelOptions.defaults()
+                .withNumClasses(tag.numClasses())
+                .withImageSize(tag.data().imageSize());
+        try (VisionModel net = tag.spec().create(mo, 0)) {
+            WeightsLoader.loadPretrained(net, weights, tag);
+            return export(net, file, options.withPreprocessing(Preprocessing.of(tag.data())));
         }
     }
 
