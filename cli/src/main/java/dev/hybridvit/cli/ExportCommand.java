@@ -1,11 +1,13 @@
 package dev.hybridvit.cli;
 
+import dev.hybridvit.export.DjlServing;
 import dev.hybridvit.export.ExportOptions;
 import dev.hybridvit.export.Exporter;
 import dev.hybridvit.export.onnx.OnnxGraph;
 import dev.hybridvit.models.ModelRegistry;
 import dev.hybridvit.models.PretrainedTag;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -67,6 +69,7 @@ final class ExportCommand implements Callable<Integer> {
         Exporter.Result r = tag != null
                 ? Exporter.exportPretrained(tag, weights, onnx, options)
                 : Exporter.exportWeights(model, weights, onnx, options, numClasses, imgSize);
+        List<Path> djl = DjlServing.write(onnx, r.metadata());
         System.err.printf(
                 "%s: wrote %s (%,d bytes, %d nodes, input %s×3×%d×%d, opset %d%s)%n",
                 model,
@@ -78,6 +81,7 @@ final class ExportCommand implements Callable<Integer> {
                 r.imageSize(),
                 opset,
                 deploy ? ", deploy form" : "");
+        System.err.printf("wrote %s and %s for DJL's image classification translator%n", djl.get(0), djl.get(1));
         return 0;
     }
 

@@ -42,8 +42,8 @@ public final class Exporter {
 
     private Exporter() {}
 
-    /** What an export wrote. */
-    public record Result(Path file, long bytes, int nodes, int imageSize, int batch) {}
+    /** What an export wrote, with the model metadata it carries. */
+    public record Result(Path file, long bytes, int nodes, int imageSize, int batch, Map<String, String> metadata) {}
 
     /** The model as an ONNX graph at its built image size (see {@link VisionModel#imageSize()}). */
     public static OnnxGraph graph(VisionModel model, ExportOptions options) {
@@ -157,7 +157,8 @@ public final class Exporter {
     public static Result export(VisionModel model, Path file, ExportOptions options) throws IOException {
         OnnxGraph g = graph(model, options);
         AtomicFiles.write(file, g::writeTo);
-        return new Result(file, Files.size(file), g.nodeCount(), model.imageSize(), options.batch());
+        return new Result(
+                file, Files.size(file), g.nodeCount(), model.imageSize(), options.batch(), Map.copyOf(g.metadata()));
     }
 
     /** The class names recorded in an exported model's metadata (newline-separated), or empty. */
