@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * An export loads in DJL as it is: {@code Criteria} on DJL's own OnnxRuntime engine
  * ({@code ai.djl.onnxruntime:onnxruntime-engine}) reads the {@code serving.properties} and
  * {@code synset.txt} written beside the .onnx and classifies a real photograph (scikit-image's
- * CC0 {@code chelsea.png}, 451×300) with the same top-1 and top-5 as hybridvit's {@code Predictor}.
+ * CC0 {@code chelsea.png}, 451×300) with the same top-1 (and our top-3 within its top-5) as hybridvit's {@code Predictor}.
  * The weights are freshly initialised (no pretrained file can be fetched here), so the classes are
  * arbitrary and their margins small: agreement shows the two pipelines feed the model the same
  * image, not that either recognises the cat.
