@@ -13,10 +13,15 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code export MODEL --weights F --onnx OUT}: the model as an ONNX file for ORT / TensorRT / other runtimes. */
+/**
+ * {@code export MODEL --weights F --onnx OUT}: the model as an ONNX file for ORT / TensorRT / other runtimes,
+ * and beside it the manifest and class list DJL's image classification translator reads.
+ */
 @Command(
         name = "export",
-        description = "Export a model with its weights to ONNX (input 'input' N×3×H×W, output 'logits').")
+        description =
+                "Export a model with its weights to ONNX (input 'input' N×3×H×W, output 'logits'); "
+                        + "beside it serving.properties and synset.txt, which DJL's ImageClassificationTranslatorFactory reads.")
 final class ExportCommand implements Callable<Integer> {
     @Parameters(
             arity = "0..1",
