@@ -61,12 +61,7 @@ public final class ModelRegistry {
 
     /** The tag named {@code tag}; an unknown tag gets an error that suggests the closest ones. */
     public static PretrainedTag pretrained(String tag) {
-        PretrainedTag t = PRETRAINED.get(tag);
-        if (t == null) {
-            throw new IllegalArgumentException("unknown pretrained tag '" + tag + "'. Did you mean: "
-                    + String.join(", ", closest(tag, PRETRAINED.keySet())) + "? (`models --pretrained` lists all)");
-        }
-        return t;
+        return lookup(PRETRAINED, tag, "pretrained tag", "models --pretrained");
     }
 
     /** Names matching a shell-style glob such as {@code nextvit_*}. */
@@ -77,12 +72,16 @@ public final class ModelRegistry {
 
     /** The spec for {@code name}; an unknown name gets an error that suggests the closest ones. */
     public static ModelSpec get(String name) {
-        ModelSpec spec = MODELS.get(name);
-        if (spec == null) {
-            throw new IllegalArgumentException("unknown model '" + name + "'. Did you mean: "
-                    + String.join(", ", closest(name, MODELS.keySet())) + "? (`models` lists all)");
+        return lookup(MODELS, name, "model", "models");
+    }
+
+    private static <T> T lookup(Map<String, T> entries, String name, String kind, String listing) {
+        T entry = entries.get(name);
+        if (entry == null) {
+            throw new IllegalArgumentException("unknown " + kind + " '" + name + "'. Did you mean: "
+                    + String.join(", ", closest(name, entries.keySet())) + "? (`" + listing + "` lists all)");
         }
-        return spec;
+        return entry;
     }
 
     private static List<String> closest(String name, java.util.Collection<String> names) {
