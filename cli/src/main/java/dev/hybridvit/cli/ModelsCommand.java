@@ -49,12 +49,12 @@ final class ModelsCommand implements Callable<Integer> {
                 .toList();
         if (tags.isEmpty()) throw new IllegalArgumentException("no pretrained tag matches '" + glob + "'");
         System.out.printf(
-                "%-36s %-18s %5s %5s %-9s %6s  %-26s %s%n",
+                "%-40s %-18s %5s %5s %-9s %6s  %-26s %s%n",
                 "tag", "model", "size", "crop", "interp", "top-1", "file", "published at");
         for (PretrainedTag t : tags) {
             System.out.printf(
                     Locale.ROOT,
-                    "%-36s %-18s %5d %5.3f %-9s %5.1f%%  %-26s %s%n",
+                    "%-40s %-18s %5d %5.3f %-9s %5.1f%%  %-26s %s%n",
                     t.name(),
                     t.model(),
                     t.data().imageSize(),
