@@ -14,7 +14,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code models --pretrained}, {@code --pretrained TAG} on predict and export, and the DJL files export writes. */
+/** {@code models --pretrained}, {@code --pretrained TAG} on predict, validate and export, and the DJL files export writes. */
 class PretrainedCliTest {
     @TempDir
     Path tmp;
@@ -44,6 +44,17 @@ class PretrainedCliTest {
                 cli("predict", "cmt_xs", "--pretrained", "cmt_ti.official_in1k", "--weights", weights.toString(), "x");
         assertThat(other.code()).isEqualTo(2);
         assertThat(other.err()).contains("cmt_ti.official_in1k holds weights of cmt_ti, not cmt_xs");
+
+        CliTest.Result validate = cli(
+                "validate",
+                "--pretrained",
+                "cmt_ti.official_in1k",
+                "--weights",
+                weights.toString(),
+                "--dataset",
+                "fashion-mnist");
+        assertThat(validate.code()).isEqualTo(2);
+        assertThat(validate.err()).contains("pretrained cmt_ti.official_in1k has 1000 classes, fashion-mnist has 10");
 
         CliTest.Result ok = cli(
                 "predict", "--pretrained", "cmt_ti.official_in1k", "--weights", weights.toString(), image.toString());
