@@ -32,12 +32,19 @@ final class ModelsCommand implements Callable<Integer> {
         if (names.isEmpty())
             throw new IllegalArgumentException(
                     "no model matches '" + glob + "' (registered: " + String.join(", ", ModelRegistry.names()) + ")");
-        System.out.printf("%-22s %-8s %6s %12s  %s%n", "model", "family", "size", "params", "description");
+        System.out.printf("%-22s %-8s %6s %5s %12s  %s%n", "model", "family", "size", "crop", "params", "description");
         for (String n : names) {
             ModelSpec s = ModelRegistry.get(n);
             long params = s.architecture(ModelOptions.defaults()).parameterCount();
             System.out.printf(
-                    "%-22s %-8s %6d %,12d  %s%n", n, s.family(), s.defaultImageSize(), params, s.description());
+                    Locale.ROOT,
+                    "%-22s %-8s %6d %5.3f %,12d  %s%n",
+                    n,
+                    s.family(),
+                    s.defaultImageSize(),
+                    s.cropPct(),
+                    params,
+                    s.description());
         }
         return 0;
     }

@@ -30,8 +30,10 @@ public record Preprocessing(int size, double cropPct, boolean bicubic, float[] m
         return of(spec.data().withImageSize(size));
     }
 
-    /** The preprocessing a data configuration describes (the image path resamples bicubic or else bilinear). */
+    /** The preprocessing a data configuration describes (bicubic or bilinear resampling). */
     public static Preprocessing of(DataConfig data) {
+        if (data.interpolation().equals("nearest"))
+            throw new IllegalArgumentException("nearest-neighbour resizing is not implemented (bicubic, bilinear)");
         return new Preprocessing(
                 data.imageSize(), data.cropPct(), data.interpolation().equals("bicubic"), data.mean(), data.std());
     }
