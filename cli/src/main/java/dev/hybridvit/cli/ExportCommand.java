@@ -1,21 +1,41 @@
 package dev.hybridvit.cli;
 
+import dev.hybridvit.export.DjlServing;
 import dev.hybridvit.export.ExportOptions;
 import dev.hybridvit.export.Exporter;
 import dev.hybridvit.export.onnx.OnnxGraph;
+import dev.hybridvit.models.ModelRegistry;
+import dev.hybridvit.models.PretrainedTag;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code export MODEL --weights F --onnx OUT}: the model as an ONNX file for ORT / TensorRT / other runtimes. */
+/**
+ * {@code export MODEL --weights F --onnx OUT}: the model as an ONNX file for ORT / TensorRT / other runtimes,
+ * and beside it the manifest and class list DJL's image classification translator reads.
+ */
 @Command(
         name = "export",
-        description = "Export a model with its weights to ONNX (input 'input' N×3×H×W, output 'logits').")
+        description =
+                "Export a model with its weights to ONNX (input 'input' N×3×H×W, output 'logits'); "
+                        + "beside it serving.properties and synset.txt, which DJL's ImageClassificationTranslatorFactory reads.")
 final class ExportCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "MODEL")
+    @Parameters(
+            arity = "0..1",
+            paramLabel = "MODEL",
+            description = "registered model (may be left out with --pretrained)")
     String model;
+
+    @Option(
+            names = "--pretrained",
+            paramLabel = "TAG",
+            description =
+                    "the --weights file holds these released weights (`models --pretrained` lists the tags): "
+                            + "their model, input size and preprocessing go into the export, a file that does not fit is rejected")
+    String pretrained;
 
     @Option(
             names = "--weights",
@@ -49,7 +69,12 @@ final class ExportCommand implements Callable<Integer> {
         ExportOptions options =
                 ExportOptions.defaults().withDeploy(deploy).withOpset(opset).withBatch(parseBatch(batch));
         // a project checkpoint brings its own class count, size, class names and training preprocessing
-        Exporter.Result r = Exporter.exportWeights(model, weights, onnx, options, numClasses, imgSize);
+        PretrainedTag tag = pretrained == null ? null : ModelRegistry.pretrained(pretrained);
+        model = PretrainedOption.model(tag, model);
+        Exporter.Result r = tag != null
+                ? Exporter.exportPretrained(tag, weights, onnx, options)
+                : Exporter.exportWeights(model, weights, onnx, options, numClasses, imgSize);
+        List<Path> djl = DjlServing.write(onnx, r.metadata());
         System.err.printf(
                 "%s: wrote %s (%,d bytes, %d nodes, input %s×3×%d×%d, opset %d%s)%n",
                 model,
@@ -61,6 +86,7 @@ final class ExportCommand implements Callable<Integer> {
                 r.imageSize(),
                 opset,
                 deploy ? ", deploy form" : "");
+        System.err.printf("wrote %s and %s for DJL's image classification translator%n", djl.get(0), djl.get(1));
         return 0;
     }
 

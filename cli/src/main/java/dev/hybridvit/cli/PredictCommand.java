@@ -2,6 +2,8 @@ package dev.hybridvit.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hybridvit.infer.Predictor;
+import dev.hybridvit.models.ModelRegistry;
+import dev.hybridvit.models.PretrainedTag;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -19,11 +21,18 @@ import picocli.CommandLine.Parameters;
         description = "Classify JPEG/PNG images with the model's preprocessing; top-k classes with probabilities, "
                 + "in eager libtorch or ONNX Runtime.")
 final class PredictCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "MODEL")
+    @Parameters(index = "0", paramLabel = "MODEL", description = "registered model (may be left out with --pretrained)")
     String model;
 
-    @Parameters(index = "1..*", arity = "1..*", paramLabel = "IMAGE")
-    List<Path> images;
+    @Parameters(index = "1..*", arity = "0..*", paramLabel = "IMAGE")
+    List<Path> images = new ArrayList<>();
+
+    @Option(
+            names = "--pretrained",
+            paramLabel = "TAG",
+            description = "the --weights file holds these released weights (`models --pretrained` lists the tags): "
+                    + "their model, input size and preprocessing apply, and a file that does not fit is rejected")
+    String pretrained;
 
     @Option(
             names = "--weights",
@@ -62,7 +71,12 @@ final class PredictCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (topk < 1) throw new IllegalArgumentException("--topk must be ≥ 1");
         Predictor.Runtime rt = runtime == null ? null : Predictor.Runtime.parse(runtime);
-        try (Predictor p = Predictor.open(model, weights, numClasses, imgSize, rt)) {
+        PretrainedTag tag = pretrained == null ? null : ModelRegistry.pretrained(pretrained);
+        if (tag != null) images = PretrainedOption.imagesAfterModel(tag, model, images);
+        if (images.isEmpty()) throw new IllegalArgumentException("name at least one IMAGE");
+        try (Predictor p = tag != null
+                ? Predictor.open(tag, weights, rt)
+                : Predictor.open(model, weights, numClasses, imgSize, rt)) {
             List<List<Predictor.Prediction>> results = p.predict(images, topk);
             if (json) {
                 List<Map<String, Object>> out = new ArrayList<>();

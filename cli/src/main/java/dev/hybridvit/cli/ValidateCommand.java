@@ -1,6 +1,8 @@
 package dev.hybridvit.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hybridvit.models.ModelRegistry;
+import dev.hybridvit.models.PretrainedTag;
 import dev.hybridvit.train.Charts;
 import dev.hybridvit.train.Validation;
 import java.nio.file.Path;
@@ -21,6 +23,13 @@ final class ValidateCommand implements Callable<Integer> {
 
     @Option(names = "--weights", required = true, description = "a train checkpoint or other weights")
     Path weights;
+
+    @Option(
+            names = "--pretrained",
+            paramLabel = "TAG",
+            description = "the --weights file holds these released weights (`models --pretrained` lists the tags): "
+                    + "their model, input size and preprocessing apply, a file that does not fit is rejected")
+    String pretrained;
 
     @Option(names = "--dataset", required = true, description = "fashion-mnist, or DIR in ImageFolder layout")
     String dataset;
@@ -55,7 +64,11 @@ final class ValidateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Validation.Report r = Validation.run(model, weights, dataset, imgSize, batchSize, workers, valSubset);
+        PretrainedTag tag = pretrained == null ? null : ModelRegistry.pretrained(pretrained);
+        if (tag != null) PretrainedOption.model(tag, model);
+        Validation.Report r = tag != null
+                ? Validation.run(tag, weights, dataset, batchSize, workers, valSubset)
+                : Validation.run(model, weights, dataset, imgSize, batchSize, workers, valSubset);
         Path png = null;
         if (confusion) {
             png = confusionPng != null ? confusionPng : weights.toAbsolutePath().resolveSibling("confusion.png");

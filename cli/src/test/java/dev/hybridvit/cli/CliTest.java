@@ -80,7 +80,7 @@ class CliTest {
     }
 
     static List<String> models() {
-        return ModelRegistry.names();
+        return ModelRegistry.architectures();
     }
 
     /** {@code run} on every registered model: weights in, logits out, equal to the library's forward. */

@@ -111,7 +111,7 @@ public final class DataSources {
             RandomResizedCrop crop,
             Double hflip)
             throws IOException {
-        float[] mean = ModelSpec.IMAGENET_MEAN, std = ModelSpec.IMAGENET_STD;
+        float[] mean = spec.data().mean(), std = spec.data().std();
         if (FASHION_MNIST.equalsIgnoreCase(dataset)) {
             Path dir = fashionMnistDir();
             FashionMnist train = FashionMnist.load(dir, "train"), test = FashionMnist.load(dir, "t10k");

@@ -1,5 +1,6 @@
 package dev.hybridvit.data;
 
+import dev.hybridvit.models.DataConfig;
 import dev.hybridvit.models.ModelSpec;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -24,9 +25,17 @@ public record Preprocessing(int size, double cropPct, boolean bicubic, float[] m
         std = std.clone();
     }
 
-    /** A model's own preprocessing at input size {@code size}: its crop fraction, bicubic, ImageNet mean/std. */
+    /** A model's own preprocessing ({@link ModelSpec#data()}) at input size {@code size}. */
     public static Preprocessing of(ModelSpec spec, int size) {
-        return new Preprocessing(size, spec.cropPct(), true, ModelSpec.IMAGENET_MEAN, ModelSpec.IMAGENET_STD);
+        return of(spec.data().withImageSize(size));
+    }
+
+    /** The preprocessing a data configuration describes (bicubic or bilinear resampling). */
+    public static Preprocessing of(DataConfig data) {
+        if (data.interpolation().equals("nearest"))
+            throw new IllegalArgumentException("nearest-neighbour resizing is not implemented (bicubic, bilinear)");
+        return new Preprocessing(
+                data.imageSize(), data.cropPct(), data.interpolation().equals("bicubic"), data.mean(), data.std());
     }
 
     /**

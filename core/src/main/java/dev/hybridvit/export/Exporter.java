@@ -6,6 +6,7 @@ import dev.hybridvit.export.onnx.OnnxGraph;
 import dev.hybridvit.models.ModelOptions;
 import dev.hybridvit.models.ModelRegistry;
 import dev.hybridvit.models.ModelSpec;
+import dev.hybridvit.models.PretrainedTag;
 import dev.hybridvit.models.VisionModel;
 import dev.hybridvit.nn.Module;
 import dev.hybridvit.nn.Reparameterization;
@@ -41,8 +42,8 @@ public final class Exporter {
 
     private Exporter() {}
 
-    /** What an export wrote. */
-    public record Result(Path file, long bytes, int nodes, int imageSize, int batch) {}
+    /** What an export wrote, with the model metadata it carries. */
+    public record Result(Path file, long bytes, int nodes, int imageSize, int batch, Map<String, String> metadata) {}
 
     /** The model as an ONNX graph at its built image size (see {@link VisionModel#imageSize()}). */
     public static OnnxGraph graph(VisionModel model, ExportOptions options) {
@@ -137,11 +138,27 @@ public final class Exporter {
         }
     }
 
+    /**
+     * Loads {@code weights} as the weights released under {@code tag} (a file that does not fit is
+     * rejected naming both) and exports them with the tag's input size and preprocessing.
+     */
+    public static Result exportPretrained(PretrainedTag tag, Path weights, Path file, ExportOptions options)
+            throws IOException {
+        ModelOptions mo = ModelOptions.defaults()
+                .withNumClasses(tag.numClasses())
+                .withImageSize(tag.data().imageSize());
+        try (VisionModel net = tag.spec().create(mo, 0)) {
+            WeightsLoader.loadPretrained(net, weights, tag);
+            return export(net, file, options.withPreprocessing(Preprocessing.of(tag.data())));
+        }
+    }
+
     /** Exports to {@code file} atomically (a failed export leaves no partial file). */
     public static Result export(VisionModel model, Path file, ExportOptions options) throws IOException {
         OnnxGraph g = graph(model, options);
         AtomicFiles.write(file, g::writeTo);
-        return new Result(file, Files.size(file), g.nodeCount(), model.imageSize(), options.batch());
+        return new Result(
+                file, Files.size(file), g.nodeCount(), model.imageSize(), options.batch(), Map.copyOf(g.metadata()));
     }
 
     /** The class names recorded in an exported model's metadata (newline-separated), or empty. */

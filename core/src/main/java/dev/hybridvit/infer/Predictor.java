@@ -9,6 +9,7 @@ import dev.hybridvit.export.Exporter;
 import dev.hybridvit.models.ModelOptions;
 import dev.hybridvit.models.ModelRegistry;
 import dev.hybridvit.models.ModelSpec;
+import dev.hybridvit.models.PretrainedTag;
 import dev.hybridvit.models.VisionModel;
 import dev.hybridvit.weights.Checkpoint;
 import dev.hybridvit.weights.WeightsLoader;
@@ -119,18 +120,50 @@ public final class Predictor implements AutoCloseable {
             WeightsLoader.load(model, weights, WeightsLoader.Options.STRICT);
             Preprocessing pre = Preprocessing.of(
                     spec, model.imageSize(), info.map(Checkpoint.Info::extra).orElse(Map.of()));
-            List<String> names = info.map(Checkpoint.Info::classNames).orElse(List.of());
-            if (names.isEmpty()) names = ImageNetClasses.defaultFor(model.numClasses());
-            if (runtime == Runtime.ONNX) {
-                Backend onnx = exportToOrt(model, names, pre);
-                model.close();
-                return new Predictor(onnx, pre, names, name, Runtime.ONNX);
-            }
-            return new Predictor(torch(model), pre, names, name, Runtime.TORCH);
+            return withBackend(model, pre, info.map(Checkpoint.Info::classNames).orElse(List.of()), runtime);
         } catch (IOException | RuntimeException e) {
             model.close();
             throw e;
         }
+    }
+
+    /**
+     * A predictor for the weights released as {@code tag} (read from {@code weights}, never
+     * downloaded), with the tag's input size and preprocessing; a file that does not fit the tag is
+     * rejected naming both.
+     *
+     * @param runtime TORCH, ONNX, or null (TORCH)
+     */
+    public static Predictor open(PretrainedTag tag, Path weights, Runtime runtime) throws IOException {
+        if (isOnnx(weights))
+            throw new IllegalArgumentException(weights
+                    + " is an exported model: it carries its own preprocessing, a pretrained tag applies to weights");
+        ModelSpec spec = tag.spec();
+        VisionModel model = spec.create(
+                ModelOptions.defaults()
+                        .withNumClasses(tag.numClasses())
+                        .withImageSize(tag.data().imageSize()),
+                0);
+        try {
+            WeightsLoader.loadPretrained(model, weights, tag);
+            return withBackend(model, Preprocessing.of(tag.data()), List.of(), runtime);
+        } catch (IOException | RuntimeException e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    /** Takes ownership of {@code model}: runs it eagerly, or exports it for ORT and closes it. */
+    private static Predictor withBackend(VisionModel model, Preprocessing pre, List<String> names, Runtime runtime)
+            throws IOException {
+        if (names.isEmpty()) names = ImageNetClasses.defaultFor(model.numClasses());
+        String name = model.spec().name();
+        if (runtime == Runtime.ONNX) {
+            Backend onnx = exportToOrt(model, names, pre);
+            model.close();
+            return new Predictor(onnx, pre, names, name, Runtime.ONNX);
+        }
+        return new Predictor(torch(model), pre, names, name, Runtime.TORCH);
     }
 
     /** An exported model is recognised by its {@code .onnx} extension. */

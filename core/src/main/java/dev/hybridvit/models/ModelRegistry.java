@@ -14,11 +14,18 @@ import java.util.Map;
 /** Every model users can name, by its timm-style name. Families add their specs here. */
 public final class ModelRegistry {
     private static final Map<String, ModelSpec> MODELS = new LinkedHashMap<>();
+    private static final Map<String, PretrainedTag> PRETRAINED = new LinkedHashMap<>();
 
     static {
         NextViT.specs().forEach(ModelRegistry::add);
         CMT.specs().forEach(ModelRegistry::add);
         TRTViT.specs().forEach(ModelRegistry::add);
+        for (PretrainedTag t : Pretrained.all()) {
+            if (!MODELS.containsKey(t.model()))
+                throw new IllegalStateException(t.name() + " names unregistered model " + t.model());
+            if (PRETRAINED.putIfAbsent(t.name(), t) != null)
+                throw new IllegalStateException("duplicate pretrained tag " + t.name());
+        }
     }
 
     private ModelRegistry() {}
@@ -36,6 +43,27 @@ public final class ModelRegistry {
         return List.copyOf(MODELS.keySet());
     }
 
+    /**
+     * One name per distinct architecture: resolution aliases ({@code nextvit_small_384}) are left out,
+     * so tests that build every model do not build the same network twice.
+     */
+    public static List<String> architectures() {
+        return MODELS.values().stream()
+                .filter(s -> !s.isAlias())
+                .map(ModelSpec::name)
+                .toList();
+    }
+
+    /** Every pretrained tag ({@code model.tag}, timm's naming), in registry order. */
+    public static List<PretrainedTag> pretrained() {
+        return List.copyOf(PRETRAINED.values());
+    }
+
+    /** The tag named {@code tag}; an unknown tag gets an error that suggests the closest ones. */
+    public static PretrainedTag pretrained(String tag) {
+        return lookup(PRETRAINED, tag, "pretrained tag", "models --pretrained");
+    }
+
     /** Names matching a shell-style glob such as {@code nextvit_*}. */
     public static List<String> names(String glob) {
         var matcher = FileSystems.getDefault().getPathMatcher("glob:" + glob);
@@ -44,16 +72,20 @@ public final class ModelRegistry {
 
     /** The spec for {@code name}; an unknown name gets an error that suggests the closest ones. */
     public static ModelSpec get(String name) {
-        ModelSpec spec = MODELS.get(name);
-        if (spec == null) {
-            throw new IllegalArgumentException("unknown model '" + name + "'. Did you mean: "
-                    + String.join(", ", suggestions(name)) + "? (`models` lists all)");
-        }
-        return spec;
+        return lookup(MODELS, name, "model", "models");
     }
 
-    static List<String> suggestions(String name) {
-        List<String> all = new ArrayList<>(MODELS.keySet());
+    private static <T> T lookup(Map<String, T> entries, String name, String kind, String listing) {
+        T entry = entries.get(name);
+        if (entry == null) {
+            throw new IllegalArgumentException("unknown " + kind + " '" + name + "'. Did you mean: "
+                    + String.join(", ", closest(name, entries.keySet())) + "? (`" + listing + "` lists all)");
+        }
+        return entry;
+    }
+
+    private static List<String> closest(String name, java.util.Collection<String> names) {
+        List<String> all = new ArrayList<>(names);
         all.sort(Comparator.comparingInt(n -> editDistance(name.toLowerCase(), n)));
         return all.subList(0, Math.min(3, all.size()));
     }

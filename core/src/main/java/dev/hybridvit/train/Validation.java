@@ -5,6 +5,7 @@ import dev.hybridvit.data.DataSources;
 import dev.hybridvit.models.ModelOptions;
 import dev.hybridvit.models.ModelRegistry;
 import dev.hybridvit.models.ModelSpec;
+import dev.hybridvit.models.PretrainedTag;
 import dev.hybridvit.models.VisionModel;
 import dev.hybridvit.weights.Checkpoint;
 import dev.hybridvit.weights.WeightsLoader;
@@ -33,7 +34,30 @@ public final class Validation {
         String name = info.map(Checkpoint.Info::model).orElse(modelName);
         if (name == null)
             throw new IllegalArgumentException("--model is required (" + weights + " is not a hybridvit checkpoint)");
-        ModelSpec spec = ModelRegistry.get(name);
+        return run(ModelRegistry.get(name), info, null, weights, dataset, imgSize, batchSize, workers, valSubset);
+    }
+
+    /**
+     * The weights released as {@code tag}, read from {@code weights}, at the tag's input size and
+     * preprocessing; a file that does not fit the tag is rejected naming both.
+     */
+    public static Report run(PretrainedTag tag, Path weights, String dataset, int batchSize, int workers, int valSubset)
+            throws IOException {
+        return run(tag.spec(), Optional.empty(), tag, weights, dataset, 0, batchSize, workers, valSubset);
+    }
+
+    private static Report run(
+            ModelSpec spec,
+            Optional<Checkpoint.Info> info,
+            PretrainedTag tag,
+            Path weights,
+            String dataset,
+            int imgSize,
+            int batchSize,
+            int workers,
+            int valSubset)
+            throws IOException {
+        String name = spec.name();
         int size = info.map(i -> i.options().imageSize(spec)).orElse(imgSize > 0 ? imgSize : spec.defaultImageSize());
         // a folder without train/val is split with the training run's seed, so validation sees the same held-out images
         long seed = info.map(i -> i.extra().get("seed"))
@@ -45,6 +69,10 @@ public final class Validation {
                 .orElse(ModelOptions.defaults()
                         .withNumClasses(data.classes().size())
                         .withImageSize(size));
+        if (tag != null && tag.numClasses() != data.classes().size()) {
+            throw new IllegalArgumentException("pretrained " + tag.name() + " has " + tag.numClasses() + " classes, "
+                    + data.name() + " has " + data.classes().size());
+        }
         if (options.numClasses() != data.classes().size()) {
             throw new IllegalArgumentException(weights + " has " + options.numClasses() + " classes, " + data.name()
                     + " has " + data.classes().size());
@@ -52,7 +80,8 @@ public final class Validation {
         try (VisionModel model = spec.create(options, 0);
                 BatchLoader loader =
                         new BatchLoader(data.val(), data.evalTransform(), batchSize, false, false, 0, workers)) {
-            WeightsLoader.load(model, weights, WeightsLoader.Options.STRICT);
+            if (tag != null) WeightsLoader.loadPretrained(model, weights, tag);
+            else WeightsLoader.load(model, weights, WeightsLoader.Options.STRICT);
             return new Report(name, data.name(), size, data.classes(), Evaluator.evaluate(model, loader));
         }
     }

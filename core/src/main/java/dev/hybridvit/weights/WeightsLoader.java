@@ -4,9 +4,11 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.hybridvit.models.ModelRegistry;
+import dev.hybridvit.models.PretrainedTag;
 import dev.hybridvit.models.VisionModel;
 import dev.hybridvit.nn.LoadReport;
 import dev.hybridvit.nn.Parameter;
+import dev.hybridvit.nn.StateDictException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -109,6 +111,25 @@ public final class WeightsLoader {
     /** Strict load of {@code file} into {@code model}. */
     public static Result load(VisionModel model, Path file) throws IOException {
         return load(model, file, Options.STRICT);
+    }
+
+    /**
+     * Strict load of {@code file} as the weights released under {@code tag} into {@code model} (built
+     * from {@link PretrainedTag#spec()}); a file whose keys or shapes do not fit names the file and the tag.
+     */
+    public static Result loadPretrained(VisionModel model, Path file, PretrainedTag tag) throws IOException {
+        try {
+            return load(model, file, Options.STRICT);
+        } catch (StateDictException | WeightsFormatException e) {
+            String why = e instanceof StateDictException s
+                    ? s.report().describe().replace("\n", "; ")
+                    : e.getMessage().replace(file + ": ", "");
+            throw new IllegalArgumentException(
+                    file + " does not fit pretrained " + tag.name() + " (" + tag.model() + ", " + tag.numClasses()
+                            + " classes, expected " + (tag.fileName().isEmpty() ? "the file" : tag.fileName())
+                            + " from " + tag.url() + "): " + why,
+                    e);
+        }
     }
 
     /** Loads {@code file} into {@code model} (which must be built). */

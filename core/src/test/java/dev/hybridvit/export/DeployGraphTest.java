@@ -27,19 +27,19 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class DeployGraphTest {
     static List<String> models() {
-        return ModelRegistry.names();
+        return ModelRegistry.architectures();
     }
 
     static List<String> cmtModels() {
         return ModelRegistry.all().stream()
-                .filter(s -> s.family().equals("cmt"))
+                .filter(s -> s.family().equals("cmt") && !s.isAlias())
                 .map(ModelSpec::name)
                 .toList();
     }
 
     static List<String> nextVitModels() {
         return ModelRegistry.all().stream()
-                .filter(s -> s.family().equals("nextvit"))
+                .filter(s -> s.family().equals("nextvit") && !s.isAlias())
                 .map(ModelSpec::name)
                 .toList();
     }

@@ -36,7 +36,7 @@ class OnnxExportTest {
     Path tmp;
 
     static List<String> models() {
-        return ModelRegistry.names();
+        return ModelRegistry.architectures();
     }
 
     /** A model whose BN statistics are randomised (so folding is not the identity). */

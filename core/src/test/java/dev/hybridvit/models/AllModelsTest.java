@@ -25,7 +25,7 @@ class AllModelsTest {
     static final int SIZE = 64;
 
     static List<String> models() {
-        return ModelRegistry.names();
+        return ModelRegistry.architectures();
     }
 
     /** Drop-path off: a randomly dropped branch would legitimately get a zero gradient. */

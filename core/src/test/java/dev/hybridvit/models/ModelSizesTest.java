@@ -92,7 +92,7 @@ class ModelSizesTest {
             row("trtvit_pico_hv", 32, Count.exactly(1_760_072L))); // the project's own (TRTViTConfig.PICO)
 
     static List<String> registered() {
-        return ModelRegistry.names();
+        return ModelRegistry.architectures();
     }
 
     @ParameterizedTest(name = "{0}")

@@ -133,6 +133,11 @@ public final class OnnxGraph {
         metadata.put(key, value);
     }
 
+    /** The model metadata written so far (read-only view). */
+    public Map<String, String> metadata() {
+        return java.util.Collections.unmodifiableMap(metadata);
+    }
+
     /** Adds a single-output node and returns its output's name. */
     public String add(OnnxOp op, String hint, List<String> inputs, OnnxAttr... attrs) {
         return addMulti(op, hint, 1, inputs, attrs)[0];

@@ -151,17 +151,23 @@ public final class NextViT extends VisionModel {
         return (x + 1) / 2;
     }
 
-    /** Registry entries: the released variants (native resolution 224, crop 0.875), then the project's own. */
+    /**
+     * Registry entries: the released variants (native resolution 224, crop 0.875), each also at 384
+     * px (the released fine-tuned weights; the official evaluation keeps crop 0.875), then the
+     * project's own.
+     */
     public static List<ModelSpec> specs() {
         List<ModelSpec> out = new ArrayList<>();
         for (NextViTConfig c : NextViTConfig.RELEASED) {
-            out.add(new ModelSpec(
+            ModelSpec spec = new ModelSpec(
                     c.name(),
                     "nextvit",
                     "Next-ViT depths " + java.util.Arrays.toString(c.depths()),
                     224,
                     224.0 / 256,
-                    (spec, opts) -> new NextViT(spec, c, opts)));
+                    (s, opts) -> new NextViT(s, c, opts));
+            out.add(spec);
+            out.add(spec.alias(c.name() + "_384", spec.data().withImageSize(384)));
         }
         for (NextViTConfig c : NextViTConfig.PROJECT) {
             out.add(new ModelSpec(
