@@ -1,7 +1,9 @@
 package dev.hybridvit.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hybridvit.data.ImageFiles;
 import dev.hybridvit.infer.Predictor;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -13,7 +15,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code predict MODEL --weights F IMAGE... [--runtime torch|onnx]}: classify image files. */
+/** {@code predict MODEL --weights F IMAGE|DIR... [--runtime torch|onnx]}: classify image files. */
 @Command(
         name = "predict",
         description = "Classify JPEG/PNG images with the model's preprocessing; top-k classes with probabilities, "
@@ -22,8 +24,18 @@ final class PredictCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MODEL")
     String model;
 
-    @Parameters(index = "1..*", arity = "1..*", paramLabel = "IMAGE")
-    List<Path> images;
+    @Parameters(
+            index = "1..*",
+            arity = "1..*",
+            paramLabel = "IMAGE",
+            description = "image files, or directories searched recursively for .jpg/.jpeg/.png/.bmp/.gif")
+    List<Path> inputs;
+
+    @Option(
+            names = "--results-file",
+            paramLabel = "F",
+            description = "also write the predictions to F: CSV (.csv, one row per image and rank) or JSON (.json)")
+    Path resultsFile;
 
     @Option(
             names = "--weights",
@@ -61,19 +73,39 @@ final class PredictCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (topk < 1) throw new IllegalArgumentException("--topk must be ≥ 1");
+        ResultsFile.check(resultsFile);
+        List<Path> images = new ArrayList<>();
+        for (Path in : inputs) {
+            if (!Files.isDirectory(in)) {
+                images.add(in);
+                continue;
+            }
+            List<Path> found = ImageFiles.listImages(in);
+            if (found.isEmpty())
+                throw new IllegalArgumentException(
+                        in + ": no images (" + String.join(" ", ImageFiles.EXTENSIONS) + ") in this directory");
+            images.addAll(found);
+        }
         Predictor.Runtime rt = runtime == null ? null : Predictor.Runtime.parse(runtime);
         try (Predictor p = Predictor.open(model, weights, numClasses, imgSize, rt)) {
             List<List<Predictor.Prediction>> results = p.predict(images, topk);
-            if (json) {
-                List<Map<String, Object>> out = new ArrayList<>();
-                for (int i = 0; i < images.size(); i++) {
-                    Map<String, Object> m = new LinkedHashMap<>();
-                    m.put("image", images.get(i).toString());
-                    m.put(
-                            "top",
-                            results.get(i).stream().map(PredictCommand::row).toList());
-                    out.add(m);
+            List<Map<String, Object>> out = new ArrayList<>();
+            List<Map<String, Object>> csv = new ArrayList<>();
+            for (int i = 0; i < images.size(); i++) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("image", images.get(i).toString());
+                m.put("top", results.get(i).stream().map(PredictCommand::row).toList());
+                out.add(m);
+                for (int k = 0; k < results.get(i).size(); k++) {
+                    Map<String, Object> line = new LinkedHashMap<>();
+                    line.put("image", images.get(i).toString());
+                    line.put("rank", k + 1);
+                    line.putAll(row(results.get(i).get(k)));
+                    csv.add(line);
                 }
+            }
+            if (resultsFile != null) ResultsFile.write(resultsFile, csv, out);
+            if (json) {
                 System.out.println(
                         new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(out));
                 return 0;

@@ -153,6 +153,26 @@ public final class ImageFiles {
         return null;
     }
 
+    /** File name endings of the images a directory is searched for (lower case). */
+    public static final List<String> EXTENSIONS = List.of(".jpg", ".jpeg", ".png", ".bmp", ".gif");
+
+    /** Whether {@code file}'s name ends in one of {@link #EXTENSIONS} (any case). */
+    public static boolean hasImageExtension(Path file) {
+        String name = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        return EXTENSIONS.stream().anyMatch(name::endsWith);
+    }
+
+    /** The image files under {@code dir} (recursively, by extension, hidden files skipped), sorted. */
+    public static List<Path> listImages(Path dir) throws IOException {
+        try (java.util.stream.Stream<Path> s = Files.walk(dir)) {
+            return s.filter(Files::isRegularFile)
+                    .filter(p -> !p.getFileName().toString().startsWith("."))
+                    .filter(ImageFiles::hasImageExtension)
+                    .sorted()
+                    .toList();
+        }
+    }
+
     /** Whether {@code file} looks like a decodable image (reads only its header). */
     public static boolean probe(Path file) {
         try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {

@@ -22,6 +22,9 @@ public record Preprocessing(int size, double cropPct, Interpolation interpolatio
         if (!(cropPct > 0 && cropPct <= 1))
             throw new IllegalArgumentException("crop fraction must be in (0, 1], got " + cropPct);
         if (mean.length != 3 || std.length != 3) throw new IllegalArgumentException("mean and std need 3 values (RGB)");
+        for (float s : std)
+            if (!(s > 0 && Float.isFinite(s)))
+                throw new IllegalArgumentException("std values must be positive and finite, got " + s);
         mean = mean.clone();
         std = std.clone();
     }

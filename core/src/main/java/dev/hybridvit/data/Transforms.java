@@ -102,9 +102,10 @@ public final class Transforms {
         };
     }
 
-    /** Centre crop to size×size (the input must be at least that large). */
+    /** Centre crop to size×size at torchvision's offsets (the input must be at least that large). */
     public static Transform centerCrop(int size) {
-        return (img, d, rng) -> crop(img, d, size, (d[1] - size) / 2, (d[2] - size) / 2);
+        return (img, d, rng) ->
+                crop(img, d, size, ImageFiles.centerCropOffset(d[1], size), ImageFiles.centerCropOffset(d[2], size));
     }
 
     private static float[] crop(float[] img, int[] d, int size, int top, int left) {

@@ -2,6 +2,8 @@ package dev.hybridvit.train;
 
 import dev.hybridvit.data.BatchLoader;
 import dev.hybridvit.data.DataSources;
+import dev.hybridvit.data.Interpolation;
+import dev.hybridvit.data.Preprocessing;
 import dev.hybridvit.models.ModelOptions;
 import dev.hybridvit.models.ModelRegistry;
 import dev.hybridvit.models.ModelSpec;
@@ -17,11 +19,45 @@ import java.util.Optional;
 public final class Validation {
     private Validation() {}
 
-    /** The result with the model name and the class names of the dataset. */
-    public record Report(String model, String dataset, int imageSize, List<String> classes, Evaluator.Result result) {}
+    /** The result with the model name, the class names of the dataset and the preprocessing used. */
+    public record Report(
+            String model,
+            String dataset,
+            int imageSize,
+            List<String> classes,
+            Evaluator.Result result,
+            Preprocessing preprocessing) {}
+
+    /**
+     * timm's {@code validate.py} overrides; null fields keep the checkpoint's or the model's own.
+     *
+     * @param useEma take the checkpoint's EMA weights when it has them
+     */
+    public record Options(Double cropPct, Interpolation interpolation, float[] mean, float[] std, boolean useEma) {
+        public static final Options DEFAULTS = new Options(null, null, null, null, false);
+
+        Preprocessing apply(Preprocessing p) {
+            if (cropPct != null) p = p.withCropPct(cropPct);
+            if (interpolation != null) p = p.withInterpolation(interpolation);
+            return p.withMeanStd(mean != null ? mean : p.mean(), std != null ? std : p.std());
+        }
+    }
 
     public static Report run(
             String modelName, Path weights, String dataset, int imgSize, int batchSize, int workers, int valSubset)
+            throws IOException {
+        return run(modelName, weights, dataset, imgSize, batchSize, workers, valSubset, Options.DEFAULTS);
+    }
+
+    public static Report run(
+            String modelName,
+            Path weights,
+            String dataset,
+            int imgSize,
+            int batchSize,
+            int workers,
+            int valSubset,
+            Options overrides)
             throws IOException {
         Optional<Checkpoint.Info> info = Checkpoint.info(weights);
         if (info.isPresent()
@@ -40,7 +76,9 @@ public final class Validation {
                 .filter(Number.class::isInstance)
                 .map(n -> ((Number) n).longValue())
                 .orElse(0L);
-        DataSources.Splits data = DataSources.open(dataset, spec, size, seed, 1, valSubset);
+        Preprocessing pre = overrides.apply(
+                Preprocessing.of(spec, size, info.map(Checkpoint.Info::extra).orElse(java.util.Map.of())));
+        DataSources.Splits data = DataSources.open(dataset, spec, size, seed, 1, valSubset, null, null, pre);
         ModelOptions options = info.map(Checkpoint.Info::options)
                 .orElse(ModelOptions.defaults()
                         .withNumClasses(data.classes().size())
@@ -52,8 +90,11 @@ public final class Validation {
         try (VisionModel model = spec.create(options, 0);
                 BatchLoader loader =
                         new BatchLoader(data.val(), data.evalTransform(), batchSize, false, false, 0, workers)) {
-            WeightsLoader.load(model, weights, WeightsLoader.Options.STRICT);
-            return new Report(name, data.name(), size, data.classes(), Evaluator.evaluate(model, loader));
+            WeightsLoader.Result loaded =
+                    WeightsLoader.load(model, weights, WeightsLoader.Options.STRICT.withPreferEma(overrides.useEma()));
+            if (overrides.useEma())
+                loaded.notes().stream().filter(n -> n.contains("EMA")).forEach(n -> System.err.println("note: " + n));
+            return new Report(name, data.name(), size, data.classes(), Evaluator.evaluate(model, loader), pre);
         }
     }
 }
