@@ -1,9 +1,11 @@
 package dev.hybridvit.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hybridvit.data.ImageFiles;
 import dev.hybridvit.infer.Predictor;
 import dev.hybridvit.models.ModelRegistry;
 import dev.hybridvit.models.PretrainedTag;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -15,7 +17,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code predict MODEL --weights F IMAGE... [--runtime torch|onnx]}: classify image files. */
+/** {@code predict MODEL --weights F IMAGE|DIR... [--runtime torch|onnx]}: classify image files. */
 @Command(
         name = "predict",
         description = "Classify JPEG/PNG images with the model's preprocessing; top-k classes with probabilities, "
@@ -24,8 +26,12 @@ final class PredictCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MODEL", description = "registered model (may be left out with --pretrained)")
     String model;
 
-    @Parameters(index = "1..*", arity = "0..*", paramLabel = "IMAGE")
-    List<Path> images = new ArrayList<>();
+    @Parameters(
+            index = "1..*",
+            arity = "0..*",
+            paramLabel = "IMAGE",
+            description = "image files, or directories searched recursively for .jpg/.jpeg/.png/.bmp/.gif")
+    List<Path> inputs = new ArrayList<>();
 
     @Option(
             names = "--pretrained",
@@ -33,6 +39,12 @@ final class PredictCommand implements Callable<Integer> {
             description = "the --weights file holds these released weights (`models --pretrained` lists the tags): "
                     + "their model, input size and preprocessing apply, and a file that does not fit is rejected")
     String pretrained;
+
+    @Option(
+            names = "--results-file",
+            paramLabel = "F",
+            description = "also write the predictions to F: CSV (.csv, one row per image and rank) or JSON (.json)")
+    Path resultsFile;
 
     @Option(
             names = "--weights",
@@ -70,24 +82,44 @@ final class PredictCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (topk < 1) throw new IllegalArgumentException("--topk must be ≥ 1");
-        Predictor.Runtime rt = runtime == null ? null : Predictor.Runtime.parse(runtime);
+        ResultsFile.check(resultsFile);
         PretrainedTag tag = pretrained == null ? null : ModelRegistry.pretrained(pretrained);
-        if (tag != null) images = PretrainedOption.imagesAfterModel(tag, model, images);
-        if (images.isEmpty()) throw new IllegalArgumentException("name at least one IMAGE");
+        if (tag != null) inputs = PretrainedOption.imagesAfterModel(tag, model, inputs);
+        if (inputs.isEmpty()) throw new IllegalArgumentException("name at least one IMAGE");
+        List<Path> images = new ArrayList<>();
+        for (Path in : inputs) {
+            if (!Files.isDirectory(in)) {
+                images.add(in);
+                continue;
+            }
+            List<Path> found = ImageFiles.listImages(in);
+            if (found.isEmpty())
+                throw new IllegalArgumentException(
+                        in + ": no images (" + String.join(" ", ImageFiles.EXTENSIONS) + ") in this directory");
+            images.addAll(found);
+        }
+        Predictor.Runtime rt = runtime == null ? null : Predictor.Runtime.parse(runtime);
         try (Predictor p = tag != null
                 ? Predictor.open(tag, weights, rt)
                 : Predictor.open(model, weights, numClasses, imgSize, rt)) {
             List<List<Predictor.Prediction>> results = p.predict(images, topk);
-            if (json) {
-                List<Map<String, Object>> out = new ArrayList<>();
-                for (int i = 0; i < images.size(); i++) {
-                    Map<String, Object> m = new LinkedHashMap<>();
-                    m.put("image", images.get(i).toString());
-                    m.put(
-                            "top",
-                            results.get(i).stream().map(PredictCommand::row).toList());
-                    out.add(m);
+            List<Map<String, Object>> out = new ArrayList<>();
+            List<Map<String, Object>> csv = new ArrayList<>();
+            for (int i = 0; i < images.size(); i++) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("image", images.get(i).toString());
+                m.put("top", results.get(i).stream().map(PredictCommand::row).toList());
+                out.add(m);
+                for (int k = 0; k < results.get(i).size(); k++) {
+                    Map<String, Object> line = new LinkedHashMap<>();
+                    line.put("image", images.get(i).toString());
+                    line.put("rank", k + 1);
+                    line.putAll(row(results.get(i).get(k)));
+                    csv.add(line);
                 }
+            }
+            if (resultsFile != null) ResultsFile.write(resultsFile, csv, out);
+            if (json) {
                 System.out.println(
                         new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(out));
                 return 0;

@@ -36,22 +36,34 @@ final class TrainCommand implements Callable<Integer> {
             defaultValue = "128")
     int batchSize;
 
-    @Option(names = "--epochs", defaultValue = "10")
+    @Option(
+            names = "--epochs",
+            defaultValue = "10",
+            description = "training epochs (default: 10; timm's train.py: 300)")
     int epochs;
 
-    @Option(names = "--lr", defaultValue = "2e-3")
+    @Option(
+            names = "--lr",
+            defaultValue = "2e-3",
+            description = "AdamW peak learning rate (default: 2e-3; timm's train.py defaults to SGD at 0.1 per 256)")
     double lr;
 
-    @Option(names = "--min-lr", defaultValue = "1e-5")
+    @Option(names = "--min-lr", defaultValue = "1e-5", description = "cosine floor (default: 1e-5; timm: 0)")
     double minLr;
 
     @Option(names = "--warmup-lr", defaultValue = "1e-5")
     double warmupLr;
 
-    @Option(names = "--warmup-epochs", defaultValue = "1")
+    @Option(
+            names = "--warmup-epochs",
+            defaultValue = "1",
+            description = "linear warm-up epochs (default: 1, for short runs; timm: 5)")
     double warmupEpochs;
 
-    @Option(names = "--weight-decay", defaultValue = "0.05")
+    @Option(
+            names = "--weight-decay",
+            defaultValue = "0.05",
+            description = "AdamW weight decay (default: 0.05; timm: 2e-5)")
     double weightDecay;
 
     @Option(names = "--smoothing", defaultValue = "0.1", description = "label smoothing")
@@ -60,10 +72,17 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--drop-path", defaultValue = "-1", description = "stochastic depth rate (default: the variant's)")
     double dropPath;
 
-    @Option(names = "--model-ema-decay", defaultValue = "0", description = "EMA of the weights, e.g. 0.9998 (0: off)")
+    @Option(
+            names = "--model-ema-decay",
+            defaultValue = "0",
+            description =
+                    "EMA of the weights, e.g. 0.9998 (default: 0, off; timm: off unless --model-ema, then 0.9998)")
     double emaDecay;
 
-    @Option(names = "--clip-grad", defaultValue = "5.0", description = "global gradient-norm clip (0: off)")
+    @Option(
+            names = "--clip-grad",
+            defaultValue = "5.0",
+            description = "global gradient-norm clip (default: 5.0; 0: off; timm: off)")
     double clipGrad;
 
     @Option(names = "--seed", defaultValue = "42")
@@ -72,7 +91,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(
             names = {"-j", "--workers"},
             defaultValue = "1",
-            description = "data loading threads")
+            description = "data loading threads (default: 1; timm: 4)")
     int workers;
 
     @Option(names = "--output", defaultValue = "output/train", description = "directory for checkpoints and metrics")

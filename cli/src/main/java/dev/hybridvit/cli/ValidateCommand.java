@@ -1,12 +1,14 @@
 package dev.hybridvit.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hybridvit.data.Interpolation;
 import dev.hybridvit.models.ModelRegistry;
 import dev.hybridvit.models.PretrainedTag;
 import dev.hybridvit.train.Charts;
 import dev.hybridvit.train.Validation;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -62,25 +64,66 @@ final class ValidateCommand implements Callable<Integer> {
     @Option(names = "--json", description = "machine-readable output")
     boolean json;
 
+    @Option(
+            names = "--crop-pct",
+            paramLabel = "F",
+            description = "centre-crop fraction: the shorter side is resized to floor(size / F) "
+                    + "(default: the checkpoint's or the model's)")
+    Double cropPct;
+
+    @Option(
+            names = "--interpolation",
+            paramLabel = "NAME",
+            description = "resize filter: bicubic, bilinear or nearest, as PIL (default: the checkpoint's or bicubic)")
+    String interpolation;
+
+    @Option(
+            names = "--mean",
+            arity = "1..3",
+            paramLabel = "M",
+            description = "per-channel mean, 1 or 3 values (default: ImageNet's 0.485 0.456 0.406)")
+    float[] mean;
+
+    @Option(
+            names = "--std",
+            arity = "1..3",
+            paramLabel = "S",
+            description = "per-channel std, 1 or 3 values (default: ImageNet's 0.229 0.224 0.225)")
+    float[] std;
+
+    @Option(names = "--use-ema", description = "evaluate the checkpoint's EMA weights when it has them")
+    boolean useEma;
+
+    @Option(
+            names = "--results-file",
+            paramLabel = "F",
+            description = "also write the result to F: CSV (.csv) or JSON (.json)")
+    Path resultsFile;
+
     @Override
     public Integer call() throws Exception {
+        ResultsFile.check(resultsFile);
+        if (cropPct != null && !(cropPct > 0 && cropPct <= 1))
+            throw new IllegalArgumentException("--crop-pct must be in (0, 1], got " + cropPct);
+        Validation.Options overrides = new Validation.Options(
+                cropPct,
+                interpolation == null ? null : Interpolation.parse(interpolation),
+                channels("--mean", mean),
+                channels("--std", std),
+                useEma);
         PretrainedTag tag = pretrained == null ? null : ModelRegistry.pretrained(pretrained);
         if (tag != null) PretrainedOption.model(tag, model);
         Validation.Report r = tag != null
-                ? Validation.run(tag, weights, dataset, batchSize, workers, valSubset)
-                : Validation.run(model, weights, dataset, imgSize, batchSize, workers, valSubset);
+                ? Validation.run(tag, weights, dataset, batchSize, workers, valSubset, overrides)
+                : Validation.run(model, weights, dataset, imgSize, batchSize, workers, valSubset, overrides);
+        if (resultsFile != null) ResultsFile.write(resultsFile, List.of(summary(r)), summary(r));
         Path png = null;
         if (confusion) {
             png = confusionPng != null ? confusionPng : weights.toAbsolutePath().resolveSibling("confusion.png");
             Charts.confusion(r.result().confusion(), r.classes(), png);
         }
         if (json) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("model", r.model());
-            m.put("dataset", r.dataset());
-            m.put("images", r.result().images());
-            m.put("top1", r.result().top1());
-            m.put("top5", r.result().top5());
+            Map<String, Object> m = summary(r);
             m.put("classes", r.classes());
             m.put("confusion", r.result().confusion());
             if (png != null) m.put("confusion_png", png.toString());
@@ -109,5 +152,30 @@ final class ValidateCommand implements Callable<Integer> {
             System.out.println("wrote " + png);
         }
         return 0;
+    }
+
+    /** timm's {@code validate.py} result row: the accuracies and the preprocessing they were measured with. */
+    private Map<String, Object> summary(Validation.Report r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("model", r.model());
+        m.put("dataset", r.dataset());
+        m.put("images", r.result().images());
+        m.put("top1", r.result().top1());
+        m.put("top5", r.result().top5());
+        m.put("img_size", r.imageSize());
+        m.put("crop_pct", r.preprocessing().cropPct());
+        m.put("interpolation", r.preprocessing().interpolation().id());
+        m.put("mean", r.preprocessing().mean());
+        m.put("std", r.preprocessing().std());
+        m.put("use_ema", useEma);
+        m.put("weights", weights.toString());
+        return m;
+    }
+
+    /** 1 value repeated for the three channels, or 3; null stays null. */
+    private static float[] channels(String flag, float[] v) {
+        if (v == null || v.length == 3) return v;
+        if (v.length == 1) return new float[] {v[0], v[0], v[0]};
+        throw new IllegalArgumentException(flag + " takes 1 or 3 values, got " + v.length);
     }
 }

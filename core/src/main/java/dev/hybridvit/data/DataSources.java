@@ -111,7 +111,29 @@ public final class DataSources {
             RandomResizedCrop crop,
             Double hflip)
             throws IOException {
-        float[] mean = spec.data().mean(), std = spec.data().std();
+        return open(dataset, spec, size, seed, trainSubset, valSubset, crop, hflip, Preprocessing.of(spec, size));
+    }
+
+    /**
+     * As above, with the evaluation preprocessing {@code eval} (crop fraction, interpolation,
+     * mean/std) for the validation split; its size must be {@code size}. Fashion-MNIST takes
+     * only its mean/std: its 28-px images are resized to {@code size} whole.
+     */
+    public static Splits open(
+            String dataset,
+            ModelSpec spec,
+            int size,
+            long seed,
+            int trainSubset,
+            int valSubset,
+            RandomResizedCrop crop,
+            Double hflip,
+            Preprocessing eval)
+            throws IOException {
+        if (eval.size() != size)
+            throw new IllegalArgumentException(
+                    "evaluation preprocessing is for " + eval.size() + " px, the model takes " + size);
+        float[] mean = eval.mean(), std = eval.std();
         if (FASHION_MNIST.equalsIgnoreCase(dataset)) {
             Path dir = fashionMnistDir();
             FashionMnist train = FashionMnist.load(dir, "train"), test = FashionMnist.load(dir, "t10k");
@@ -123,14 +145,13 @@ public final class DataSources {
             Transform aug = base.then(crop == null ? Transforms.randomCrop(pad) : crop.to(size))
                     .then(Transforms.horizontalFlip(hflip == null ? 0 : hflip))
                     .then(Transforms.normalize(mean, std));
-            Transform eval = base.then(Transforms.normalize(mean, std));
             return new Splits(
                     FASHION_MNIST,
                     Subset.head(train, trainSubset),
                     Subset.head(test, valSubset),
                     FashionMnist.CLASSES,
                     aug,
-                    eval,
+                    base.then(Transforms.normalize(eval.mean(), eval.std())),
                     1.0,
                     1);
         }
@@ -139,8 +160,8 @@ public final class DataSources {
             throw new IOException("--dataset " + dataset + ": neither '" + FASHION_MNIST
                     + "' nor a directory (ImageFolder layout: DIR/<class>/<image>)");
         }
-        double cropPct = spec.cropPct();
-        int load = (int) Math.floor(size / cropPct);
+        double cropPct = eval.cropPct();
+        int load = (int) Math.floor(size / spec.cropPct());
         ImageDataset train, val;
         List<String> classes;
         List<Path> skipped = new ArrayList<>();
@@ -154,7 +175,7 @@ public final class DataSources {
             skipped.addAll(t.skipped());
             skipped.addAll(v.skipped());
             train = t;
-            val = v;
+            val = v.forEvaluation(eval);
             classes = t.classNames();
         } else {
             ImageFolder all = ImageFolder.scan(root, load);
@@ -169,7 +190,7 @@ public final class DataSources {
             }
             int nVal = Math.max(1, order.length / 10);
             train = new Subset(all, java.util.Arrays.copyOfRange(order, nVal, order.length));
-            val = new Subset(all, java.util.Arrays.copyOfRange(order, 0, nVal));
+            val = new Subset(all.forEvaluation(eval), java.util.Arrays.copyOfRange(order, 0, nVal));
             classes = all.classNames();
         }
         for (Path p : skipped) System.err.println("warning: skipping unreadable image " + p);
@@ -177,14 +198,13 @@ public final class DataSources {
                 .to(size)
                 .then(Transforms.horizontalFlip(hflip == null ? 0.5 : hflip))
                 .then(Transforms.normalize(mean, std));
-        Transform eval = Transforms.centerCrop(size).then(Transforms.normalize(mean, std));
         return new Splits(
                 root.toString(),
                 Subset.head(train, trainSubset),
                 Subset.head(val, valSubset),
                 classes,
                 aug,
-                eval,
+                Transforms.normalize(eval.mean(), eval.std()),
                 cropPct,
                 3);
     }

@@ -6,33 +6,52 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 /**
  * torchvision's ImageFolder: {@code root/<class>/<image>}, classes in sorted directory order.
  * Images are decoded on read and brought to a square {@code loadSize} (shorter side resized,
- * centre-cropped); files that cannot be decoded are reported and skipped when the folder is
+ * centre-cropped), or through the exact evaluation preprocessing ({@link #forEvaluation}); files that cannot be decoded are reported and skipped when the folder is
  * scanned, and an image that fails later reads as black (counted in {@link #failedReads()}), so a
  * bad file never ends a run.
  */
 public final class ImageFolder implements ImageDataset {
-    private static final List<String> EXTENSIONS = List.of(".jpg", ".jpeg", ".png", ".bmp", ".gif");
-
     private final List<Path> files;
     private final int[] labels;
     private final List<String> classes;
     private final List<Path> skipped;
     private final int loadSize;
-    private final AtomicInteger failedReads = new AtomicInteger();
+    private final double cropPct;
+    private final Interpolation filter;
+    private final AtomicInteger failedReads;
 
-    private ImageFolder(List<Path> files, int[] labels, List<String> classes, List<Path> skipped, int loadSize) {
+    private ImageFolder(
+            List<Path> files,
+            int[] labels,
+            List<String> classes,
+            List<Path> skipped,
+            int loadSize,
+            double cropPct,
+            Interpolation filter,
+            AtomicInteger failedReads) {
         this.files = files;
         this.labels = labels;
         this.classes = classes;
         this.skipped = skipped;
         this.loadSize = loadSize;
+        this.cropPct = cropPct;
+        this.filter = filter;
+        this.failedReads = failedReads;
+    }
+
+    /**
+     * The same images through the evaluation preprocessing {@code p} before normalisation (PIL +
+     * torchvision's resize of the shorter side to {@code floor(size / crop_pct)} and centre crop,
+     * in one step, so the crop offset is torchvision's), {@code p.size()} square.
+     */
+    public ImageFolder forEvaluation(Preprocessing p) {
+        return new ImageFolder(files, labels, classes, skipped, p.size(), p.cropPct(), p.interpolation(), failedReads);
     }
 
     /**
@@ -64,8 +83,7 @@ public final class ImageFolder implements ImageDataset {
                         .toList();
             }
             for (Path p : candidates) {
-                String name = p.getFileName().toString().toLowerCase(Locale.ROOT);
-                if (EXTENSIONS.stream().noneMatch(name::endsWith)) continue;
+                if (!ImageFiles.hasImageExtension(p)) continue;
                 if (ImageFiles.probe(p)) {
                     files.add(p);
                     labels.add(c);
@@ -81,7 +99,10 @@ public final class ImageFolder implements ImageDataset {
                 labels.stream().mapToInt(Integer::intValue).toArray(),
                 List.copyOf(classes),
                 Collections.unmodifiableList(skipped),
-                loadSize);
+                loadSize,
+                1.0,
+                Interpolation.BICUBIC,
+                new AtomicInteger());
     }
 
     /** Files that are not decodable images (skipped). */
@@ -130,7 +151,7 @@ public final class ImageFolder implements ImageDataset {
     @Override
     public int read(int i, float[] out) {
         try {
-            float[] img = ImageFiles.toTensor(ImageFiles.decode(files.get(i)), loadSize, 1.0, true);
+            float[] img = ImageFiles.toTensor(ImageFiles.decode(files.get(i)), loadSize, cropPct, filter);
             System.arraycopy(img, 0, out, 0, img.length);
         } catch (IOException | RuntimeException e) {
             if (failedReads.getAndIncrement() == 0)

@@ -10,19 +10,34 @@ import java.util.Map;
 
 /**
  * The evaluation preprocessing of an image classifier (timm's {@code resolve_data_config}): resize
- * the shorter side to {@code size / cropPct} (bicubic or bilinear), centre-crop size×size, scale to
- * [0,1] and normalise per channel with {@code mean}/{@code std}. The one implementation used by
- * prediction in every runtime; it travels with an exported ONNX model as metadata
- * ({@link #metadata()} / {@link #fromMetadata}).
+ * the shorter side to {@code floor(size / cropPct)} with PIL's filter, centre-crop size×size, scale
+ * to [0,1] and normalise per channel with {@code mean}/{@code std}, equal to PIL + torchvision (see
+ * {@link ImageFiles#toTensor(java.awt.image.BufferedImage, int, double, Interpolation)}). The one
+ * implementation used by prediction in every runtime; it travels with an exported ONNX model as
+ * metadata ({@link #metadata()} / {@link #fromMetadata}).
  */
-public record Preprocessing(int size, double cropPct, boolean bicubic, float[] mean, float[] std) {
+public record Preprocessing(int size, double cropPct, Interpolation interpolation, float[] mean, float[] std) {
     public Preprocessing {
+        java.util.Objects.requireNonNull(interpolation, "interpolation");
         if (size < 1) throw new IllegalArgumentException("image size must be positive, got " + size);
         if (!(cropPct > 0 && cropPct <= 1))
             throw new IllegalArgumentException("crop fraction must be in (0, 1], got " + cropPct);
         if (mean.length != 3 || std.length != 3) throw new IllegalArgumentException("mean and std need 3 values (RGB)");
+        for (float s : std)
+            if (!(s > 0 && Float.isFinite(s)))
+                throw new IllegalArgumentException("std values must be positive and finite, got " + s);
         mean = mean.clone();
         std = std.clone();
+    }
+
+    /** Bicubic or bilinear resizing. */
+    public Preprocessing(int size, double cropPct, boolean bicubic, float[] mean, float[] std) {
+        this(size, cropPct, bicubic ? Interpolation.BICUBIC : Interpolation.BILINEAR, mean, std);
+    }
+
+    /** Whether the resize is bicubic. */
+    public boolean bicubic() {
+        return interpolation == Interpolation.BICUBIC;
     }
 
     /** A model's own preprocessing ({@link ModelSpec#data()}) at input size {@code size}. */
@@ -30,12 +45,10 @@ public record Preprocessing(int size, double cropPct, boolean bicubic, float[] m
         return of(spec.data().withImageSize(size));
     }
 
-    /** The preprocessing a data configuration describes (bicubic or bilinear resampling). */
+    /** The preprocessing a data configuration describes. */
     public static Preprocessing of(DataConfig data) {
-        if (data.interpolation().equals("nearest"))
-            throw new IllegalArgumentException("nearest-neighbour resizing is not implemented (bicubic, bilinear)");
         return new Preprocessing(
-                data.imageSize(), data.cropPct(), data.interpolation().equals("bicubic"), data.mean(), data.std());
+                data.imageSize(), data.cropPct(), Interpolation.parse(data.interpolation()), data.mean(), data.std());
     }
 
     /**
@@ -45,21 +58,30 @@ public record Preprocessing(int size, double cropPct, boolean bicubic, float[] m
     public static Preprocessing of(ModelSpec spec, int size, Map<String, Object> trainingExtra) {
         Preprocessing p = of(spec, size);
         if (trainingExtra.get("crop_pct") instanceof Number n) p = p.withCropPct(n.doubleValue());
-        if ("bilinear".equals(trainingExtra.get("interpolation"))) p = p.withBicubic(false);
+        if (trainingExtra.get("interpolation") instanceof String s) p = p.withInterpolation(Interpolation.parse(s));
         return p;
     }
 
     public Preprocessing withCropPct(double c) {
-        return new Preprocessing(size, c, bicubic, mean, std);
+        return new Preprocessing(size, c, interpolation, mean, std);
     }
 
     public Preprocessing withBicubic(boolean b) {
-        return new Preprocessing(size, cropPct, b, mean, std);
+        return withInterpolation(b ? Interpolation.BICUBIC : Interpolation.BILINEAR);
+    }
+
+    public Preprocessing withInterpolation(Interpolation i) {
+        return new Preprocessing(size, cropPct, i, mean, std);
+    }
+
+    /** The same with another normalisation ({@code --mean}/{@code --std}); 3 values each. */
+    public Preprocessing withMeanStd(float[] newMean, float[] newStd) {
+        return new Preprocessing(size, cropPct, interpolation, newMean, newStd);
     }
 
     /** 3×size×size normalised floats for the image in {@code file} (not an image: {@link ImageFiles.UnreadableImageException}). */
     public float[] apply(Path file) throws IOException {
-        float[] x = ImageFiles.toTensor(ImageFiles.decode(file), size, cropPct, bicubic);
+        float[] x = ImageFiles.toTensor(ImageFiles.decode(file), size, cropPct, interpolation);
         int plane = size * size;
         for (int c = 0; c < 3; c++) {
             for (int i = c * plane; i < (c + 1) * plane; i++) x[i] = (x[i] - mean[c]) / std[c];
@@ -74,7 +96,7 @@ public record Preprocessing(int size, double cropPct, boolean bicubic, float[] m
         m.put("mean", floats(mean));
         m.put("std", floats(std));
         m.put("crop_pct", Double.toString(cropPct));
-        m.put("interpolation", bicubic ? "bicubic" : "bilinear");
+        m.put("interpolation", interpolation.id());
         return m;
     }
 
@@ -90,7 +112,11 @@ public record Preprocessing(int size, double cropPct, boolean bicubic, float[] m
             float[] std = meta.containsKey("std") ? parseFloats(meta.get("std")) : ModelSpec.IMAGENET_STD;
             double crop = Double.parseDouble(meta.getOrDefault("crop_pct", "0.875"));
             return new Preprocessing(
-                    Integer.parseInt(size.trim()), crop, !"bilinear".equals(meta.get("interpolation")), mean, std);
+                    Integer.parseInt(size.trim()),
+                    crop,
+                    Interpolation.parse(meta.getOrDefault("interpolation", "bicubic")),
+                    mean,
+                    std);
         } catch (RuntimeException e) {
             throw new IllegalArgumentException(
                     source + ": unusable preprocessing metadata (" + e.getMessage() + ")", e);

@@ -8,7 +8,8 @@ import java.util.Random;
  * (width/height) log-uniform in [ratioMin, ratioMax], resized bilinearly to size×size. As in
  * torchvision, ten draws are tried; if none fits, the centre crop with the ratio clamped to the
  * range is used. Applied to the image as loaded (for an ImageFolder, its centre square at
- * {@code size / crop_pct}); the resize has no antialiasing, which matters only when shrinking.
+ * {@code size / crop_pct}); the resize is PIL's bilinear filter ({@link PilResampler}), antialiased
+ * when shrinking as torchvision's on PIL images.
  */
 public record RandomResizedCrop(double scaleMin, double scaleMax, double ratioMin, double ratioMax) {
     /** timm's and torchvision's defaults: scale (0.08, 1), ratio (3/4, 4/3). */

@@ -16,39 +16,18 @@ public final class Transforms {
         };
     }
 
-    /** Bilinear resize to size×size (align_corners=False, as torchvision on tensors). */
+    /** Bilinear resize to size×size with PIL's filter ({@link PilResampler}: antialiased when shrinking). */
     public static Transform resize(int size) {
         return (img, d, rng) -> d[1] == size && d[2] == size ? img : resizeRegion(img, d, 0, 0, d[1], d[2], size);
     }
 
     /**
-     * The region rows [top, top+h) × columns [left, left+w) of a C×H×W image, resized bilinearly
-     * (align_corners=False, sampling only inside the region) to size×size; {@code d} is updated.
+     * The region rows [top, top+h) × columns [left, left+w) of a C×H×W image, resized to
+     * size×size as torchvision's {@code resized_crop} does on a PIL image (crop, then PIL's bilinear
+     * filter, sampling only inside the region); {@code d} is updated.
      */
     static float[] resizeRegion(float[] img, int[] d, int top, int left, int h, int w, int size) {
-        int c = d[0], height = d[1], width = d[2];
-        if (top < 0 || left < 0 || h < 1 || w < 1 || top + h > height || left + w > width) {
-            throw new IllegalArgumentException("region " + h + "×" + w + " at (" + top + ", " + left
-                    + ") is not inside a " + height + "×" + width + " image");
-        }
-        float[] out = new float[c * size * size];
-        double sy = (double) h / size, sx = (double) w / size;
-        for (int y = 0; y < size; y++) {
-            double fy = Math.max(0, (y + 0.5) * sy - 0.5);
-            int y0 = Math.min((int) fy, h - 1), y1 = Math.min(y0 + 1, h - 1);
-            double wy = fy - y0;
-            for (int x = 0; x < size; x++) {
-                double fx = Math.max(0, (x + 0.5) * sx - 0.5);
-                int x0 = Math.min((int) fx, w - 1), x1 = Math.min(x0 + 1, w - 1);
-                double wx = fx - x0;
-                for (int ch = 0; ch < c; ch++) {
-                    int row0 = (ch * height + top + y0) * width + left, row1 = (ch * height + top + y1) * width + left;
-                    double upper = img[row0 + x0] * (1 - wx) + img[row0 + x1] * wx;
-                    double lower = img[row1 + x0] * (1 - wx) + img[row1 + x1] * wx;
-                    out[ch * size * size + y * size + x] = (float) (upper * (1 - wy) + lower * wy);
-                }
-            }
-        }
+        float[] out = PilResampler.resize(img, d[0], d[1], d[2], top, left, h, w, size, size, Interpolation.BILINEAR);
         d[1] = size;
         d[2] = size;
         return out;
@@ -123,9 +102,10 @@ public final class Transforms {
         };
     }
 
-    /** Centre crop to size×size (the input must be at least that large). */
+    /** Centre crop to size×size at torchvision's offsets (the input must be at least that large). */
     public static Transform centerCrop(int size) {
-        return (img, d, rng) -> crop(img, d, size, (d[1] - size) / 2, (d[2] - size) / 2);
+        return (img, d, rng) ->
+                crop(img, d, size, ImageFiles.centerCropOffset(d[1], size), ImageFiles.centerCropOffset(d[2], size));
     }
 
     private static float[] crop(float[] img, int[] d, int size, int top, int left) {

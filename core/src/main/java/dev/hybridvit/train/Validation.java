@@ -2,6 +2,8 @@ package dev.hybridvit.train;
 
 import dev.hybridvit.data.BatchLoader;
 import dev.hybridvit.data.DataSources;
+import dev.hybridvit.data.Interpolation;
+import dev.hybridvit.data.Preprocessing;
 import dev.hybridvit.models.ModelOptions;
 import dev.hybridvit.models.ModelRegistry;
 import dev.hybridvit.models.ModelSpec;
@@ -18,11 +20,45 @@ import java.util.Optional;
 public final class Validation {
     private Validation() {}
 
-    /** The result with the model name and the class names of the dataset. */
-    public record Report(String model, String dataset, int imageSize, List<String> classes, Evaluator.Result result) {}
+    /** The result with the model name, the class names of the dataset and the preprocessing used. */
+    public record Report(
+            String model,
+            String dataset,
+            int imageSize,
+            List<String> classes,
+            Evaluator.Result result,
+            Preprocessing preprocessing) {}
+
+    /**
+     * timm's {@code validate.py} overrides; null fields keep the checkpoint's or the model's own.
+     *
+     * @param useEma take the checkpoint's EMA weights when it has them
+     */
+    public record Options(Double cropPct, Interpolation interpolation, float[] mean, float[] std, boolean useEma) {
+        public static final Options DEFAULTS = new Options(null, null, null, null, false);
+
+        Preprocessing apply(Preprocessing p) {
+            if (cropPct != null) p = p.withCropPct(cropPct);
+            if (interpolation != null) p = p.withInterpolation(interpolation);
+            return p.withMeanStd(mean != null ? mean : p.mean(), std != null ? std : p.std());
+        }
+    }
 
     public static Report run(
             String modelName, Path weights, String dataset, int imgSize, int batchSize, int workers, int valSubset)
+            throws IOException {
+        return run(modelName, weights, dataset, imgSize, batchSize, workers, valSubset, Options.DEFAULTS);
+    }
+
+    public static Report run(
+            String modelName,
+            Path weights,
+            String dataset,
+            int imgSize,
+            int batchSize,
+            int workers,
+            int valSubset,
+            Options overrides)
             throws IOException {
         Optional<Checkpoint.Info> info = Checkpoint.info(weights);
         if (info.isPresent()
@@ -34,16 +70,33 @@ public final class Validation {
         String name = info.map(Checkpoint.Info::model).orElse(modelName);
         if (name == null)
             throw new IllegalArgumentException("--model is required (" + weights + " is not a hybridvit checkpoint)");
-        return run(ModelRegistry.get(name), info, null, weights, dataset, imgSize, batchSize, workers, valSubset);
+        return run(
+                ModelRegistry.get(name),
+                info,
+                null,
+                weights,
+                dataset,
+                imgSize,
+                batchSize,
+                workers,
+                valSubset,
+                overrides);
     }
 
     /**
      * The weights released as {@code tag}, read from {@code weights}, at the tag's input size and
      * preprocessing; a file that does not fit the tag is rejected naming both.
      */
-    public static Report run(PretrainedTag tag, Path weights, String dataset, int batchSize, int workers, int valSubset)
+    public static Report run(
+            PretrainedTag tag,
+            Path weights,
+            String dataset,
+            int batchSize,
+            int workers,
+            int valSubset,
+            Options overrides)
             throws IOException {
-        return run(tag.spec(), Optional.empty(), tag, weights, dataset, 0, batchSize, workers, valSubset);
+        return run(tag.spec(), Optional.empty(), tag, weights, dataset, 0, batchSize, workers, valSubset, overrides);
     }
 
     private static Report run(
@@ -55,7 +108,8 @@ public final class Validation {
             int imgSize,
             int batchSize,
             int workers,
-            int valSubset)
+            int valSubset,
+            Options overrides)
             throws IOException {
         String name = spec.name();
         int size = info.map(i -> i.options().imageSize(spec)).orElse(imgSize > 0 ? imgSize : spec.defaultImageSize());
@@ -64,7 +118,9 @@ public final class Validation {
                 .filter(Number.class::isInstance)
                 .map(n -> ((Number) n).longValue())
                 .orElse(0L);
-        DataSources.Splits data = DataSources.open(dataset, spec, size, seed, 1, valSubset);
+        Preprocessing pre = overrides.apply(
+                Preprocessing.of(spec, size, info.map(Checkpoint.Info::extra).orElse(java.util.Map.of())));
+        DataSources.Splits data = DataSources.open(dataset, spec, size, seed, 1, valSubset, null, null, pre);
         ModelOptions options = info.map(Checkpoint.Info::options)
                 .orElse(ModelOptions.defaults()
                         .withNumClasses(data.classes().size())
@@ -80,9 +136,13 @@ public final class Validation {
         try (VisionModel model = spec.create(options, 0);
                 BatchLoader loader =
                         new BatchLoader(data.val(), data.evalTransform(), batchSize, false, false, 0, workers)) {
-            if (tag != null) WeightsLoader.loadPretrained(model, weights, tag);
-            else WeightsLoader.load(model, weights, WeightsLoader.Options.STRICT);
-            return new Report(name, data.name(), size, data.classes(), Evaluator.evaluate(model, loader));
+            WeightsLoader.Result loaded = tag != null
+                    ? WeightsLoader.loadPretrained(model, weights, tag)
+                    : WeightsLoader.load(
+                            model, weights, WeightsLoader.Options.STRICT.withPreferEma(overrides.useEma()));
+            if (overrides.useEma())
+                loaded.notes().stream().filter(n -> n.contains("EMA")).forEach(n -> System.err.println("note: " + n));
+            return new Report(name, data.name(), size, data.classes(), Evaluator.evaluate(model, loader), pre);
         }
     }
 }

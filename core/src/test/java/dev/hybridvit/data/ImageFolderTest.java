@@ -60,8 +60,12 @@ class ImageFolderTest {
         float[] x = s.evalTransform().apply(raw, dims, new Random(0));
         assertThat(dims).containsExactly(3, 16, 16);
         assertThat(x).hasSize(3 * 16 * 16);
+        // the validation split comes through the exact evaluation pipeline, already at 16 px
+        assertThat(s.val().height()).isEqualTo(16);
+        float[] train = new float[3 * s.train().height() * s.train().width()];
+        s.train().read(0, train);
         float[] y = s.trainTransform()
-                .apply(raw.clone(), new int[] {3, s.train().height(), s.train().width()}, new Random(0));
+                .apply(train, new int[] {3, s.train().height(), s.train().width()}, new Random(0));
         assertThat(y).hasSize(3 * 16 * 16);
     }
 
