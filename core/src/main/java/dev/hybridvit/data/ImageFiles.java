@@ -1,5 +1,6 @@
 package dev.hybridvit.data;
 
+import dev.hybridvit.tensor.Printable;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
@@ -23,7 +24,7 @@ public final class ImageFiles {
     /** An image file that could not be decoded. */
     public static final class UnreadableImageException extends IOException {
         public UnreadableImageException(Path file, String why) {
-            super(file + ": not a readable image (" + why + ")");
+            super(Printable.escape(file + ": not a readable image (" + why + ")"));
         }
     }
 
@@ -38,7 +39,10 @@ public final class ImageFiles {
             ImageReader reader = readers.next();
             try {
                 reader.setInput(in, true, true);
+                ImageLimits.checkHeader(file, reader);
                 return reader.read(0);
+            } catch (UnreadableImageException e) {
+                throw e;
             } catch (IOException | RuntimeException e) {
                 throw new UnreadableImageException(
                         file, reader.getFormatName() + " decoding failed: " + e.getMessage());
@@ -50,20 +54,7 @@ public final class ImageFiles {
 
     /** Whether {@code file} looks like a decodable image (reads only its header). */
     public static boolean probe(Path file) {
-        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
-            if (in == null) return false;
-            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
-            if (!readers.hasNext()) return false;
-            ImageReader reader = readers.next();
-            try {
-                reader.setInput(in, true, true);
-                return reader.getWidth(0) > 0 && reader.getHeight(0) > 0;
-            } finally {
-                reader.dispose();
-            }
-        } catch (IOException | RuntimeException e) {
-            return false;
-        }
+        return ImageLimits.headerProblem(file).isEmpty();
     }
 
     /**
@@ -71,6 +62,7 @@ public final class ImageFiles {
      * centre-crop size×size; returns RGB C×H×W in [0,1].
      */
     public static float[] toTensor(BufferedImage image, int size, double cropPct, boolean bicubic) {
+        ImageLimits.checkResize(image.getWidth(), image.getHeight(), size / cropPct);
         int scaled = (int) Math.floor(size / cropPct);
         int w = image.getWidth(), h = image.getHeight();
         int nw, nh;

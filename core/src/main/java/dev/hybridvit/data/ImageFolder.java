@@ -1,5 +1,6 @@
 package dev.hybridvit.data;
 
+import dev.hybridvit.tensor.Printable;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -7,6 +8,10 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
@@ -26,8 +31,17 @@ public final class ImageFolder implements ImageDataset {
     private final List<Path> skipped;
     private final int loadSize;
     private final AtomicInteger failedReads = new AtomicInteger();
+    /** Every file skipped at the scan or failed later, with the reason (concurrent: loaders read in parallel). */
+    private final Map<Path, String> problems;
 
-    private ImageFolder(List<Path> files, int[] labels, List<String> classes, List<Path> skipped, int loadSize) {
+    private ImageFolder(
+            List<Path> files,
+            int[] labels,
+            List<String> classes,
+            List<Path> skipped,
+            Map<Path, String> problems,
+            int loadSize) {
+        this.problems = problems;
         this.files = files;
         this.labels = labels;
         this.classes = classes;
@@ -54,6 +68,7 @@ public final class ImageFolder implements ImageDataset {
         List<String> classes = new ArrayList<>();
         List<Path> files = new ArrayList<>(), skipped = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
+        Map<Path, String> reasons = new ConcurrentHashMap<>();
         for (int c = 0; c < classDirs.size(); c++) {
             classes.add(classDirs.get(c).getFileName().toString());
             List<Path> candidates;
@@ -66,11 +81,13 @@ public final class ImageFolder implements ImageDataset {
             for (Path p : candidates) {
                 String name = p.getFileName().toString().toLowerCase(Locale.ROOT);
                 if (EXTENSIONS.stream().noneMatch(name::endsWith)) continue;
-                if (ImageFiles.probe(p)) {
+                Optional<String> problem = ImageLimits.headerProblem(p);
+                if (problem.isEmpty()) {
                     files.add(p);
                     labels.add(c);
                 } else {
                     skipped.add(p);
+                    reasons.put(p, problem.get());
                 }
             }
         }
@@ -81,6 +98,7 @@ public final class ImageFolder implements ImageDataset {
                 labels.stream().mapToInt(Integer::intValue).toArray(),
                 List.copyOf(classes),
                 Collections.unmodifiableList(skipped),
+                reasons,
                 loadSize);
     }
 
@@ -92,6 +110,11 @@ public final class ImageFolder implements ImageDataset {
     /** Images that failed to decode after the scan (returned as black). */
     public int failedReads() {
         return failedReads.get();
+    }
+
+    /** Each file skipped at the scan or failed at a later read, with why; in file order. */
+    public Map<Path, String> problems() {
+        return new TreeMap<>(problems);
     }
 
     public Path file(int i) {
@@ -133,8 +156,9 @@ public final class ImageFolder implements ImageDataset {
             float[] img = ImageFiles.toTensor(ImageFiles.decode(files.get(i)), loadSize, 1.0, true);
             System.arraycopy(img, 0, out, 0, img.length);
         } catch (IOException | RuntimeException e) {
-            if (failedReads.getAndIncrement() == 0)
-                System.err.println("warning: " + e.getMessage() + " (read as black)");
+            if (problems.put(files.get(i), String.valueOf(e.getMessage())) == null) failedReads.getAndIncrement();
+            if (failedReads.get() == 1)
+                System.err.println("warning: " + Printable.escape(e.getMessage()) + " (read as black)");
             java.util.Arrays.fill(out, 0f);
         }
         return labels[i];
