@@ -19,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.zip.ZipEntry;
-import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
 
 /**
@@ -79,7 +78,9 @@ public final class TorchCheckpoint implements AutoCloseable {
         ZipFile zip;
         try {
             zip = new ZipFile(file.toFile());
-        } catch (ZipException e) {
+        } catch (java.nio.file.FileSystemException | java.io.FileNotFoundException e) {
+            throw e;
+        } catch (IOException e) { // ZipException, or EOFException for a damaged end record
             String kind = FileKinds.describe(file);
             if (kind.startsWith("a ZIP archive")) {
                 throw new WeightsFormatException(
