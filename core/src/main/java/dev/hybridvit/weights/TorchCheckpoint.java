@@ -202,12 +202,14 @@ public final class TorchCheckpoint implements AutoCloseable {
                             + s.key() + " only " + s.numel() + " (expanded views are not accepted in a checkpoint)");
         }
         int bytes = InputBounds.arrayBytes(file, what, numel, type.width);
-        if (numel > 0 && (t.offset() < 0 || lastElement(t) >= s.numel())) {
+        long last = numel == 0 ? 0 : lastElement(t);
+        if (t.offset() < 0 || (numel > 0 && last >= s.numel())) {
             throw new WeightsFormatException(
                     file,
                     what + " (shape " + Arrays.toString(t.shape()) + ", stride " + Arrays.toString(t.stride())
-                            + ", offset " + t.offset() + ") reaches outside storage " + s.key() + " of " + s.numel()
-                            + " elements");
+                            + ", offset " + t.offset() + ") reaches "
+                            + (last == Long.MAX_VALUE ? "beyond element 2^63" : "element " + last) + " of storage "
+                            + s.key() + ", which has only " + s.numel());
         }
         byte[] storage = numel == 0 ? new byte[0] : storageBytes(s, name);
         ByteBuffer buf = ByteBuffer.allocateDirect(bytes).order(ByteOrder.LITTLE_ENDIAN);

@@ -181,8 +181,8 @@ class HostileFilesTest {
         for (Case c : List.of(
                 new Case(0, new long[] {1_000_000_000}, new long[] {0}, "expanded views are not accepted"),
                 new Case(-big, new long[] {4}, new long[] {1}, "storage_offset is"),
-                new Case(0, new long[] {2, 2}, new long[] {big, 1}, "reaches outside storage"),
-                new Case(3, new long[] {2}, new long[] {1}, "reaches outside storage"))) {
+                new Case(0, new long[] {2, 2}, new long[] {big, 1}, "which has only 4"),
+                new Case(3, new long[] {2}, new long[] {1}, "which has only 4"))) {
             Path f = TestFiles.pth(
                     dir.resolve("view.pth"), tensorPickle(c.offset, c.size, c.stride, 4), Map.of("0", new byte[16]));
             assertThatThrownBy(() -> Weights.read(f, MANAGER))
