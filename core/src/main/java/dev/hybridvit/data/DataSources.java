@@ -36,7 +36,21 @@ public final class DataSources {
             Transform trainTransform,
             Transform evalTransform,
             double evalCropPct,
-            int channels) {}
+            int channels) {
+        /**
+         * The images of both splits skipped as unreadable (not decodable, unsupported, over the
+         * pixel limit) as a summary for the end of a run, or empty if none.
+         */
+        public String problemSummary() {
+            java.util.Map<Path, String> all = new java.util.TreeMap<>(train.problems());
+            all.putAll(val.problems());
+            if (all.isEmpty()) return "";
+            StringBuilder sb = new StringBuilder("skipped " + all.size() + " unreadable image"
+                    + (all.size() == 1 ? "" : "s") + " (left out at the scan, or read as black if they failed later):");
+            all.forEach((f, why) -> sb.append("\n  ").append(dev.hybridvit.tensor.Printable.escape(f + ": " + why)));
+            return sb.toString();
+        }
+    }
 
     /** The repository folder holding the bundled copy of the four IDX files (MIT licence beside them). */
     static final String BUNDLED_DIR = "data/fashion-mnist";
@@ -172,7 +186,8 @@ public final class DataSources {
             val = new Subset(all, java.util.Arrays.copyOfRange(order, 0, nVal));
             classes = all.classNames();
         }
-        for (Path p : skipped) System.err.println("warning: skipping unreadable image " + p);
+        for (Path p : skipped)
+            System.err.println(dev.hybridvit.tensor.Printable.escape("warning: skipping unreadable image " + p));
         Transform aug = (crop == null ? RandomResizedCrop.DEFAULT : crop)
                 .to(size)
                 .then(Transforms.horizontalFlip(hflip == null ? 0.5 : hflip))

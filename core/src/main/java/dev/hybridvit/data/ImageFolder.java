@@ -113,6 +113,7 @@ public final class ImageFolder implements ImageDataset {
     }
 
     /** Each file skipped at the scan or failed at a later read, with why; in file order. */
+    @Override
     public Map<Path, String> problems() {
         return new TreeMap<>(problems);
     }

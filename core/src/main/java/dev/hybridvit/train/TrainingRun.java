@@ -520,6 +520,7 @@ public final class TrainingRun {
                 WeightsLoader.load(model, best);
                 finalEval = Evaluator.evaluate(model, valLoader);
             }
+            if (!data.problemSummary().isEmpty()) listener.log(data.problemSummary());
             return new Result(
                     modelName,
                     history,

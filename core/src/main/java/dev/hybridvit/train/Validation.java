@@ -53,7 +53,9 @@ public final class Validation {
                 BatchLoader loader =
                         new BatchLoader(data.val(), data.evalTransform(), batchSize, false, false, 0, workers)) {
             WeightsLoader.load(model, weights, WeightsLoader.Options.STRICT);
-            return new Report(name, data.name(), size, data.classes(), Evaluator.evaluate(model, loader));
+            Evaluator.Result result = Evaluator.evaluate(model, loader);
+            if (!data.problemSummary().isEmpty()) System.err.println(data.problemSummary());
+            return new Report(name, data.name(), size, data.classes(), result);
         }
     }
 }

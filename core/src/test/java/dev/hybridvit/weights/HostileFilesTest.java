@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import ai.djl.ndarray.NDManager;
 import dev.hybridvit.data.FashionMnist;
 import dev.hybridvit.data.ImageFiles;
+import dev.hybridvit.data.ImageFolder;
 import dev.hybridvit.data.ImageLimits;
 import dev.hybridvit.export.onnx.OnnxGraph;
 import dev.hybridvit.export.onnx.OnnxOp;
@@ -318,6 +319,22 @@ class HostileFilesTest {
                 .hasMessageContaining(f.toString())
                 .hasMessageContaining("46000×46000 = 2116000000 pixels, more than the limit of 89478485");
         assertThat(ImageLimits.headerProblem(f)).isPresent();
+    }
+
+    @Test
+    void imageFolderSkipsABombAndAnUndecodableImageWithTheirReasons() throws IOException {
+        Path root = Files.createDirectories(dir.resolve("folder/cat")).getParent();
+        ImageIO.write(
+                new BufferedImage(8, 8, BufferedImage.TYPE_INT_RGB),
+                "png",
+                root.resolve("cat/ok.png").toFile());
+        Files.write(root.resolve("cat/bomb.png"), png(46_000, 46_000));
+        Files.write(root.resolve("cat/broken.jpg"), new byte[] {1, 2, 3});
+        ImageFolder folder = ImageFolder.scan(root, 16);
+        assertThat(folder.size()).isEqualTo(1);
+        assertThat(folder.problems().keySet())
+                .containsExactly(root.resolve("cat/bomb.png"), root.resolve("cat/broken.jpg"));
+        assertThat(folder.problems().get(root.resolve("cat/bomb.png"))).contains("more than the limit");
     }
 
     @Test
