@@ -35,7 +35,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * bit-flipped and overwritten with extreme values (0, -1, 2³¹−1, 2⁶³−1, as binary fields and as
  * decimal text in headers), and each mutant must either load or fail with the project's own error
  * type, naming the file — never another exception — within a bounded time and heap allocation.
- * {@code -Dhybridvit.fuzz.mutants=N} runs N mutants per format (default 150).
+ * {@code -Dhybridvit.fuzz.mutants=N} runs N mutants per format (default 150); {@code
+ * -Dhybridvit.fuzz.report=FILE} appends how each format's mutants ended.
  */
 class HostileInputFuzzTest {
     private static final int MUTANTS = Integer.getInteger("hybridvit.fuzz.mutants", 150);
@@ -104,7 +105,7 @@ class HostileInputFuzzTest {
         byte[] original = Files.readAllBytes(valid);
         String want = format.reader().read(valid);
         Random rng = new Random(format.name().hashCode());
-        int failed = 0;
+        int failed = 0, same = 0;
         // images may decode to the pixel budget (4 bytes a pixel): keep it below the heap bound here
         ImageLimits.setMaxPixels(1 << 20);
         try {
@@ -118,6 +119,7 @@ class HostileInputFuzzTest {
                     String got = format.reader().read(file);
                     if (Arrays.equals(mutant, original))
                         assertThat(got).as(what).isEqualTo(want);
+                    if (got.equals(want)) same++;
                 } catch (Exception e) {
                     failed++;
                     assertThat(isOwnError(e)).as(what + " threw " + trace(e)).isTrue();
@@ -135,6 +137,16 @@ class HostileInputFuzzTest {
             ImageLimits.setMaxPixels(ImageLimits.DEFAULT_MAX_PIXELS);
         }
         assertThat(failed).as("mutants refused").isPositive();
+        String report = System.getProperty("hybridvit.fuzz.report");
+        if (report != null) {
+            Files.writeString(
+                    Path.of(report),
+                    String.format(
+                            "%s: %d mutants, %d refused with the project's error, %d loaded equal, %d loaded different%n",
+                            format, MUTANTS, failed, same, MUTANTS - failed - same),
+                    java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.APPEND);
+        }
     }
 
     /** The project's error types: a weights/tensor format error, an unreadable image or dataset, a bad model file. */
