@@ -3,11 +3,18 @@ package dev.hybridvit.cli;
 import static dev.hybridvit.cli.CliTest.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hybridvit.models.ModelOptions;
+import dev.hybridvit.models.ModelRegistry;
+import dev.hybridvit.models.VisionModel;
+import dev.hybridvit.weights.Checkpoint;
 import dev.hybridvit.weights.Npy;
+import java.awt.image.BufferedImage;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -52,6 +59,68 @@ class HostileCliTest {
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("nan.npy contains NaN at [0, 0, 0, 5]");
         assertThat(tmp.resolve("y.npy")).doesNotExist();
+    }
+
+    @Test
+    void validateSkipsABombAndAnUndecodableImageAndEndsWithASummary() throws Exception {
+        Path root = tmp.resolve("folder");
+        for (String c : List.of("a", "b")) {
+            Files.createDirectories(root.resolve(c));
+            for (int i = 0; i < 3; i++) {
+                BufferedImage img = new BufferedImage(40, 30, BufferedImage.TYPE_INT_RGB);
+                img.setRGB(i, i, 0xffffff);
+                ImageIO.write(img, "png", root.resolve(c + "/" + i + ".png").toFile());
+            }
+        }
+        // a PNG header declaring 46,000 × 46,000 pixels (nothing after it is ever decoded)
+        byte[] ihdr = {
+            (byte) 0x89,
+            'P',
+            'N',
+            'G',
+            '\r',
+            '\n',
+            0x1a,
+            '\n',
+            0,
+            0,
+            0,
+            13,
+            'I',
+            'H',
+            'D',
+            'R',
+            0,
+            0,
+            (byte) 0xb3,
+            (byte) 0xb0,
+            0,
+            0,
+            (byte) 0xb3,
+            (byte) 0xb0,
+            8,
+            2,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0
+        };
+        Files.write(root.resolve("a/bomb.png"), ihdr);
+        Files.writeString(root.resolve("b/broken.jpg"), "not a JPEG");
+        Path weights = tmp.resolve("w.safetensors");
+        try (VisionModel model = ModelRegistry.get("nextvit_pico_hv")
+                .create(ModelOptions.defaults().withNumClasses(2), 0)) {
+            Checkpoint.save(weights, model, List.of("a", "b"), 0, null, null, null);
+        }
+        CliTest.Result r = cli("validate", "--weights", weights.toString(), "--dataset", root.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("top-1");
+        assertThat(r.err()).contains("skipped 2 unreadable images");
+        assertThat(r.err()).contains("bomb.png: not a readable image (46000×46000 = 2116000000 pixels");
+        assertThat(r.err()).contains("broken.jpg");
     }
 
     @Test

@@ -157,8 +157,8 @@ public final class ImageFolder implements ImageDataset {
             float[] img = ImageFiles.toTensor(ImageFiles.decode(files.get(i)), loadSize, 1.0, true);
             System.arraycopy(img, 0, out, 0, img.length);
         } catch (IOException | RuntimeException e) {
-            if (problems.put(files.get(i), String.valueOf(e.getMessage())) == null) failedReads.getAndIncrement();
-            if (failedReads.get() == 1)
+            if (problems.put(files.get(i), String.valueOf(e.getMessage())) == null
+                    && failedReads.incrementAndGet() == 1)
                 System.err.println("warning: " + Printable.escape(e.getMessage()) + " (read as black)");
             java.util.Arrays.fill(out, 0f);
         }
