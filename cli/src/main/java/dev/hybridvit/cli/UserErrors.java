@@ -19,8 +19,14 @@ import java.util.concurrent.ExecutionException;
 final class UserErrors {
     private UserErrors() {}
 
-    /** The exception that explains {@code e}: the cause of a wrapper from a worker thread or stream. */
+    /**
+     * The exception that explains {@code e}: an exhausted heap or stack anywhere in its causes (a
+     * loader thread's error arrives wrapped), else the cause of a wrapper from a worker thread or stream.
+     */
     static Throwable unwrap(Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof OutOfMemoryError || c instanceof StackOverflowError) return c;
+        }
         while ((e instanceof ExecutionException
                         || e instanceof CompletionException
                         || e instanceof UncheckedIOException)

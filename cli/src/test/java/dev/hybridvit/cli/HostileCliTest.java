@@ -124,6 +124,19 @@ class HostileCliTest {
     }
 
     @Test
+    void exhaustedHeapOrStackIsBadInputButOtherFailuresAreInternal() {
+        RuntimeException fromLoader = new RuntimeException(
+                new java.util.concurrent.ExecutionException(new OutOfMemoryError("Java heap space")));
+        assertThat(UserErrors.isUserError(fromLoader)).isTrue();
+        assertThat(UserErrors.describe(fromLoader)).startsWith("out of memory (Java heap space)");
+        assertThat(UserErrors.isUserError(new StackOverflowError())).isTrue();
+        IllegalStateException bug = new IllegalStateException("unexpected\u001b[2K state");
+        assertThat(UserErrors.isUserError(bug)).isFalse();
+        assertThat(UserErrors.describe(bug))
+                .isEqualTo("internal error: java.lang.IllegalStateException: unexpected\\e[2K state");
+    }
+
+    @Test
     void pixelLimitFlagIsAcceptedByEveryCommandAndValidated() {
         CliTest.Result r = cli("predict", "nextvit_small", "--max-image-pixels", "0", "--weights", "w.pth", "x.png");
         assertThat(r.code()).isEqualTo(2);
