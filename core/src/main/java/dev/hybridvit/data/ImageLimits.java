@@ -1,12 +1,18 @@
 package dev.hybridvit.data;
 
+import IOException;
 import java.nio.file.Path;
+import Iterator;
+import java.util.Locale;
+import Optional;
+import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
+import ImageInputStream;
 
 /**
  * The decompression-bomb guard of the image path, as PIL's {@code Image.MAX_IMAGE_PIXELS}: an
  * image's size is read from its header and refused above a pixel budget before a single pixel is
- * decoded (a 2 MB PNG or JPEG can declare 46,000×46,000 pixels, a 2.4 GB raster). The same budget
+ * decoded (a PNG or JPEG of a few MB can declare gigapixels). The same budget
  * bounds the resized image, so an extreme aspect ratio or crop fraction cannot make the resize
  * allocate gigabytes. The limit is process-wide, like PIL's, and set once by the CLI's
  * {@code --max-image-pixels}.
@@ -41,7 +47,7 @@ public final class ImageLimits {
         try {
             w = reader.getWidth(0);
             h = reader.getHeight(0);
-        } catch (java.io.IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             throw new ImageFiles.UnreadableImageException(file, "cannot read the image header: " + e.getMessage());
         }
         if (w < 1 || h < 1) {
@@ -64,7 +70,7 @@ public final class ImageLimits {
         double resized = shorterSide * (shorterSide * Math.max(width, height) / Math.min(width, height));
         if (!(resized <= maxPixels)) {
             throw new IllegalArgumentException(String.format(
-                    java.util.Locale.ROOT,
+                    Locale.ROOT,
                     "resizing a %d×%d image to a shorter side of %.0f would make %.0f pixels, more than the limit"
                             + " of %d (extreme aspect ratio or crop fraction)",
                     width,
@@ -79,21 +85,21 @@ public final class ImageLimits {
      * Why {@code file} cannot be used as an image, read from its header only (format known, size
      * within the budget), or empty if it looks decodable.
      */
-    public static java.util.Optional<String> headerProblem(Path file) {
-        try (javax.imageio.stream.ImageInputStream in = javax.imageio.ImageIO.createImageInputStream(file.toFile())) {
-            if (in == null) return java.util.Optional.of("cannot open");
-            java.util.Iterator<ImageReader> readers = javax.imageio.ImageIO.getImageReaders(in);
-            if (!readers.hasNext()) return java.util.Optional.of("unknown format");
+    public static Optional<String> headerProblem(Path file) {
+        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            if (in == null) return Optional.of("cannot open");
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) return Optional.of("unknown format");
             ImageReader reader = readers.next();
             try {
                 reader.setInput(in, true, true);
                 checkHeader(file, reader);
-                return java.util.Optional.empty();
+                return Optional.empty();
             } finally {
                 reader.dispose();
             }
-        } catch (java.io.IOException | RuntimeException e) {
-            return java.util.Optional.of(String.valueOf(e.getMessage()));
+        } catch (IOException | RuntimeException e) {
+            return Optional.of(String.valueOf(e.getMessage()));
         }
     }
 }
