@@ -1,13 +1,13 @@
 package dev.hybridvit.data;
 
-import IOException;
+import java.io.IOException;
 import java.nio.file.Path;
-import Iterator;
+import java.util.Iterator;
 import java.util.Locale;
-import Optional;
+import java.util.Optional;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
-import ImageInputStream;
+import javax.imageio.stream.ImageInputStream;
 
 /**
  * The decompression-bomb guard of the image path, as PIL's {@code Image.MAX_IMAGE_PIXELS}: an
