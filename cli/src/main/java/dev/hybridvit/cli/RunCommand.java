@@ -7,6 +7,7 @@ import dev.hybridvit.models.ModelOptions;
 import dev.hybridvit.models.ModelRegistry;
 import dev.hybridvit.models.ModelSpec;
 import dev.hybridvit.models.VisionModel;
+import dev.hybridvit.tensor.Finite;
 import dev.hybridvit.tensor.Tensors;
 import dev.hybridvit.weights.Npy;
 import dev.hybridvit.weights.WeightsLoader;
@@ -61,6 +62,12 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "intra-op threads for ONNX Runtime (default: all cores)")
     int threads;
 
+    @Option(
+            names = "--allow-non-finite",
+            description = "pass NaN and infinite input values to the model; by default an input holding one is"
+                    + " refused, naming the first position (in both runtimes)")
+    boolean allowNonFinite;
+
     @Override
     public Integer call() throws Exception {
         ModelSpec spec = ModelRegistry.get(model);
@@ -69,6 +76,7 @@ final class RunCommand implements Callable<Integer> {
         }
         Npy.Array x = Npy.read(input);
         long[] s = x.shape();
+        if (!allowNonFinite) Finite.require(x.data(), s, input.toString());
         int size = imgSize > 0 ? imgSize : s.length == 4 ? (int) s[2] : 0;
         if (imgSize > 0 && s.length == 4 && (s[2] != imgSize || s[3] != imgSize)) {
             throw new IllegalArgumentException(
@@ -89,7 +97,7 @@ final class RunCommand implements Callable<Integer> {
             WeightsLoader.Result loaded = WeightsLoader.load(net, weights, how);
             System.err.println(loaded.describe());
             if (runtime.equals("onnx")) {
-                float[][] rows = OnnxRuntimeRun.logits(net, deploy, threads, x.data(), s);
+                float[][] rows = OnnxRuntimeRun.logits(net, deploy, threads, allowNonFinite, x.data(), s);
                 Npy.write(output, new long[] {rows.length, rows[0].length}, Tensors.flatten(rows));
                 System.err.printf(
                         "%s: wrote (%d, %d) logits to %s (ONNX Runtime%s)%n",

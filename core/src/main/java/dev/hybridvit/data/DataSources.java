@@ -1,12 +1,15 @@
 package dev.hybridvit.data;
 
 import dev.hybridvit.models.ModelSpec;
+import dev.hybridvit.tensor.Printable;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
 
 /**
  * Resolves a {@code --dataset} argument into train/validation splits with their transforms:
@@ -36,7 +39,21 @@ public final class DataSources {
             Transform trainTransform,
             Transform evalTransform,
             double evalCropPct,
-            int channels) {}
+            int channels) {
+        /**
+         * The images of both splits skipped as unreadable (not decodable, unsupported, over the
+         * pixel limit) as a summary for the end of a run, or empty if none.
+         */
+        public String problemSummary() {
+            Map<Path, String> all = new TreeMap<>(train.problems());
+            all.putAll(val.problems());
+            if (all.isEmpty()) return "";
+            StringBuilder sb = new StringBuilder("skipped " + all.size() + " unreadable image"
+                    + (all.size() == 1 ? "" : "s") + " (left out at the scan, or read as black if they failed later):");
+            all.forEach((f, why) -> sb.append("\n  ").append(Printable.escape(f + ": " + why)));
+            return sb.toString();
+        }
+    }
 
     /** The repository folder holding the bundled copy of the four IDX files (MIT licence beside them). */
     static final String BUNDLED_DIR = "data/fashion-mnist";
@@ -164,7 +181,7 @@ public final class DataSources {
         int load = (int) Math.floor(size / spec.cropPct());
         ImageDataset train, val;
         List<String> classes;
-        List<Path> skipped = new ArrayList<>();
+        Map<Path, String> skipped = new TreeMap<>();
         Path trainDir = root.resolve("train"), valDir = firstDir(root.resolve("val"), root.resolve("validation"));
         if (Files.isDirectory(trainDir) && valDir != null) {
             ImageFolder t = ImageFolder.scan(trainDir, load), v = ImageFolder.scan(valDir, load);
@@ -172,14 +189,14 @@ public final class DataSources {
                 throw new IOException(root + ": train and val have different class directories: " + t.classNames()
                         + " vs " + v.classNames());
             }
-            skipped.addAll(t.skipped());
-            skipped.addAll(v.skipped());
+            skipped.putAll(t.problems());
+            skipped.putAll(v.problems());
             train = t;
             val = v.forEvaluation(eval);
             classes = t.classNames();
         } else {
             ImageFolder all = ImageFolder.scan(root, load);
-            skipped.addAll(all.skipped());
+            skipped.putAll(all.problems());
             int[] order = new int[all.size()];
             for (int i = 0; i < order.length; i++) order[i] = i;
             Random r = new Random(seed);
@@ -193,7 +210,8 @@ public final class DataSources {
             val = new Subset(all.forEvaluation(eval), java.util.Arrays.copyOfRange(order, 0, nVal));
             classes = all.classNames();
         }
-        for (Path p : skipped) System.err.println("warning: skipping unreadable image " + p);
+        skipped.forEach((p, why) ->
+                System.err.println(Printable.escape("warning: skipping unreadable image " + p + " (" + why + ")")));
         Transform aug = (crop == null ? RandomResizedCrop.DEFAULT : crop)
                 .to(size)
                 .then(Transforms.horizontalFlip(hflip == null ? 0.5 : hflip))

@@ -1,5 +1,6 @@
 package dev.hybridvit.data;
 
+import dev.hybridvit.weights.InputBounds;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,6 +18,9 @@ public final class FashionMnist implements ImageDataset {
     public static final List<String> CLASSES = List.of(
             "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot");
     public static final Path DEBIAN_DIR = Path.of("/usr/share/datasets/fashion-mnist");
+
+    /** The largest image side an IDX header may declare. */
+    private static final int MAX_SIDE = 4096;
 
     private final byte[] pixels;
     private final byte[] labels;
@@ -41,15 +45,30 @@ public final class FashionMnist implements ImageDataset {
             checkMagic(lab, 0x801, labelFile);
             int nl = lab.readInt();
             if (nl != n) throw new IOException(labelFile + ": " + nl + " labels for " + n + " images in " + images);
-            byte[] px = img.readNBytes(n * r * c);
-            byte[] lb = lab.readNBytes(n);
-            if (px.length != n * r * c || lb.length != n)
-                throw new IOException(images + " or " + labelFile + " is truncated");
+            if (n < 1 || r < 1 || c < 1 || r > MAX_SIDE || c > MAX_SIDE) {
+                throw new IOException(images + ": header declares " + n + " images of " + r + "×" + c
+                        + " (expected at least one image, sides from 1 to " + MAX_SIDE + ")");
+            }
+            // the pixel count, checked against the heap and, for a plain file, its size; a .gz is
+            // counted while it inflates and must end where the header says
+            int pixelBytes = InputBounds.arrayBytes(images, "the image data", (long) n * r * c, 1);
+            checkSize(images, 16L + pixelBytes);
+            checkSize(labelFile, 8L + n);
+            byte[] px = InputBounds.readExactly(img, images, "the image data", pixelBytes, true);
+            byte[] lb = InputBounds.readExactly(lab, labelFile, "the label data", n, true);
             for (byte b : lb) {
                 if (b < 0 || b >= CLASSES.size())
                     throw new IOException(labelFile + ": label " + b + " out of range 0..9");
             }
             return new FashionMnist(px, lb, n, r, c);
+        } catch (IOException e) {
+            String m = String.valueOf(e.getMessage());
+            if (m.startsWith(images.toString()) || m.startsWith(labelFile.toString())) throw e;
+            throw new IOException(
+                    images + " or " + labelFile + ": truncated or corrupt IDX data ("
+                            + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage())
+                            + ")",
+                    e);
         }
     }
 
@@ -66,6 +85,14 @@ public final class FashionMnist implements ImageDataset {
             if (Files.isRegularFile(p)) return p;
         }
         throw new IOException("Fashion-MNIST file " + stem + "[.gz] not found in " + dir);
+    }
+
+    /** A plain (not gzipped) IDX file must be exactly as long as its header says. */
+    private static void checkSize(Path p, long expected) throws IOException {
+        if (p.toString().endsWith(".gz")) return;
+        long size = Files.size(p);
+        if (size != expected)
+            throw new IOException(p + ": file is " + size + " bytes, its header declares " + expected);
     }
 
     private static DataInputStream open(Path p) throws IOException {

@@ -1,5 +1,6 @@
 package dev.hybridvit.data;
 
+import dev.hybridvit.tensor.Printable;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferByte;
 import java.awt.image.Raster;
@@ -8,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
@@ -26,7 +26,7 @@ public final class ImageFiles {
     /** An image file that could not be decoded. */
     public static final class UnreadableImageException extends IOException {
         public UnreadableImageException(Path file, String why) {
-            super(file + ": not a readable image (" + why + ")");
+            super(Printable.escape(file + ": not a readable image (" + why + ")"));
         }
     }
 
@@ -50,7 +50,10 @@ public final class ImageFiles {
                 try {
                     in.seek(0);
                     reader.setInput(in, true, true);
+                    ImageLimits.checkHeader(file, reader);
                     return read(reader);
+                } catch (UnreadableImageException e) {
+                    throw e;
                 } catch (IOException | RuntimeException e) {
                     if (first == null)
                         first = new UnreadableImageException(
@@ -175,20 +178,7 @@ public final class ImageFiles {
 
     /** Whether {@code file} looks like a decodable image (reads only its header). */
     public static boolean probe(Path file) {
-        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
-            if (in == null) return false;
-            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
-            if (!readers.hasNext()) return false;
-            ImageReader reader = readers.next();
-            try {
-                reader.setInput(in, true, true);
-                return reader.getWidth(0) > 0 && reader.getHeight(0) > 0;
-            } finally {
-                reader.dispose();
-            }
-        } catch (IOException | RuntimeException e) {
-            return false;
-        }
+        return ImageLimits.headerProblem(file).isEmpty();
     }
 
     /** {@link #toTensor(BufferedImage, int, double, Interpolation)} with bicubic or bilinear resizing. */
@@ -203,6 +193,7 @@ public final class ImageFiles {
      * C×H×W in [0,1].
      */
     public static float[] toTensor(BufferedImage image, int size, double cropPct, Interpolation filter) {
+        ImageLimits.checkResize(image.getWidth(), image.getHeight(), size / cropPct);
         RgbImage resized = resizeShorterSide(RgbImage.of(image), (int) Math.floor(size / cropPct), filter);
         int top = centerCropOffset(resized.height(), size), left = centerCropOffset(resized.width(), size);
         return resized.toTensor(top, left, size, size);

@@ -1,11 +1,16 @@
 package dev.hybridvit.data;
 
+import dev.hybridvit.tensor.Printable;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
@@ -25,16 +30,20 @@ public final class ImageFolder implements ImageDataset {
     private final double cropPct;
     private final Interpolation filter;
     private final AtomicInteger failedReads;
+    /** Every file skipped at the scan or failed later, with the reason (concurrent: loaders read in parallel). */
+    private final Map<Path, String> problems;
 
     private ImageFolder(
             List<Path> files,
             int[] labels,
             List<String> classes,
             List<Path> skipped,
+            Map<Path, String> problems,
             int loadSize,
             double cropPct,
             Interpolation filter,
             AtomicInteger failedReads) {
+        this.problems = problems;
         this.files = files;
         this.labels = labels;
         this.classes = classes;
@@ -51,7 +60,8 @@ public final class ImageFolder implements ImageDataset {
      * in one step, so the crop offset is torchvision's), {@code p.size()} square.
      */
     public ImageFolder forEvaluation(Preprocessing p) {
-        return new ImageFolder(files, labels, classes, skipped, p.size(), p.cropPct(), p.interpolation(), failedReads);
+        return new ImageFolder(
+                files, labels, classes, skipped, problems, p.size(), p.cropPct(), p.interpolation(), failedReads);
     }
 
     /**
@@ -73,6 +83,7 @@ public final class ImageFolder implements ImageDataset {
         List<String> classes = new ArrayList<>();
         List<Path> files = new ArrayList<>(), skipped = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
+        Map<Path, String> reasons = new ConcurrentHashMap<>();
         for (int c = 0; c < classDirs.size(); c++) {
             classes.add(classDirs.get(c).getFileName().toString());
             List<Path> candidates;
@@ -84,11 +95,13 @@ public final class ImageFolder implements ImageDataset {
             }
             for (Path p : candidates) {
                 if (!ImageFiles.hasImageExtension(p)) continue;
-                if (ImageFiles.probe(p)) {
+                Optional<String> problem = ImageLimits.headerProblem(p);
+                if (problem.isEmpty()) {
                     files.add(p);
                     labels.add(c);
                 } else {
                     skipped.add(p);
+                    reasons.put(p, problem.get());
                 }
             }
         }
@@ -99,6 +112,7 @@ public final class ImageFolder implements ImageDataset {
                 labels.stream().mapToInt(Integer::intValue).toArray(),
                 List.copyOf(classes),
                 Collections.unmodifiableList(skipped),
+                reasons,
                 loadSize,
                 1.0,
                 Interpolation.BICUBIC,
@@ -113,6 +127,12 @@ public final class ImageFolder implements ImageDataset {
     /** Images that failed to decode after the scan (returned as black). */
     public int failedReads() {
         return failedReads.get();
+    }
+
+    /** Each file skipped at the scan or failed at a later read, with why; in file order. */
+    @Override
+    public Map<Path, String> problems() {
+        return new TreeMap<>(problems);
     }
 
     public Path file(int i) {
@@ -154,8 +174,9 @@ public final class ImageFolder implements ImageDataset {
             float[] img = ImageFiles.toTensor(ImageFiles.decode(files.get(i)), loadSize, cropPct, filter);
             System.arraycopy(img, 0, out, 0, img.length);
         } catch (IOException | RuntimeException e) {
-            if (failedReads.getAndIncrement() == 0)
-                System.err.println("warning: " + e.getMessage() + " (read as black)");
+            if (problems.put(files.get(i), String.valueOf(e.getMessage())) == null
+                    && failedReads.incrementAndGet() == 1)
+                System.err.println("warning: " + Printable.escape(e.getMessage()) + " (read as black)");
             java.util.Arrays.fill(out, 0f);
         }
         return labels[i];

@@ -81,7 +81,12 @@ public record Preprocessing(int size, double cropPct, Interpolation interpolatio
 
     /** 3×size×size normalised floats for the image in {@code file} (not an image: {@link ImageFiles.UnreadableImageException}). */
     public float[] apply(Path file) throws IOException {
-        float[] x = ImageFiles.toTensor(ImageFiles.decode(file), size, cropPct, interpolation);
+        float[] x;
+        try {
+            x = ImageFiles.toTensor(ImageFiles.decode(file), size, cropPct, interpolation);
+        } catch (IllegalArgumentException e) { // the resize would exceed the pixel budget (ImageLimits)
+            throw new ImageFiles.UnreadableImageException(file, e.getMessage());
+        }
         int plane = size * size;
         for (int c = 0; c < 3; c++) {
             for (int i = c * plane; i < (c + 1) * plane; i++) x[i] = (x[i] - mean[c]) / std[c];

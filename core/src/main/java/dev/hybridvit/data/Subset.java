@@ -46,6 +46,11 @@ public final class Subset implements ImageDataset {
     }
 
     @Override
+    public java.util.Map<java.nio.file.Path, String> problems() {
+        return base.problems();
+    }
+
+    @Override
     public int read(int i, float[] out) {
         return base.read(indices[i], out);
     }

@@ -6,6 +6,8 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
+import dev.hybridvit.tensor.Finite;
+import dev.hybridvit.tensor.Printable;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -21,17 +23,21 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * against the model's N×3×H×W signature; a batch larger than a fixed exported batch is split,
  * a smaller or ragged one is zero-padded (the padding rows are dropped from the result).
  *
- * <p>NaN policy: inputs containing NaN or ±Inf are rejected with an {@link IllegalArgumentException}
- * naming the first offending position (a non-finite pixel would silently poison the logits of
- * the whole image). Close the predictor to free the native session.
+ * <p>NaN policy ({@link Finite}, the same as the libtorch path): inputs containing NaN or ±Inf are
+ * refused with an {@link IllegalArgumentException} naming the first offending position, unless
+ * the options allow them. Close the predictor to free the native session.
  */
 public final class OnnxPredictor implements AutoCloseable {
+    /** Bounds on the signature a model file may declare (one fixed batch must fit the heap). */
+    private static final long MAX_SIDE = 8192, MAX_BATCH = 4096, MAX_CLASSES = 1_000_000;
+
     private final OrtEnvironment env;
     private final OrtSession session;
     private final String inputName, outputName;
     private final long[] inputShape;
     private final int classes;
     private final int threads;
+    private final boolean allowNonFinite;
     private final ReadWriteLock lock = new ReentrantReadWriteLock();
     private boolean closed;
 
@@ -40,37 +46,62 @@ public final class OnnxPredictor implements AutoCloseable {
      *
      * @param intraOpThreads threads per inference, 0 = one per available core
      * @param profilePrefix  file prefix for ORT's JSON profile (null = profiling off)
+     * @param allowNonFinite pass NaN/Inf inputs to the model instead of refusing them
      */
-    public record Options(int intraOpThreads, String profilePrefix) {
+    public record Options(int intraOpThreads, String profilePrefix, boolean allowNonFinite) {
         public static Options defaults() {
-            return new Options(0, null);
+            return new Options(0, null, false);
         }
 
         public Options withThreads(int n) {
-            return new Options(n, profilePrefix);
+            return new Options(n, profilePrefix, allowNonFinite);
         }
 
         public Options withProfiling(String prefix) {
-            return new Options(intraOpThreads, prefix);
+            return new Options(intraOpThreads, prefix, allowNonFinite);
+        }
+
+        /** Lets NaN and infinite inputs through instead of refusing them ({@link Finite}). */
+        public Options withNonFiniteAllowed(boolean allow) {
+            return new Options(intraOpThreads, profilePrefix, allow);
         }
     }
 
-    private OnnxPredictor(OrtSession session, OrtEnvironment env, int threads) throws OrtException {
+    private OnnxPredictor(Path file, OrtSession session, OrtEnvironment env, int threads, boolean allowNonFinite)
+            throws OrtException {
+        this.allowNonFinite = allowNonFinite;
         this.env = env;
         this.session = session;
         this.threads = threads;
         if (session.getNumInputs() != 1 || session.getNumOutputs() != 1) {
-            throw new IllegalArgumentException("expected a model with one input and one output, got "
-                    + session.getInputNames() + " → " + session.getOutputNames());
+            throw new IllegalArgumentException(
+                    Printable.escape(file + ": expected a model with one input and one output, got "
+                            + session.getInputNames() + " → " + session.getOutputNames()));
         }
         this.inputName = session.getInputNames().iterator().next();
         this.outputName = session.getOutputNames().iterator().next();
         NodeInfo in = session.getInputInfo().get(inputName);
-        this.inputShape = ((TensorInfo) in.getInfo()).getShape();
-        if (inputShape.length != 4 || inputShape[1] != 3) {
-            throw new IllegalArgumentException("expected an N×3×H×W model input, got " + Arrays.toString(inputShape));
+        NodeInfo outInfo = session.getOutputInfo().get(outputName);
+        if (!(in.getInfo() instanceof TensorInfo inTensor) || !(outInfo.getInfo() instanceof TensorInfo outTensor)) {
+            throw new IllegalArgumentException(file + ": the model's input and output are not tensors");
         }
-        long[] out = ((TensorInfo) session.getOutputInfo().get(outputName).getInfo()).getShape();
+        this.inputShape = inTensor.getShape();
+        if (inputShape.length != 4
+                || inputShape[1] != 3
+                || inputShape[2] < 1
+                || inputShape[3] < 1
+                || inputShape[2] > MAX_SIDE
+                || inputShape[3] > MAX_SIDE
+                || inputShape[0] > MAX_BATCH) {
+            throw new IllegalArgumentException(file + ": the model input is " + Arrays.toString(inputShape)
+                    + " (expected N×3×H×W with a fixed H and W from 1 to " + MAX_SIDE + " and N dynamic or at most "
+                    + MAX_BATCH + ")");
+        }
+        long[] out = outTensor.getShape();
+        if (out.length == 0 || out[out.length - 1] < 1 || out[out.length - 1] > MAX_CLASSES) {
+            throw new IllegalArgumentException(file + ": the model output is " + Arrays.toString(out)
+                    + " (expected N×classes with a fixed class count from 1 to " + MAX_CLASSES + ")");
+        }
         this.classes = (int) out[out.length - 1];
     }
 
@@ -90,9 +121,11 @@ public final class OnnxPredictor implements AutoCloseable {
             so.setIntraOpNumThreads(threads);
             so.setInterOpNumThreads(1);
             if (options.profilePrefix() != null) so.enableProfiling(options.profilePrefix());
-            return new OnnxPredictor(env.createSession(model.toString(), so), env, threads);
+            return new OnnxPredictor(
+                    model, env.createSession(model.toString(), so), env, threads, options.allowNonFinite());
         } catch (OrtException e) {
-            throw new IllegalArgumentException("cannot load ONNX model " + model + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    Printable.escape(model + ": cannot load the ONNX model (" + e.getMessage() + ")"), e);
         }
     }
 
@@ -186,14 +219,7 @@ public final class OnnxPredictor implements AutoCloseable {
             throw new IllegalArgumentException(
                     "input has " + data.length + " values but shape " + Arrays.toString(shape) + " needs " + size);
         }
-        for (int i = 0; i < data.length; i++) {
-            if (!Float.isFinite(data[i])) {
-                long hw = shape[2] * shape[3], chw = 3 * hw;
-                throw new IllegalArgumentException(String.format(
-                        "input contains %s at [%d, %d, %d, %d]; NaN and infinite " + "values are rejected",
-                        data[i], i / chw, (i % chw) / hw, (i % hw) / shape[3], i % shape[3]));
-            }
-        }
+        if (!allowNonFinite) Finite.require(data, shape, "input");
     }
 
     /** Ends ORT profiling (when enabled) and returns the profile file's name. */

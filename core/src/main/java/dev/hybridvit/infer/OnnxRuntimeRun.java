@@ -15,15 +15,19 @@ import java.nio.file.Path;
 public final class OnnxRuntimeRun {
     private OnnxRuntimeRun() {}
 
-    /** Logits of {@code model} (deploy form if asked) for an N×3×H×W input, through ORT. */
-    public static float[][] logits(VisionModel model, boolean deploy, int threads, float[] nchw, long... shape)
+    /**
+     * Logits of {@code model} (deploy form if asked) for an N×3×H×W input, through ORT; NaN/Inf
+     * inputs are refused unless {@code allowNonFinite}.
+     */
+    public static float[][] logits(
+            VisionModel model, boolean deploy, int threads, boolean allowNonFinite, float[] nchw, long... shape)
             throws IOException {
         Path file = Files.createTempFile("hybridvit-", ".onnx");
         try {
             Exporter.export(
                     model, file, ExportOptions.defaults().withDeploy(deploy).withDynamicBatch());
-            try (OnnxPredictor p =
-                    OnnxPredictor.open(file, OnnxPredictor.Options.defaults().withThreads(threads))) {
+            try (OnnxPredictor p = OnnxPredictor.open(
+                    file, OnnxPredictor.Options.defaults().withThreads(threads).withNonFiniteAllowed(allowNonFinite))) {
                 return p.predict(nchw, shape);
             }
         } finally {

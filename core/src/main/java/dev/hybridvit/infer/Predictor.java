@@ -11,6 +11,7 @@ import dev.hybridvit.models.ModelRegistry;
 import dev.hybridvit.models.ModelSpec;
 import dev.hybridvit.models.PretrainedTag;
 import dev.hybridvit.models.VisionModel;
+import dev.hybridvit.tensor.Finite;
 import dev.hybridvit.weights.Checkpoint;
 import dev.hybridvit.weights.WeightsLoader;
 import java.io.IOException;
@@ -238,6 +239,7 @@ public final class Predictor implements AutoCloseable {
         return new Backend() {
             @Override
             public float[][] logits(float[] nchw, int n, int size) {
+                Finite.require(nchw, new long[] {n, 3, size, size}, "input");
                 try (NDManager scope = model.manager().newSubManager()) {
                     float[] flat = model.predict(scope.create(nchw, new Shape(n, 3, size, size)))
                             .toFloatArray();

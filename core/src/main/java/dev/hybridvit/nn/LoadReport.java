@@ -1,5 +1,6 @@
 package dev.hybridvit.nn;
 
+import dev.hybridvit.tensor.Printable;
 import java.util.List;
 
 /** What a state-dict load found: keys the model needs but the source lacks, extra keys, shape clashes. */
@@ -23,7 +24,7 @@ public record LoadReport(List<String> missing, List<String> unexpected, List<Str
                 .append(' ')
                 .append(items.size() > 1 ? many : one)
                 .append(" (first: ")
-                .append(items.get(0))
+                .append(Printable.escape(items.get(0)))
                 .append(")\n");
     }
 }

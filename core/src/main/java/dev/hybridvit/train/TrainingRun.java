@@ -14,6 +14,7 @@ import dev.hybridvit.models.ModelSpec;
 import dev.hybridvit.models.VisionModel;
 import dev.hybridvit.weights.AtomicFiles;
 import dev.hybridvit.weights.Checkpoint;
+import dev.hybridvit.weights.WeightsFormatException;
 import dev.hybridvit.weights.WeightsLoader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -400,6 +401,11 @@ public final class TrainingRun {
                         Object be = c.info().extra().get("best_epoch");
                         if (be instanceof Number n) bestEpoch = n.intValue();
                         position = readPosition(c.info().extra().get(POSITION));
+                    } catch (ClassCastException | NullPointerException e) {
+                        throw new WeightsFormatException(
+                                o.resume(),
+                                "the training state in its metadata has a value of the wrong type or is incomplete",
+                                e);
                     }
                     listener.log("resumed from " + o.resume() + " after epoch " + firstEpoch
                             + (position.batch() > 0
@@ -514,6 +520,7 @@ public final class TrainingRun {
                 WeightsLoader.load(model, best);
                 finalEval = Evaluator.evaluate(model, valLoader);
             }
+            if (!data.problemSummary().isEmpty()) listener.log(data.problemSummary());
             return new Result(
                     modelName,
                     history,

@@ -142,7 +142,9 @@ public final class Validation {
                             model, weights, WeightsLoader.Options.STRICT.withPreferEma(overrides.useEma()));
             if (overrides.useEma())
                 loaded.notes().stream().filter(n -> n.contains("EMA")).forEach(n -> System.err.println("note: " + n));
-            return new Report(name, data.name(), size, data.classes(), Evaluator.evaluate(model, loader), pre);
+            Evaluator.Result result = Evaluator.evaluate(model, loader);
+            if (!data.problemSummary().isEmpty()) System.err.println(data.problemSummary());
+            return new Report(name, data.name(), size, data.classes(), result, pre);
         }
     }
 }

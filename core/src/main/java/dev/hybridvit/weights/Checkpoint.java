@@ -39,6 +39,8 @@ public final class Checkpoint {
     public static final String OPTIMIZER_PREFIX = "optimizer/";
     public static final String EMA_PREFIX = "ema/";
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Bounds on what a checkpoint may ask to build (ImageNet-22k has 21,841 classes). */
+    private static final int MAX_CLASSES = 100_000, MAX_IMAGE_SIZE = 4096;
 
     private Checkpoint() {}
 
@@ -145,10 +147,12 @@ public final class Checkpoint {
     static Info parse(Path file, Map<String, String> meta) {
         try {
             JsonNode c = JSON.readTree(meta.getOrDefault(META_CONFIG, "{}"));
+            if (!c.isObject())
+                throw new WeightsFormatException(file, "checkpoint config is " + c + ", expected a JSON object");
             ModelOptions options = new ModelOptions(
-                    c.path("num_classes").asInt(1000),
-                    c.path("image_size").asInt(0),
-                    c.path("drop_path").asDouble(-1));
+                    (int) number(file, c, "num_classes", 1000, 1, MAX_CLASSES),
+                    (int) number(file, c, "image_size", 0, 0, MAX_IMAGE_SIZE),
+                    c.has("drop_path") ? number(file, c, "drop_path", -1, -1, 1) : -1);
             List<String> classes = JSON.readValue(meta.getOrDefault(META_CLASSES, "[]"), new TypeReference<>() {});
             Map<String, Object> extra = JSON.readValue(meta.getOrDefault(META_EXTRA, "{}"), new TypeReference<>() {});
             String model = meta.get(META_MODEL);
@@ -160,9 +164,21 @@ public final class Checkpoint {
                     Long.parseLong(meta.getOrDefault(META_EPOCH, "-1")),
                     c.path("reparameterized").asBoolean(false),
                     extra);
-        } catch (IOException | NumberFormatException e) {
+        } catch (IOException | NumberFormatException | ClassCastException e) {
             throw new WeightsFormatException(file, "checkpoint metadata is corrupt (" + e.getMessage() + ")", e);
         }
+    }
+
+    /** A {@code config} number, checked to be a number in [{@code min}, {@code max}]; {@code absent} if missing. */
+    private static double number(Path file, JsonNode config, String key, double absent, double min, double max) {
+        JsonNode n = config.get(key);
+        if (n == null) return absent;
+        if (!n.isNumber() || !(n.asDouble() >= min && n.asDouble() <= max)) {
+            throw new WeightsFormatException(
+                    file,
+                    "checkpoint config '" + key + "' is " + n + " (expected a number from " + min + " to " + max + ")");
+        }
+        return n.asDouble();
     }
 
     /** Reads every section of one of our checkpoints into {@code manager}. */

@@ -35,13 +35,7 @@ public final class Npy {
     /** A float32 array and its shape. */
     public record Array(long[] shape, float[] data) {}
 
-    private record Header(String descr, boolean fortran, long[] shape) {
-        long numel() {
-            long n = 1;
-            for (long d : shape) n *= d;
-            return n;
-        }
-    }
+    private record Header(String descr, boolean fortran, long[] shape, long numel) {}
 
     public static Array read(Path file) throws IOException {
         try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
@@ -55,13 +49,9 @@ public final class Npy {
             if (h.fortran)
                 throw new WeightsFormatException(file, "array is in Fortran order; save a C-contiguous array");
             long n = h.numel();
-            byte[] bytes = in.readNBytes(Math.toIntExact(n * 4));
-            if (bytes.length != n * 4) {
-                throw new WeightsFormatException(
-                        file,
-                        "truncated: shape " + Arrays.toString(h.shape) + " needs " + n * 4 + " data bytes, found "
-                                + bytes.length);
-            }
+            int size = InputBounds.arrayBytes(file, "array " + Arrays.toString(h.shape), n, 4);
+            byte[] bytes = InputBounds.readExactly(
+                    in, file, "the array data of shape " + Arrays.toString(h.shape), size, false);
             float[] data = new float[(int) n];
             ByteBuffer.wrap(bytes)
                     .order(ByteOrder.LITTLE_ENDIAN)
@@ -98,15 +88,10 @@ public final class Npy {
                                 + "' (supported: float16/32/64, signed and unsigned integers, bool)");
         };
         long n = h.numel();
-        if (n * width > Integer.MAX_VALUE)
-            throw new WeightsFormatException(file, what + "array of " + n + " elements is too large");
-        byte[] bytes = in.readNBytes((int) (n * width));
-        if (bytes.length != n * width) {
-            throw new WeightsFormatException(
-                    file,
-                    what + "truncated: shape " + Arrays.toString(h.shape) + " needs " + n * width
-                            + " data bytes, found " + bytes.length);
-        }
+        InputBounds.arrayBytes(file, what + "array " + Arrays.toString(h.shape), n, code.charAt(0) == 'f' ? 4 : 8);
+        int size = InputBounds.arrayBytes(file, what + "array " + Arrays.toString(h.shape), n, width);
+        byte[] bytes = InputBounds.readExactly(
+                in, file, what + "the array data of shape " + Arrays.toString(h.shape), size, false);
         ByteBuffer b = ByteBuffer.wrap(bytes).order(bo);
         // Fortran order is C order of the reversed shape; transpose back afterwards
         long[] shape = h.shape.clone();
@@ -186,7 +171,7 @@ public final class Npy {
             } catch (NumberFormatException e) {
                 throw new WeightsFormatException(file, what + ".npy shape (" + dims + ") is not a tuple of integers");
             }
-            return new Header(descr, fortran, shape);
+            return new Header(descr, fortran, shape, InputBounds.numel(file, what + "array", shape));
         } catch (EOFException e) {
             throw new WeightsFormatException(file, what + ".npy header is truncated");
         }

@@ -3,10 +3,19 @@ package dev.hybridvit.weights;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import net.razorvine.pickle.IObjectConstructor;
 import net.razorvine.pickle.PickleException;
 import net.razorvine.pickle.PickleUtils;
@@ -40,6 +49,9 @@ final class SafeUnpickler extends Unpickler {
             EMPTY_DICT = '}',
             DICT = 'd',
             SETITEMS = 'u',
+            SETITEM = 's',
+            ADDITEMS = 0x90,
+            FROZENSET = 0x91,
             BINSTRING = 'T',
             BINUNICODE = 'X',
             BINBYTES = 'B',
@@ -47,6 +59,11 @@ final class SafeUnpickler extends Unpickler {
             BINUNICODE8 = 0x8d,
             BINBYTES8 = 0x8e,
             BYTEARRAY8 = 0x96;
+
+    /** Deepest nesting of containers accepted (state dicts nest 2-4 levels). */
+    private static final int MAX_DEPTH = 100;
+    /** Deepest nesting of tuples inside a dict key. */
+    private static final int MAX_KEY_DEPTH = 4;
 
     private final Path file;
     private final ByteArrayInputStream in;
@@ -63,7 +80,9 @@ final class SafeUnpickler extends Unpickler {
     static Object load(Path file, String entry, byte[] data) {
         SafeUnpickler u = new SafeUnpickler(file, data);
         try {
-            return u.load(u.in);
+            Object root = u.load(u.in);
+            u.checkShape(root);
+            return root;
         } catch (WeightsFormatException e) {
             throw e;
         } catch (IOException | RuntimeException | StackOverflowError e) {
@@ -124,8 +143,31 @@ final class SafeUnpickler extends Unpickler {
             case DICT: {
                 List<Object> items = stack.pop_all_since_marker();
                 Map<Object, Object> map = new LinkedHashMap<>();
-                for (int i = 0; i + 1 < items.size(); i += 2) map.put(items.get(i), items.get(i + 1));
+                for (int i = 0; i + 1 < items.size(); i += 2) map.put(key(items.get(i)), items.get(i + 1));
                 stack.add(map);
+                return NO_RETURN_VALUE;
+            }
+            case SETITEM: {
+                Object value = stack.pop(), k = stack.pop(), target = stack.peek();
+                if (!(target instanceof Map)) throw fail("SETITEM on a " + typeName(target));
+                @SuppressWarnings("unchecked")
+                Map<Object, Object> map = (Map<Object, Object>) target;
+                map.put(key(k), value);
+                return NO_RETURN_VALUE;
+            }
+            case ADDITEMS:
+            case FROZENSET: {
+                List<Object> items = stack.pop_all_since_marker();
+                items.forEach(this::key);
+                if (key == FROZENSET) {
+                    stack.add(new HashSet<>(items));
+                } else if (stack.peek() instanceof Set<?> set) {
+                    @SuppressWarnings("unchecked")
+                    Set<Object> target = (Set<Object>) set;
+                    target.addAll(items);
+                } else {
+                    throw fail("ADDITEMS on a " + typeName(stack.peek()));
+                }
                 return NO_RETURN_VALUE;
             }
             case SETITEMS: {
@@ -134,7 +176,7 @@ final class SafeUnpickler extends Unpickler {
                 if (!(target instanceof Map)) throw fail("SETITEMS on a " + typeName(target));
                 @SuppressWarnings("unchecked")
                 Map<Object, Object> map = (Map<Object, Object>) target;
-                for (int i = 0; i + 1 < items.size(); i += 2) map.put(items.get(i), items.get(i + 1));
+                for (int i = 0; i + 1 < items.size(); i += 2) map.put(key(items.get(i)), items.get(i + 1));
                 return NO_RETURN_VALUE;
             }
             case BINSTRING:
@@ -175,7 +217,7 @@ final class SafeUnpickler extends Unpickler {
         String global = module + "." + name;
         switch (global) {
             case "collections.OrderedDict":
-                return (IObjectConstructor) SafeUnpickler::orderedDict;
+                return (IObjectConstructor) this::orderedDict;
             case "torch._utils._rebuild_tensor_v2":
             case "torch._utils._rebuild_tensor":
                 return (IObjectConstructor) args -> rebuildTensor(global, args);
@@ -219,11 +261,79 @@ final class SafeUnpickler extends Unpickler {
         return new WeightsFormatException(file, "data.pkl: " + problem + " (at byte " + position() + ")");
     }
 
-    private static Object orderedDict(Object[] args) {
+    /**
+     * {@code k} if Python could hash it: a scalar or a tuple of them, nested at most {@link
+     * #MAX_KEY_DEPTH} deep. A list or dict key (unhashable in Python) could be cyclic or a DAG whose
+     * Java hash takes exponential time, so it is refused before any map sees it.
+     */
+    private Object key(Object k) {
+        checkKey(k, 0);
+        return k;
+    }
+
+    private void checkKey(Object k, int depth) {
+        if (k == null || k instanceof String || k instanceof Number || k instanceof Boolean) return;
+        if (k instanceof Object[] tuple && depth < MAX_KEY_DEPTH) {
+            for (Object o : tuple) checkKey(o, depth + 1);
+            return;
+        }
+        throw fail(
+                k instanceof Object[]
+                        ? "a dict key or set item is a tuple nested more than " + MAX_KEY_DEPTH + " deep"
+                        : "a dict key or set item is a " + typeName(k)
+                                + " (expected a string, number or tuple of them)");
+    }
+
+    /**
+     * Refuses object trees nested deeper than {@link #MAX_DEPTH} or containing cycles, walking them
+     * without recursion (every later consumer — printing, key search — may then recurse safely).
+     */
+    private void checkShape(Object root) {
+        Map<Object, Boolean> open = new IdentityHashMap<>(); // true while on the current path
+        Deque<Object[]> path = new ArrayDeque<>(); // {node, iterator over children}
+        path.push(new Object[] {root, children(root).iterator()});
+        open.put(root, true);
+        while (!path.isEmpty()) {
+            Object[] top = path.peek();
+            @SuppressWarnings("unchecked")
+            Iterator<Object> it = (Iterator<Object>) top[1];
+            if (!it.hasNext()) {
+                open.put(top[0], false);
+                path.pop();
+                continue;
+            }
+            Object child = it.next();
+            if (!isContainer(child)) continue;
+            Boolean state = open.get(child);
+            if (Boolean.TRUE.equals(state)) throw fail("the object tree contains a cycle (a container inside itself)");
+            if (state != null) continue;
+            if (path.size() >= MAX_DEPTH) throw fail("the object tree is nested more than " + MAX_DEPTH + " deep");
+            open.put(child, true);
+            path.push(new Object[] {child, children(child).iterator()});
+        }
+    }
+
+    private static boolean isContainer(Object o) {
+        return o instanceof Map || o instanceof Collection || o instanceof Object[] || o instanceof PickledObject;
+    }
+
+    private static Collection<?> children(Object o) {
+        if (o instanceof Map<?, ?> m) {
+            List<Object> all = new ArrayList<>(m.keySet());
+            all.addAll(m.values());
+            return all;
+        }
+        if (o instanceof Collection<?> c) return c;
+        if (o instanceof Object[] a) return Arrays.asList(a);
+        if (o instanceof PickledObject p) return p.fields().values();
+        return List.of();
+    }
+
+    private Object orderedDict(Object[] args) {
         Map<Object, Object> map = new LinkedHashMap<>();
         if (args.length == 1 && args[0] instanceof List<?> pairs) {
             for (Object p : pairs) {
-                if (p instanceof Object[] kv && kv.length == 2) map.put(kv[0], kv[1]);
+                if (p instanceof Object[] kv && kv.length == 2) map.put(key(kv[0]), kv[1]);
                 else throw new PickleException("OrderedDict built from a list that is not of (key, value) pairs");
             }
         } else if (args.length != 0) {
@@ -238,6 +348,7 @@ final class SafeUnpickler extends Unpickler {
             throw fail(global + " called without (storage, offset, size, stride)");
         }
         long offset = asLong(args[1], global + " storage_offset");
+        if (offset < 0) throw fail(global + " storage_offset is " + offset + ", expected a non-negative integer");
         long[] shape = longs(args[2], global + " size");
         long[] stride = longs(args[3], global + " stride");
         if (shape.length != stride.length)
@@ -258,6 +369,7 @@ final class SafeUnpickler extends Unpickler {
                     + " is not a torch storage reference ('storage', type, key, location, numel)");
         }
         long numel = asLong(t[4], "storage numel");
+        if (numel < 0) throw fail("storage " + key + " declares " + numel + " elements");
         PickledTensor.StorageRef ref =
                 storages.computeIfAbsent(key, k -> new PickledTensor.StorageRef(type, key, location, numel));
         if (ref.type() != type || ref.numel() != numel)

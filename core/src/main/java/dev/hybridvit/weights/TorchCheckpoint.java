@@ -10,13 +10,15 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Enumeration;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.zip.ZipEntry;
-import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
 
 /**
@@ -32,7 +34,7 @@ import java.util.zip.ZipFile;
  */
 public final class TorchCheckpoint implements AutoCloseable {
     /** data.pkl larger than this is refused (real checkpoints hold a few MB of pickle at most). */
-    private static final long MAX_PICKLE_BYTES = 1L << 30;
+    private static final int MAX_PICKLE_BYTES = 64 << 20;
 
     private final Path file;
     private final ZipFile zip;
@@ -58,9 +60,11 @@ public final class TorchCheckpoint implements AutoCloseable {
             String prefix = pkl.getName().substring(0, pkl.getName().length() - "data.pkl".length());
             if (pkl.getSize() > MAX_PICKLE_BYTES) {
                 throw new WeightsFormatException(
-                        file, pkl.getName() + " is " + pkl.getSize() + " bytes, too large for a checkpoint pickle");
+                        file,
+                        pkl.getName() + " is " + pkl.getSize() + " bytes, too large for a checkpoint pickle (limit "
+                                + MAX_PICKLE_BYTES + ")");
             }
-            byte[] data = readEntry(file, zip, pkl);
+            byte[] data = readEntry(file, zip, pkl, MAX_PICKLE_BYTES, false);
             Object root = SafeUnpickler.load(file, pkl.getName(), data);
             return new TorchCheckpoint(file, zip, prefix, root);
         } catch (RuntimeException e) {
@@ -69,10 +73,14 @@ public final class TorchCheckpoint implements AutoCloseable {
         }
     }
 
+    /** Opens a zip archive, refusing one that holds two entries of the same name (which one would be read?). */
     static ZipFile openZip(Path file) throws IOException {
+        ZipFile zip;
         try {
-            return new ZipFile(file.toFile());
-        } catch (ZipException e) {
+            zip = new ZipFile(file.toFile());
+        } catch (java.nio.file.FileSystemException | java.io.FileNotFoundException e) {
+            throw e;
+        } catch (IOException e) { // ZipException, or EOFException for a damaged end record
             String kind = FileKinds.describe(file);
             if (kind.startsWith("a ZIP archive")) {
                 throw new WeightsFormatException(
@@ -83,6 +91,16 @@ public final class TorchCheckpoint implements AutoCloseable {
             throw new WeightsFormatException(
                     file, "not a PyTorch checkpoint (torch.save zip format): the file is " + kind, e);
         }
+        Set<String> names = new HashSet<>();
+        for (Enumeration<? extends ZipEntry> en = zip.entries(); en.hasMoreElements(); ) {
+            String name = en.nextElement().getName();
+            if (!names.add(name)) {
+                zip.close();
+                throw new WeightsFormatException(
+                        file, "the ZIP archive holds two entries named '" + name + "' (expected one per name)");
+            }
+        }
+        return zip;
     }
 
     private static ZipEntry findPickle(Path file, ZipFile zip) {
@@ -114,9 +132,18 @@ public final class TorchCheckpoint implements AutoCloseable {
         return best;
     }
 
-    private static byte[] readEntry(Path file, ZipFile zip, ZipEntry entry) {
+    /**
+     * The bytes of {@code entry}, counted while they inflate (never trusting the size its header
+     * claims): all of it up to {@code max}, or, for a storage ({@code storage}), its first {@code max}.
+     */
+    private static byte[] readEntry(Path file, ZipFile zip, ZipEntry entry, int max, boolean storage) {
+        String what = "record " + entry.getName();
         try (InputStream in = zip.getInputStream(entry)) {
-            return in.readAllBytes();
+            return storage
+                    ? InputBounds.readExactly(in, file, what, max, false)
+                    : InputBounds.readAtMost(in, file, what, max);
+        } catch (WeightsFormatException e) {
+            throw e;
         } catch (IOException | RuntimeException e) {
             throw new WeightsFormatException(
                     file,
@@ -166,24 +193,26 @@ public final class TorchCheckpoint implements AutoCloseable {
     public NDArray tensor(PickledTensor t, String name, NDManager manager) {
         PickledTensor.StorageRef s = t.storage();
         TorchDType type = s.type();
-        long numel = t.numel();
-        if (numel > 0) {
-            long last = t.offset();
-            for (int i = 0; i < t.shape().length; i++) last += (t.shape()[i] - 1) * t.stride()[i];
-            if (last >= s.numel()) {
-                throw new WeightsFormatException(
-                        file,
-                        "tensor '" + name + "' (shape " + new Shape(t.shape()) + ", offset " + t.offset()
-                                + ") reaches element " + last + " of storage " + s.key() + ", which has only "
-                                + s.numel());
-            }
-        }
-        if (numel * type.width > Integer.MAX_VALUE) {
+        String what = "tensor '" + name + "'";
+        long numel = InputBounds.numel(file, what, t.shape());
+        if (numel > s.numel()) {
             throw new WeightsFormatException(
-                    file, "tensor '" + name + "' has " + numel + " elements, more than one Java array holds");
+                    file,
+                    what + " (shape " + Arrays.toString(t.shape()) + ") has " + numel + " elements but its storage "
+                            + s.key() + " only " + s.numel() + " (expanded views are not accepted in a checkpoint)");
+        }
+        int bytes = InputBounds.arrayBytes(file, what, numel, type.width);
+        long last = numel == 0 ? 0 : lastElement(t);
+        if (t.offset() < 0 || (numel > 0 && last >= s.numel())) {
+            throw new WeightsFormatException(
+                    file,
+                    what + " (shape " + Arrays.toString(t.shape()) + ", stride " + Arrays.toString(t.stride())
+                            + ", offset " + t.offset() + ") reaches "
+                            + (last == Long.MAX_VALUE ? "beyond element 2^63" : "element " + last) + " of storage "
+                            + s.key() + ", which has only " + s.numel());
         }
         byte[] storage = numel == 0 ? new byte[0] : storageBytes(s, name);
-        ByteBuffer buf = ByteBuffer.allocateDirect((int) (numel * type.width)).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer buf = ByteBuffer.allocateDirect(bytes).order(ByteOrder.LITTLE_ENDIAN);
         gather(t, storage, buf);
         buf.flip();
         Shape shape = new Shape(t.shape());
@@ -218,6 +247,20 @@ public final class TorchCheckpoint implements AutoCloseable {
             };
         }
         return manager.create(l, shape);
+    }
+
+    /** The storage index of the view's last element, {@code Long.MAX_VALUE} if that overflows. */
+    private static long lastElement(PickledTensor t) {
+        try {
+            long last = t.offset();
+            for (int i = 0; i < t.shape().length; i++) {
+                if (t.stride()[i] < 0) return Long.MAX_VALUE;
+                last = Math.addExact(last, Math.multiplyExact(t.shape()[i] - 1, t.stride()[i]));
+            }
+            return last;
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE;
+        }
     }
 
     /** Copies the view's elements in row-major order into {@code out}. */
@@ -257,19 +300,14 @@ public final class TorchCheckpoint implements AutoCloseable {
                         "tensor '" + tensorName + "' needs storage record " + entryName
                                 + ", which the archive does not contain");
             }
-            long need = s.numel() * s.type().width;
+            int need = InputBounds.arrayBytes(file, "storage record " + entryName, s.numel(), s.type().width);
             if (entry.getSize() >= 0 && entry.getSize() < need) {
                 throw new WeightsFormatException(
                         file,
                         "storage record " + entryName + " of tensor '" + tensorName + "' has " + entry.getSize()
                                 + " bytes, but " + s.numel() + " " + s.type().pythonName + " elements need " + need);
             }
-            cached = readEntry(file, zip, entry);
-            if (cached.length < need) {
-                throw new WeightsFormatException(
-                        file,
-                        "storage record " + entryName + " is truncated (" + cached.length + " of " + need + " bytes)");
-            }
+            cached = readEntry(file, zip, entry, need, true);
         }
         int left = storageUses.getOrDefault(s.key(), 1) - 1;
         if (left > 0) {

@@ -9,6 +9,7 @@ import dev.hybridvit.models.VisionModel;
 import dev.hybridvit.nn.LoadReport;
 import dev.hybridvit.nn.Parameter;
 import dev.hybridvit.nn.StateDictException;
+import dev.hybridvit.tensor.Printable;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -92,7 +93,7 @@ public final class WeightsLoader {
             if (!location.isEmpty())
                 sb.append(", state dict under '").append(location).append("'");
             sb.append(")");
-            for (String n : notes) sb.append("\n  note: ").append(n);
+            for (String n : notes) sb.append("\n  note: ").append(Printable.escape(n));
             if (!reinitialized.isEmpty()) {
                 sb.append("\n  classifier re-initialised for the new class count: ")
                         .append(String.join("; ", reinitialized));
