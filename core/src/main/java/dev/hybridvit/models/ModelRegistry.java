@@ -2,6 +2,7 @@ package dev.hybridvit.models;
 
 import dev.hybridvit.models.cmt.CMT;
 import dev.hybridvit.models.nextvit.NextViT;
+import dev.hybridvit.models.segmentation.SemanticFPN;
 import dev.hybridvit.models.trtvit.TRTViT;
 import java.nio.file.FileSystems;
 import java.nio.file.Path;
@@ -14,11 +15,14 @@ import java.util.Map;
 /** Every model users can name, by its timm-style name. Families add their specs here. */
 public final class ModelRegistry {
     private static final Map<String, ModelSpec> MODELS = new LinkedHashMap<>();
+    /** Dense-prediction models, kept apart from the classifiers that {@link #names()} lists. */
+    private static final Map<String, ModelSpec> SEGMENTATION = new LinkedHashMap<>();
 
     static {
         NextViT.specs().forEach(ModelRegistry::add);
         CMT.specs().forEach(ModelRegistry::add);
         TRTViT.specs().forEach(ModelRegistry::add);
+        SemanticFPN.specs(List.copyOf(MODELS.values())).forEach(s -> SEGMENTATION.put(s.name(), s));
     }
 
     private ModelRegistry() {}
@@ -32,8 +36,18 @@ public final class ModelRegistry {
         return List.copyOf(MODELS.values());
     }
 
+    /** The classification models. */
     public static List<String> names() {
         return List.copyOf(MODELS.keySet());
+    }
+
+    /** The segmentation models ({@code fpn_<backbone>}), logits N×K×H×W. */
+    public static List<String> segmentationNames() {
+        return List.copyOf(SEGMENTATION.keySet());
+    }
+
+    public static boolean isSegmentation(String name) {
+        return SEGMENTATION.containsKey(name);
     }
 
     /** Names matching a shell-style glob such as {@code nextvit_*}. */
@@ -44,7 +58,7 @@ public final class ModelRegistry {
 
     /** The spec for {@code name}; an unknown name gets an error that suggests the closest ones. */
     public static ModelSpec get(String name) {
-        ModelSpec spec = MODELS.get(name);
+        ModelSpec spec = MODELS.containsKey(name) ? MODELS.get(name) : SEGMENTATION.get(name);
         if (spec == null) {
             throw new IllegalArgumentException("unknown model '" + name + "'. Did you mean: "
                     + String.join(", ", suggestions(name)) + "? (`models` lists all)");
@@ -54,6 +68,7 @@ public final class ModelRegistry {
 
     static List<String> suggestions(String name) {
         List<String> all = new ArrayList<>(MODELS.keySet());
+        all.addAll(SEGMENTATION.keySet());
         all.sort(Comparator.comparingInt(n -> editDistance(name.toLowerCase(), n)));
         return all.subList(0, Math.min(3, all.size()));
     }
