@@ -163,9 +163,9 @@ public final class Exporter {
         }
         ModelSpec spec = ModelRegistry.get(name);
         ModelOptions mo = info.map(Checkpoint.Info::options)
-                .orElseGet(() -> ModelOptions.defaults()
-                        .withNumClasses(numClasses > 0 ? numClasses : 1000)
-                        .withImageSize(imgSize));
+                .orElseGet(() -> numClasses > 0
+                        ? ModelOptions.defaults().withNumClasses(numClasses).withImageSize(imgSize)
+                        : ModelRegistry.defaultOptions(name).withImageSize(imgSize));
         try (VisionModel net = spec.create(mo, 0)) {
             WeightsLoader.load(net, weights, WeightsLoader.Options.STRICT);
             if (info.isPresent()) {

@@ -50,6 +50,16 @@ public final class ModelRegistry {
         return SEGMENTATION.containsKey(name);
     }
 
+    /** ADE20K's 150 classes, what a segmentation model is built with by default. */
+    public static final int SEGMENTATION_CLASSES = 150;
+
+    /** Default options of {@code name}: 1000 ImageNet classes, or 150 for a segmentation model. */
+    public static ModelOptions defaultOptions(String name) {
+        return isSegmentation(name)
+                ? ModelOptions.defaults().withNumClasses(SEGMENTATION_CLASSES)
+                : ModelOptions.defaults();
+    }
+
     /** Names matching a shell-style glob such as {@code nextvit_*}. */
     public static List<String> names(String glob) {
         var matcher = FileSystems.getDefault().getPathMatcher("glob:" + glob);

@@ -135,7 +135,7 @@ public final class NextViT extends VisionModel {
     public String partOf(String key) {
         if (key.startsWith("stem.")) return "stem";
         if (key.startsWith("extra_norm_list.")) return "stage" + (Integer.parseInt(key.split("\\.")[1]) + 1);
-        if (key.startsWith("norm.") && isHeadless()) return "stage4";
+        if (key.startsWith("norm.") && extraNorms != null) return "stage4";
         if (!key.startsWith("features.")) return "head";
         int block = Integer.parseInt(key.split("\\.")[1]);
         int stage = 0;
