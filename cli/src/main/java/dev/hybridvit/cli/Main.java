@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
             TrainCommand.class,
             ValidateCommand.class,
             PredictCommand.class,
+            SegmentCommand.class,
             DemoCommand.class,
             CompareCommand.class,
             CommandLine.HelpCommand.class

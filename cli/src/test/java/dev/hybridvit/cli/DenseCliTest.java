@@ -147,4 +147,40 @@ class DenseCliTest {
         assertThat(j.get("params").asLong()).isEqualTo(35_229_974L);
         assertThat(j.get("macs").asLong()).isPositive();
     }
+
+    /** {@code segment} writes a palette mask with the arg-max classes and an overlay, eager and from an export. */
+    @Test
+    void segmentWritesMaskAndOverlay() throws IOException {
+        String name = "fpn_trtvit_pico_hv";
+        Path weights = tmp.resolve("seg.safetensors"), image = tmp.resolve("scene.png");
+        java.awt.image.BufferedImage img =
+                new java.awt.image.BufferedImage(80, 64, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < 64; y++) for (int x = 0; x < 80; x++) img.setRGB(x, y, (x * 3) << 16 | (y * 4) << 8 | 90);
+        javax.imageio.ImageIO.write(img, "png", image.toFile());
+        try (VisionModel model =
+                ModelRegistry.get(name).create(ModelOptions.defaults().withNumClasses(4), 2)) {
+            WeightsExport.write(model, weights);
+            dev.hybridvit.export.Exporter.export(
+                    model, tmp.resolve("seg.onnx"), dev.hybridvit.export.ExportOptions.defaults());
+        }
+        for (String w :
+                new String[] {weights.toString(), tmp.resolve("seg.onnx").toString()}) {
+            Path out = tmp.resolve("out" + w.length());
+            CliTest.Result r = cli(
+                    "segment", name, image.toString(), "--weights", w, "--num-classes", "4", "--out", out.toString());
+            assertThat(r.code()).as(r.err()).isZero();
+            java.awt.image.BufferedImage mask =
+                    javax.imageio.ImageIO.read(out.resolve("scene_mask.png").toFile());
+            assertThat(mask.getWidth()).isEqualTo(64);
+            assertThat(mask.getColorModel()).isInstanceOf(java.awt.image.IndexColorModel.class);
+            for (int y = 0; y < 64; y += 9)
+                for (int x = 0; x < 64; x += 9)
+                    assertThat(mask.getRaster().getSample(x, y, 0)).isBetween(0, 3);
+            assertThat(out.resolve("scene_overlay.png")).exists();
+        }
+        CliTest.Result bad =
+                cli("segment", "cmt_ti", image.toString(), "--weights", weights.toString(), "--out", tmp.toString());
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err()).contains("not a segmentation model");
+    }
 }

@@ -10,9 +10,9 @@ import ai.djl.ndarray.NDArray;
 public final class Upsample extends Module {
     public enum Mode {
         NEAREST(0),
-        BILINEAR(2);
+        BILINEAR(1);
 
-        /** libtorch's interpolation code (DJL's {@code NDArrayEx.interpolation}). */
+        /** DJL's interpolation code ({@code NDArrayEx.interpolation}: 0 nearest, 1 bilinear, 2 area, 3 bicubic). */
         private final int code;
 
         Mode(int code) {

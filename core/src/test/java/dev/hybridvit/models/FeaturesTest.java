@@ -23,18 +23,55 @@ class FeaturesTest {
         return ModelRegistry.names();
     }
 
+    /** Models under 12 M parameters: every family and stage type, quick to build and run. */
+    static List<String> compactModels() {
+        return ModelRegistry.names().stream()
+                .filter(n -> ModelRegistry.get(n)
+                                .architecture(ModelOptions.defaults().withImageSize(SIZE))
+                                .parameterCount()
+                        < 12_000_000)
+                .toList();
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("models")
+    void headlessBackboneIsTheClassifierWithoutItsHead(String name) {
+        ModelOptions options = ModelOptions.defaults().withImageSize(SIZE);
+        VisionModel classifier = ModelRegistry.get(name).architecture(options);
+        VisionModel backbone = ModelRegistry.get(name).architecture(options.headless(false));
+        List<String> withoutHead = classifier.namedSlots().keySet().stream()
+                .filter(k -> !classifier.partOf(k).equals("head"))
+                .toList();
+        assertThat(List.copyOf(backbone.namedSlots().keySet())).isEqualTo(withoutHead);
+        List<FeatureInfo> info = backbone.featureInfo();
+        assertThat(info).hasSize(backbone.numStages());
+        for (int i = 0; i < info.size(); i++) {
+            assertThat(info.get(i).channels()).isEqualTo(classifier.stageChannels()[i]);
+            assertThat(info.get(i).reduction()).isEqualTo(classifier.stageStrides()[i]);
+            assertThat(backbone.namedModules()).containsKey(info.get(i).module());
+        }
+    }
+
+    /** Next-ViT's dense backbone: the official extra norms, the restored {@code norm}, no classifier. */
+    @org.junit.jupiter.api.Test
+    void nextVitDenseBackboneHasTheOfficialNorms() {
+        VisionModel dense = ModelRegistry.get("nextvit_small")
+                .architecture(ModelOptions.defaults().headless(true));
+        assertThat(dense.parameterCount()).isEqualTo(30_742_144);
+        assertThat(dense.namedSlots())
+                .containsKeys("extra_norm_list.0.weight", "extra_norm_list.3.running_var", "norm.weight")
+                .doesNotContainKey("proj_head.0.weight");
+        assertThat(dense.featureInfo().stream().map(FeatureInfo::module))
+                .containsExactly("extra_norm_list.0", "extra_norm_list.1", "extra_norm_list.2", "norm");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("compactModels")
     void headlessBackboneGivesTheClassifiersStages(String name) {
         ModelOptions options = ModelOptions.defaults().withImageSize(SIZE);
         // same seed: the head's slots come last, so every shared slot gets the same initial values
         try (VisionModel classifier = ModelRegistry.get(name).create(options, 3);
                 VisionModel backbone = ModelRegistry.get(name).create(options.headless(false), 3)) {
-            List<String> withoutHead = classifier.namedSlots().keySet().stream()
-                    .filter(k -> !classifier.partOf(k).equals("head"))
-                    .toList();
-            assertThat(List.copyOf(backbone.namedSlots().keySet())).isEqualTo(withoutHead);
-
             NDArray x = classifier.manager().randomNormal(new Shape(1, 3, SIZE, SIZE));
             List<NDArray> stages = classifier.forwardStages(x);
             List<NDArray> features = backbone.features(x, 1, 3);
