@@ -56,6 +56,14 @@ public abstract class VisionModel extends Module implements AutoCloseable {
     /** Final feature map → logits (norm/pool/classifier as the family defines it). */
     public abstract NDArray forwardHead(NDArray features);
 
+    /**
+     * Every stage's output → logits: what a dense head (Semantic FPN) takes; a classifier's head
+     * uses the last one only.
+     */
+    public NDArray forwardHead(List<NDArray> stages) {
+        return forwardHead(stages.get(stages.size() - 1));
+    }
+
     /** Channels of each stage's output. */
     public abstract int[] stageChannels();
 

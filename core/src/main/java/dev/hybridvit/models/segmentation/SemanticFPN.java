@@ -45,8 +45,18 @@ public final class SemanticFPN extends VisionModel {
     @Override
     public NDArray forward(NDArray x) {
         long[] s = x.getShape().getShape();
-        NDArray logits = decodeHead.forward(neck.forward(features(x, allStages())));
-        return Upsample.resize(logits, s[2], s[3], Upsample.Mode.BILINEAR);
+        return logits(features(x, allStages()), s[2], s[3]);
+    }
+
+    /** Logits at the built input size from the four stage outputs. */
+    @Override
+    public NDArray forwardHead(List<NDArray> stages) {
+        return logits(stages, imageSize(), imageSize());
+    }
+
+    private NDArray logits(List<NDArray> stages, long height, long width) {
+        NDArray logits = decodeHead.forward(neck.forward(stages));
+        return Upsample.resize(logits, height, width, Upsample.Mode.BILINEAR);
     }
 
     @Override
@@ -71,7 +81,7 @@ public final class SemanticFPN extends VisionModel {
 
     @Override
     public NDArray forwardHead(NDArray features) {
-        throw new UnsupportedOperationException("Semantic FPN's head takes every stage: use forward");
+        throw new UnsupportedOperationException("Semantic FPN's head takes every stage: forwardHead(List)");
     }
 
     @Override
