@@ -29,10 +29,7 @@ final class InfoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ModelOptions options = (numClasses == null
-                        ? ModelRegistry.defaultOptions(model)
-                        : ModelOptions.defaults().withNumClasses(numClasses))
-                .withImageSize(imgSize);
+        ModelOptions options = ModelRegistry.options(model, numClasses).withImageSize(imgSize);
         ModelSummary summary = ModelSummary.of(ModelRegistry.get(model), options);
         if (json) {
             System.out.println(new ObjectMapper()

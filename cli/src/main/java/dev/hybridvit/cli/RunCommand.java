@@ -119,10 +119,7 @@ final class RunCommand implements Callable<Integer> {
             throw new IllegalArgumentException(
                     input + ": tensor is " + s[2] + "×" + s[3] + " but --img-size is " + imgSize);
         }
-        ModelOptions options = (numClasses == null
-                        ? ModelRegistry.defaultOptions(model)
-                        : ModelOptions.defaults().withNumClasses(numClasses))
-                .withImageSize(size);
+        ModelOptions options = ModelRegistry.options(model, numClasses).withImageSize(size);
         if (features != null) options = options.headless(extraNorms);
         try (VisionModel net = spec.create(options, 0)) {
             try {

@@ -55,10 +55,7 @@ final class SegmentCommand implements Callable<Integer> {
             }
             return 0;
         }
-        ModelOptions options = (numClasses == null
-                        ? ModelRegistry.defaultOptions(model)
-                        : ModelOptions.defaults().withNumClasses(numClasses))
-                .withImageSize(imgSize);
+        ModelOptions options = ModelRegistry.options(model, numClasses).withImageSize(imgSize);
         try (VisionModel net = ModelRegistry.get(model).create(options, 0)) {
             System.err.println(WeightsLoader.load(net, weights, WeightsLoader.Options.STRICT)
                     .describe());

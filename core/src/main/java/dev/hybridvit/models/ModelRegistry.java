@@ -55,6 +55,12 @@ public final class ModelRegistry {
 
     /** Default options of {@code name}: 1000 ImageNet classes, or 150 for a segmentation model. */
     public static ModelOptions defaultOptions(String name) {
+        return options(name, null);
+    }
+
+    /** Default options of {@code name} with {@code numClasses} classes (null: the model's default). */
+    public static ModelOptions options(String name, Integer numClasses) {
+        if (numClasses != null) return ModelOptions.defaults().withNumClasses(numClasses);
         return isSegmentation(name)
                 ? ModelOptions.defaults().withNumClasses(SEGMENTATION_CLASSES)
                 : ModelOptions.defaults();
