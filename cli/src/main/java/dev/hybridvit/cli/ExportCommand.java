@@ -4,8 +4,12 @@ import dev.hybridvit.export.DjlServing;
 import dev.hybridvit.export.ExportOptions;
 import dev.hybridvit.export.Exporter;
 import dev.hybridvit.export.onnx.OnnxGraph;
+import dev.hybridvit.models.ModelOptions;
 import dev.hybridvit.models.ModelRegistry;
+import dev.hybridvit.models.ModelSpec;
 import dev.hybridvit.models.PretrainedTag;
+import dev.hybridvit.models.VisionModel;
+import dev.hybridvit.weights.WeightsLoader;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -58,16 +62,34 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--img-size", description = "input resolution (default: the model's native size)")
     int imgSize;
 
-    @Option(names = "--num-classes", description = "classifier outputs (default: ${DEFAULT-VALUE})")
-    int numClasses = 1000;
+    @Option(names = "--num-classes", description = "classifier outputs (default: 1000; 150 for a segmentation model)")
+    int numClasses;
 
     @Option(names = "--opset", description = "ONNX opset (default: ${DEFAULT-VALUE})")
     int opset = OnnxGraph.DEFAULT_OPSET;
+
+    @Option(
+            names = "--features",
+            description = "export the headless backbone's stage outputs (outputs stage0 … stage3, N×C×H×W) instead"
+                    + " of the logits")
+    boolean features;
+
+    @Option(names = "--out-indices", split = ",", description = "with --features: the stages to output (default: all)")
+    int[] outIndices;
+
+    @Option(
+            names = "--extra-norms",
+            description =
+                    "with --features: Next-ViT's dense backbone (extra_norm_list.* and norm on the stage outputs)")
+    boolean extraNorms;
 
     @Override
     public Integer call() throws Exception {
         ExportOptions options =
                 ExportOptions.defaults().withDeploy(deploy).withOpset(opset).withBatch(parseBatch(batch));
+        if (!features && (outIndices != null || extraNorms))
+            throw new IllegalArgumentException("--out-indices and --extra-norms go with --features");
+        if (features) return exportFeatures(options);
         // a project checkpoint brings its own class count, size, class names and training preprocessing
         PretrainedTag tag = pretrained == null ? null : ModelRegistry.pretrained(pretrained);
         model = PretrainedOption.model(tag, model);
@@ -87,6 +109,34 @@ final class ExportCommand implements Callable<Integer> {
                 opset,
                 deploy ? ", deploy form" : "");
         System.err.printf("wrote %s and %s for DJL's image classification translator%n", djl.get(0), djl.get(1));
+        return 0;
+    }
+
+    private int exportFeatures(ExportOptions options) throws Exception {
+        ModelSpec spec = ModelRegistry.get(model);
+        if (extraNorms && !spec.family().equals("nextvit")) {
+            throw new IllegalArgumentException(
+                    "--extra-norms: only Next-ViT's dense backbone has extra norms, " + model + " is " + spec.family());
+        }
+        try (VisionModel net =
+                spec.create(ModelOptions.defaults().withImageSize(imgSize).headless(extraNorms), 0)) {
+            System.err.println(WeightsLoader.loadBackbone(net, weights, WeightsLoader.Options.STRICT)
+                    .describe());
+            int[] indices = outIndices == null ? net.allStages() : outIndices;
+            Exporter.Result r = Exporter.exportFeatures(net, onnx, options, indices);
+            System.err.printf(
+                    "%s: wrote %s (%,d bytes, %d nodes, outputs %s, input %s×3×%d×%d)%n",
+                    model,
+                    onnx,
+                    r.bytes(),
+                    r.nodes(),
+                    java.util.Arrays.stream(indices)
+                            .mapToObj(Exporter::featureName)
+                            .toList(),
+                    options.dynamicBatch() ? "batch" : Integer.toString(options.batch()),
+                    r.imageSize(),
+                    r.imageSize());
+        }
         return 0;
     }
 

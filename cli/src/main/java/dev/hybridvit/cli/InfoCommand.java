@@ -21,16 +21,15 @@ final class InfoCommand implements Callable<Integer> {
     @Option(names = "--img-size", description = "input resolution (default: the model's native size)")
     int imgSize;
 
-    @Option(names = "--num-classes", description = "classifier outputs (default: ${DEFAULT-VALUE})")
-    int numClasses = 1000;
+    @Option(names = "--num-classes", description = "classifier outputs (default: 1000; 150 for a segmentation model)")
+    Integer numClasses;
 
     @Option(names = "--json", description = "print JSON (top-level params and macs are integers)")
     boolean json;
 
     @Override
     public Integer call() throws Exception {
-        ModelOptions options =
-                ModelOptions.defaults().withNumClasses(numClasses).withImageSize(imgSize);
+        ModelOptions options = ModelRegistry.options(model, numClasses).withImageSize(imgSize);
         ModelSummary summary = ModelSummary.of(ModelRegistry.get(model), options);
         if (json) {
             System.out.println(new ObjectMapper()

@@ -29,6 +29,7 @@ import picocli.CommandLine.ScopeType;
             TrainCommand.class,
             ValidateCommand.class,
             PredictCommand.class,
+            SegmentCommand.class,
             DemoCommand.class,
             CompareCommand.class,
             CommandLine.HelpCommand.class

@@ -2,6 +2,10 @@ package dev.hybridvit.cli;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.hybridvit.export.ExportOptions;
+import dev.hybridvit.export.Exporter;
+import dev.hybridvit.infer.OnnxPredictor;
 import dev.hybridvit.infer.OnnxRuntimeRun;
 import dev.hybridvit.models.ModelOptions;
 import dev.hybridvit.models.ModelRegistry;
@@ -10,8 +14,13 @@ import dev.hybridvit.models.VisionModel;
 import dev.hybridvit.tensor.Finite;
 import dev.hybridvit.tensor.Tensors;
 import dev.hybridvit.weights.Npy;
+import dev.hybridvit.weights.Npz;
 import dev.hybridvit.weights.WeightsLoader;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -19,9 +28,14 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code run MODEL --weights F --input X.npy --output Y.npy}: forward a raw NCHW float32 tensor
- * and write the logits — the parity tool against a PyTorch run of the same weights.
+ * and write the logits (N×K, or N×K×H×W for a segmentation model) — the parity tool against a
+ * PyTorch run of the same weights. {@code --features OUT.npz} runs the headless backbone instead
+ * and writes one N×C×H×W array per stage asked for ({@code stage0} …).
  */
-@Command(name = "run", description = "Forward a raw NCHW float32 .npy tensor and write the logits as .npy.")
+@Command(
+        name = "run",
+        description = "Forward a raw NCHW float32 .npy tensor and write the logits as .npy (or the stage features as"
+                + " .npz).")
 final class RunCommand implements Callable<Integer> {
     @Parameters(paramLabel = "MODEL")
     String model;
@@ -36,8 +50,28 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--input", required = true, description = "input tensor, float32 N×3×H×W .npy")
     Path input;
 
-    @Option(names = "--output", required = true, description = "where to write the N×classes logits (.npy)")
+    @Option(
+            names = "--output",
+            description = "where to write the logits (.npy): N×classes, or N×classes×H×W for a segmentation model")
     Path output;
+
+    @Option(
+            names = "--features",
+            description = "instead of logits, write the headless backbone's stage outputs (N×C×H×W float32, named"
+                    + " stage0 … stage3) to this .npz; the checkpoint's classifier keys are ignored")
+    Path features;
+
+    @Option(
+            names = "--out-indices",
+            split = ",",
+            description = "with --features: the stages to write, 0-based (default: all)")
+    int[] outIndices;
+
+    @Option(
+            names = "--extra-norms",
+            description = "with --features: Next-ViT's dense backbone, BatchNorms extra_norm_list.* and norm on the"
+                    + " stage outputs (as the official segmentation/detection code)")
+    boolean extraNorms;
 
     @Option(names = "--img-size", description = "input resolution the model is built for (default: the input's height)")
     int imgSize;
@@ -74,6 +108,17 @@ final class RunCommand implements Callable<Integer> {
         if (!runtime.equals("torch") && !runtime.equals("onnx")) {
             throw new IllegalArgumentException("--runtime must be torch or onnx, got '" + runtime + "'");
         }
+        if ((output == null) == (features == null)) {
+            throw new IllegalArgumentException("give exactly one of --output (logits) and --features (stage outputs)");
+        }
+        if (features == null && (outIndices != null || extraNorms)) {
+            throw new IllegalArgumentException("--out-indices and --extra-norms go with --features");
+        }
+        boolean segmentation = ModelRegistry.isSegmentation(model);
+        if (extraNorms && !spec.family().equals("nextvit")) {
+            throw new IllegalArgumentException(
+                    "--extra-norms: only Next-ViT's dense backbone has extra norms, " + model + " is " + spec.family());
+        }
         Npy.Array x = Npy.read(input);
         long[] s = x.shape();
         if (!allowNonFinite) Finite.require(x.data(), s, input.toString());
@@ -82,26 +127,32 @@ final class RunCommand implements Callable<Integer> {
             throw new IllegalArgumentException(
                     input + ": tensor is " + s[2] + "×" + s[3] + " but --img-size is " + imgSize);
         }
-        ModelOptions options = ModelOptions.defaults()
-                .withNumClasses(numClasses == null ? 1000 : numClasses)
-                .withImageSize(size);
+        ModelOptions options = ModelRegistry.options(model, numClasses).withImageSize(size);
+        if (features != null) options = options.headless(extraNorms);
         try (VisionModel net = spec.create(options, 0)) {
             try {
                 net.checkInputShape(s);
+                if (features != null && outIndices != null) net.checkOutIndices(outIndices);
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(input + ": " + e.getMessage(), e);
             }
             NDManager manager = net.manager();
             WeightsLoader.Options how = (lenient ? WeightsLoader.Options.LENIENT : WeightsLoader.Options.STRICT)
                     .withResetClassifier(numClasses != null);
-            WeightsLoader.Result loaded = WeightsLoader.load(net, weights, how);
+            WeightsLoader.Result loaded = features == null
+                    ? WeightsLoader.load(net, weights, how)
+                    : WeightsLoader.loadBackbone(net, weights, how);
             System.err.println(loaded.describe());
+            if (features != null) return writeFeatures(net, x, outIndices == null ? net.allStages() : outIndices);
             if (runtime.equals("onnx")) {
                 float[][] rows = OnnxRuntimeRun.logits(net, deploy, threads, allowNonFinite, x.data(), s);
-                Npy.write(output, new long[] {rows.length, rows[0].length}, Tensors.flatten(rows));
+                long[] shape = segmentation
+                        ? new long[] {rows.length, net.numClasses(), s[2], s[3]}
+                        : new long[] {rows.length, rows[0].length};
+                Npy.write(output, shape, Tensors.flatten(rows));
                 System.err.printf(
-                        "%s: wrote (%d, %d) logits to %s (ONNX Runtime%s)%n",
-                        model, rows.length, rows[0].length, output, deploy ? ", deploy form" : "");
+                        "%s: wrote %s logits to %s (ONNX Runtime%s)%n",
+                        model, java.util.Arrays.toString(shape), output, deploy ? ", deploy form" : "");
                 return 0;
             }
             if (deploy) net.reparameterize();
@@ -109,6 +160,37 @@ final class RunCommand implements Callable<Integer> {
             NDArray logits = net.predict(in);
             Npy.write(output, logits.getShape().getShape(), Tensors.toFloats(logits));
             System.err.printf("%s: wrote %s logits to %s%n", model, logits.getShape(), output);
+        }
+        return 0;
+    }
+
+    private int writeFeatures(VisionModel net, Npy.Array x, int[] indices) throws Exception {
+        long[] s = x.shape();
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        try (NDManager scope = net.manager().newSubManager()) {
+            if (runtime.equals("onnx")) {
+                if (deploy) net.reparameterize();
+                Path file = Files.createTempFile("hybridvit-features-", ".onnx");
+                try {
+                    Exporter.exportFeatures(net, file, ExportOptions.defaults().withDynamicBatch(), indices);
+                    try (OnnxPredictor p = OnnxPredictor.open(
+                            file, OnnxPredictor.Options.defaults().withThreads(threads))) {
+                        p.outputs(x.data(), s)
+                                .forEach((k, v) -> out.put(k, scope.create(v.data(), new Shape(v.shape()))));
+                    }
+                } finally {
+                    Files.deleteIfExists(file);
+                }
+            } else {
+                if (deploy) net.reparameterize();
+                List<NDArray> maps = net.features(Tensors.fromFloats(scope, x.data(), s), indices);
+                for (int k = 0; k < indices.length; k++) out.put(Exporter.featureName(indices[k]), maps.get(k));
+            }
+            Npz.write(features, out);
+            StringBuilder shapes = new StringBuilder();
+            out.forEach((k, v) -> shapes.append(' ').append(k).append(v.getShape()));
+            System.err.printf(
+                    "%s: wrote%s to %s%s%n", model, shapes, features, runtime.equals("onnx") ? " (ONNX Runtime)" : "");
         }
         return 0;
     }

@@ -11,6 +11,7 @@ import dev.hybridvit.models.cmt.InvertedResidualFFN;
 import dev.hybridvit.models.cmt.LightweightAttention;
 import dev.hybridvit.nn.BatchNorm;
 import dev.hybridvit.nn.Conv2d;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -27,6 +28,7 @@ final class CMTGraph {
 
     static void addTo(Emitters.Table t) {
         t.add(CMT.class, CMTGraph::model)
+                .addStages(CMT.class, CMTGraph::stages)
                 .add(CMTPatchEmbed.class, CMTGraph::patchEmbed)
                 .add(CMTBlock.class, CMTGraph::block)
                 .add(LightweightAttention.class, CMTGraph::attentionOnMap)
@@ -35,17 +37,35 @@ final class CMTGraph {
 
     /** Stem → per stage a patch embedding and its blocks → 1×1 conv → BN → Swish → pool → linear. */
     private static String model(OnnxGraph g, CMT m, String x) {
+        x = streams(g, m, x).get(m.numStages() - 1);
+        x = emit(g, m.swish, emit(g, m.fcNorm, convOnStream(g, m.fc, x)));
+        return emit(g, m.head, emit(g, m.drop, LayerForms.globalPool(g, "head/pool", x)));
+    }
+
+    /** Each stage's output as it flows on: in the deploy form with zero channels padded to a width ORT can block. */
+    private static List<String> streams(OnnxGraph g, CMT m, String x) {
         x = emit(g, m.stem, x);
+        List<String> out = new ArrayList<>();
         for (int i = 0; i < m.numStages(); i++) {
             String map = emit(g, m.patchEmbed(i), x);
             // the deploy form's residual stream in channels ORT can block (CMT-Ti's 46 → 48, zeros)
             if (g.deploy())
                 map = OnnxForms.padChannels(
                         g, "stage" + (i + 1), map, 1, OnnxForms.streamChannels(m.stageChannels()[i]));
-            x = emit(g, m.stageBlocks(i), map);
+            out.add(x = emit(g, m.stageBlocks(i), map));
         }
-        x = emit(g, m.swish, emit(g, m.fcNorm, convOnStream(g, m.fc, x)));
-        return emit(g, m.head, emit(g, m.drop, LayerForms.globalPool(g, "head/pool", x)));
+        return out;
+    }
+
+    /** The stage outputs as features: the deploy stream's padding removed. */
+    private static List<String> stages(OnnxGraph g, CMT m, String x) {
+        List<String> streams = streams(g, m, x), out = new ArrayList<>();
+        for (int i = 0; i < streams.size(); i++) {
+            String s = streams.get(i);
+            long c = m.stageChannels()[i], p = g.shape(s)[1];
+            out.add(p == c ? s : g.split(s, "stage" + (i + 1) + "/unpad_channels", 1, c, p - c)[0]);
+        }
+        return out;
     }
 
     /** {@code conv} on a map that may carry zero-padded channels past {@code conv.in} (a deploy-form stream). */

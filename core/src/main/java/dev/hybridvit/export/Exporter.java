@@ -77,6 +77,46 @@ public final class Exporter {
     }
 
     /**
+     * The multi-scale features of {@code model} as a graph: input {@link #INPUT}, one output per
+     * stage asked for, named {@code stage<i>} (0-based, as {@code out_indices}), each N×C×H×W
+     * after the stage's output norm. The classifier, where the model has one, is not emitted.
+     */
+    public static OnnxGraph featuresGraph(VisionModel model, ExportOptions options, int... outIndices) {
+        model.checkOutIndices(outIndices);
+        int size = model.imageSize();
+        model.checkInputSize(size, size);
+        model.setTraining(false);
+        if (options.deploy()) model.reparameterize();
+        String name = model.spec().name();
+        OnnxGraph g = new OnnxGraph(name, options.opset(), options.deploy());
+        model.namedModules().forEach((n, m) -> g.scope(m, n.isEmpty() ? name : n));
+        model.namedSlots().forEach((n, p) -> g.scope(p, n));
+        String input = g.input(INPUT, options.dynamicBatch() ? -1 : options.batch(), 3, size, size);
+        List<String> stages = Emitters.emitStages(g, model, input);
+        for (int i : outIndices) g.output(stages.get(i), featureName(i));
+        g.metadata("model", name);
+        g.metadata("family", model.spec().family());
+        g.metadata("image_size", Integer.toString(size));
+        g.metadata("features", java.util.Arrays.toString(outIndices));
+        g.metadata("batch", options.dynamicBatch() ? "dynamic" : Integer.toString(options.batch()));
+        g.metadata("deploy", Boolean.toString(options.deploy()));
+        return g;
+    }
+
+    /** The name of stage {@code i}'s feature output (in exports and {@code .npz} files). */
+    public static String featureName(int i) {
+        return "stage" + i;
+    }
+
+    /** Writes {@link #featuresGraph} to {@code file} atomically. */
+    public static Result exportFeatures(VisionModel model, Path file, ExportOptions options, int... outIndices)
+            throws IOException {
+        OnnxGraph g = featuresGraph(model, options, outIndices);
+        AtomicFiles.write(file, g::writeTo);
+        return new Result(file, Files.size(file), g.nodeCount(), model.imageSize(), options.batch(), g.metadata());
+    }
+
+    /**
      * Any module on its own (a block of a model, say) as a graph from {@link #INPUT} to
      * {@link #MODULE_OUTPUT}: input shape = batch (fixed or dynamic, from {@code options}) ×
      * {@code sampleShape}. Nodes and initializers are named by the module's state-dict paths
@@ -124,9 +164,9 @@ public final class Exporter {
         }
         ModelSpec spec = ModelRegistry.get(name);
         ModelOptions mo = info.map(Checkpoint.Info::options)
-                .orElseGet(() -> ModelOptions.defaults()
-                        .withNumClasses(numClasses > 0 ? numClasses : 1000)
-                        .withImageSize(imgSize));
+                .orElseGet(() -> numClasses > 0
+                        ? ModelOptions.defaults().withNumClasses(numClasses).withImageSize(imgSize)
+                        : ModelRegistry.defaultOptions(name).withImageSize(imgSize));
         try (VisionModel net = spec.create(mo, 0)) {
             WeightsLoader.load(net, weights, WeightsLoader.Options.STRICT);
             if (info.isPresent()) {

@@ -5,7 +5,6 @@ import static dev.hybridvit.export.Emitters.emit;
 import dev.hybridvit.export.onnx.OnnxAttr;
 import dev.hybridvit.export.onnx.OnnxGraph;
 import dev.hybridvit.export.onnx.OnnxOp;
-import dev.hybridvit.models.VisionModel;
 import dev.hybridvit.models.nextvit.ConvBNReLU;
 import dev.hybridvit.models.nextvit.EfficientMHSA;
 import dev.hybridvit.models.nextvit.MHCA;
@@ -25,6 +24,7 @@ final class NextViTGraph {
 
     static void addTo(Emitters.Table t) {
         t.add(NextViT.class, NextViTGraph::model)
+                .addStages(NextViT.class, (g, m, x) -> Emitters.blockStages(g, m, m.stem, x))
                 .add(ConvBNReLU.class, (g, m, x) -> emit(g, m.act, emit(g, m.norm, emit(g, m.conv, x))))
                 .add(
                         MHCA.class,
@@ -36,8 +36,7 @@ final class NextViTGraph {
 
     /** Stem → blocks → BN → global pool → linear (the BN folded into the linear in the deploy form). */
     private static String model(OnnxGraph g, NextViT m, String x) {
-        x = emit(g, m.stem, x);
-        for (VisionModel.Block b : m.blocks()) x = emit(g, b.module(), x);
+        x = Emitters.blockStages(g, m, m.stem, x).get(3);
         return emit(g, m.projHead, LayerForms.globalPool(g, "head/pool", emit(g, m.norm, x)));
     }
 

@@ -5,7 +5,6 @@ import static dev.hybridvit.export.Emitters.emit;
 import dev.hybridvit.export.onnx.OnnxAttr;
 import dev.hybridvit.export.onnx.OnnxGraph;
 import dev.hybridvit.export.onnx.OnnxOp;
-import dev.hybridvit.models.VisionModel;
 import dev.hybridvit.models.trtvit.BottleNeck;
 import dev.hybridvit.models.trtvit.MixBlockA;
 import dev.hybridvit.models.trtvit.MixBlockB;
@@ -27,6 +26,7 @@ final class TRTViTGraph {
 
     static void addTo(Emitters.Table t) {
         t.add(TRTViT.class, TRTViTGraph::model)
+                .addStages(TRTViT.class, (g, m, x) -> Emitters.blockStages(g, m, m.stem, x))
                 .add(TRTViT.Stem.class, (g, m, x) -> emit(g, m.pool, emit(g, m.act, emit(g, m.bn, emit(g, m.conv, x)))))
                 .add(
                         TRTViT.Head.class,
@@ -51,9 +51,7 @@ final class TRTViTGraph {
     }
 
     private static String model(OnnxGraph g, TRTViT m, String x) {
-        x = emit(g, m.stem, x);
-        for (VisionModel.Block b : m.blocks()) x = emit(g, b.module(), x);
-        return emit(g, m.head, x);
+        return emit(g, m.head, Emitters.blockStages(g, m, m.stem, x).get(3));
     }
 
     private static String bottleneck(OnnxGraph g, BottleNeck b, String x) {

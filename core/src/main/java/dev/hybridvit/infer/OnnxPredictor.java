@@ -73,9 +73,9 @@ public final class OnnxPredictor implements AutoCloseable {
         this.env = env;
         this.session = session;
         this.threads = threads;
-        if (session.getNumInputs() != 1 || session.getNumOutputs() != 1) {
+        if (session.getNumInputs() != 1 || session.getNumOutputs() < 1) {
             throw new IllegalArgumentException(
-                    Printable.escape(file + ": expected a model with one input and one output, got "
+                    Printable.escape(file + ": expected a model with one input and at least one output, got "
                             + session.getInputNames() + " → " + session.getOutputNames()));
         }
         this.inputName = session.getInputNames().iterator().next();
@@ -98,11 +98,14 @@ public final class OnnxPredictor implements AutoCloseable {
                     + MAX_BATCH + ")");
         }
         long[] out = outTensor.getShape();
-        if (out.length == 0 || out[out.length - 1] < 1 || out[out.length - 1] > MAX_CLASSES) {
+        long classCount = out.length == 4 ? out[1] : out.length == 0 ? 0 : out[out.length - 1];
+        if (classCount < 1 || classCount > MAX_CLASSES) {
             throw new IllegalArgumentException(file + ": the model output is " + Arrays.toString(out)
-                    + " (expected N×classes with a fixed class count from 1 to " + MAX_CLASSES + ")");
+                    + " (expected N×classes or N×classes×H×W with a fixed class count from 1 to " + MAX_CLASSES
+                    + ")");
         }
-        this.classes = (int) out[out.length - 1];
+        // N×K logits, or a segmentation model's N×K×H×W
+        this.classes = (int) (out.length == 4 ? out[1] : out[out.length - 1]);
     }
 
     /** Opens an exported model file with default options. */
@@ -164,7 +167,7 @@ public final class OnnxPredictor implements AutoCloseable {
      *
      * @param nchw  row-major float32 data of shape {@code shape}
      * @param shape N×3×H×W with H×W equal to the exported size
-     * @return N rows of {@link #numClasses()} logits
+     * @return N rows of {@link #numClasses()} logits (of K×H×W for a segmentation model)
      */
     public float[][] predict(float[] nchw, long... shape) {
         validate(nchw, shape);
@@ -185,13 +188,47 @@ public final class OnnxPredictor implements AutoCloseable {
                     System.arraycopy(nchw, start * per, part, 0, rows * per);
                 }
                 float[] logits = run(part, new long[] {chunk, 3, shape[2], shape[3]});
+                int perRow = logits.length / chunk;
                 for (int r = 0; r < rows; r++)
-                    out[start + r] = Arrays.copyOfRange(logits, r * classes, (r + 1) * classes);
+                    out[start + r] = Arrays.copyOfRange(logits, r * perRow, (r + 1) * perRow);
             }
         } finally {
             lock.readLock().unlock();
         }
         return out;
+    }
+
+    /** A named output of {@link #outputs}: row-major data and shape. */
+    public record Output(float[] data, long[] shape) {}
+
+    /**
+     * Every output of the graph (a features export's {@code stage0} …) for one batch, in the
+     * graph's output order; the batch must be the exported one unless the batch axis is dynamic.
+     */
+    public Map<String, Output> outputs(float[] nchw, long... shape) {
+        validate(nchw, shape);
+        if (exportedBatch() != 0 && shape[0] != exportedBatch()) {
+            throw new IllegalArgumentException(
+                    "batch " + shape[0] + " does not match the exported batch " + exportedBatch());
+        }
+        lock.readLock().lock();
+        try (OnnxTensor t = OnnxTensor.createTensor(env, FloatBuffer.wrap(nchw), shape);
+                OrtSession.Result r = session.run(Map.of(inputName, t))) {
+            if (closed) throw new IllegalStateException("predictor is closed");
+            Map<String, Output> out = new java.util.LinkedHashMap<>();
+            for (Map.Entry<String, ai.onnxruntime.OnnxValue> e : r) {
+                OnnxTensor v = (OnnxTensor) e.getValue();
+                FloatBuffer fb = v.getFloatBuffer();
+                float[] data = new float[fb.remaining()];
+                fb.get(data);
+                out.put(e.getKey(), new Output(data, v.getInfo().getShape()));
+            }
+            return out;
+        } catch (OrtException e) {
+            throw new IllegalStateException("ONNX Runtime failed: " + e.getMessage(), e);
+        } finally {
+            lock.readLock().unlock();
+        }
     }
 
     /** One session run on exactly the exported signature; returns the flat output. */

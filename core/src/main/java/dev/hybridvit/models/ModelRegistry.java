@@ -2,6 +2,7 @@ package dev.hybridvit.models;
 
 import dev.hybridvit.models.cmt.CMT;
 import dev.hybridvit.models.nextvit.NextViT;
+import dev.hybridvit.models.segmentation.SemanticFPN;
 import dev.hybridvit.models.trtvit.TRTViT;
 import java.nio.file.FileSystems;
 import java.nio.file.Path;
@@ -15,6 +16,8 @@ import java.util.Map;
 public final class ModelRegistry {
     private static final Map<String, ModelSpec> MODELS = new LinkedHashMap<>();
     private static final Map<String, PretrainedTag> PRETRAINED = new LinkedHashMap<>();
+    /** Dense-prediction models, kept apart from the classifiers that {@link #names()} lists. */
+    private static final Map<String, ModelSpec> SEGMENTATION = new LinkedHashMap<>();
 
     static {
         NextViT.specs().forEach(ModelRegistry::add);
@@ -26,6 +29,8 @@ public final class ModelRegistry {
             if (PRETRAINED.putIfAbsent(t.name(), t) != null)
                 throw new IllegalStateException("duplicate pretrained tag " + t.name());
         }
+        SemanticFPN.specs(MODELS.values().stream().filter(s -> !s.isAlias()).toList())
+                .forEach(s -> SEGMENTATION.put(s.name(), s));
     }
 
     private ModelRegistry() {}
@@ -39,6 +44,7 @@ public final class ModelRegistry {
         return List.copyOf(MODELS.values());
     }
 
+    /** The classification models. */
     public static List<String> names() {
         return List.copyOf(MODELS.keySet());
     }
@@ -64,6 +70,31 @@ public final class ModelRegistry {
         return lookup(PRETRAINED, tag, "pretrained tag", "models --pretrained");
     }
 
+    /** The segmentation models ({@code fpn_<backbone>}), logits N×K×H×W. */
+    public static List<String> segmentationNames() {
+        return List.copyOf(SEGMENTATION.keySet());
+    }
+
+    public static boolean isSegmentation(String name) {
+        return SEGMENTATION.containsKey(name);
+    }
+
+    /** ADE20K's 150 classes, what a segmentation model is built with by default. */
+    public static final int SEGMENTATION_CLASSES = 150;
+
+    /** Default options of {@code name}: 1000 ImageNet classes, or 150 for a segmentation model. */
+    public static ModelOptions defaultOptions(String name) {
+        return options(name, null);
+    }
+
+    /** Default options of {@code name} with {@code numClasses} classes (null: the model's default). */
+    public static ModelOptions options(String name, Integer numClasses) {
+        if (numClasses != null) return ModelOptions.defaults().withNumClasses(numClasses);
+        return isSegmentation(name)
+                ? ModelOptions.defaults().withNumClasses(SEGMENTATION_CLASSES)
+                : ModelOptions.defaults();
+    }
+
     /** Names matching a shell-style glob such as {@code nextvit_*}. */
     public static List<String> names(String glob) {
         var matcher = FileSystems.getDefault().getPathMatcher("glob:" + glob);
@@ -72,7 +103,8 @@ public final class ModelRegistry {
 
     /** The spec for {@code name}; an unknown name gets an error that suggests the closest ones. */
     public static ModelSpec get(String name) {
-        return lookup(MODELS, name, "model", "models");
+        ModelSpec segmentation = SEGMENTATION.get(name);
+        return segmentation != null ? segmentation : lookup(MODELS, name, "model", "models");
     }
 
     private static <T> T lookup(Map<String, T> entries, String name, String kind, String listing) {

@@ -56,6 +56,14 @@ public abstract class VisionModel extends Module implements AutoCloseable {
     /** Final feature map → logits (norm/pool/classifier as the family defines it). */
     public abstract NDArray forwardHead(NDArray features);
 
+    /**
+     * Every stage's output → logits: what a dense head (Semantic FPN) takes; a classifier's head
+     * uses the last one only.
+     */
+    public NDArray forwardHead(List<NDArray> stages) {
+        return forwardHead(stages.get(stages.size() - 1));
+    }
+
     /** Channels of each stage's output. */
     public abstract int[] stageChannels();
 
@@ -86,28 +94,91 @@ public abstract class VisionModel extends Module implements AutoCloseable {
         throw new UnsupportedOperationException(spec.name() + " does not list its blocks");
     }
 
-    /** Feature maps after each stage (channels {@link #stageChannels}, strides {@link #stageStrides}). */
-    public List<NDArray> forwardStages(NDArray x) {
+    /**
+     * The module applied to stage {@code i}'s output before it is returned as a feature and passed
+     * on to the next stage (Next-ViT's dense {@code extra_norm_list}), or null. None by default.
+     */
+    public Module stageOutputNorm(int i) {
+        return null;
+    }
+
+    /** timm's {@code feature_info}: channels, reduction and module name of each stage's output. */
+    public List<FeatureInfo> featureInfo() {
+        int[] channels = stageChannels(), strides = stageStrides();
+        List<FeatureInfo> out = new ArrayList<>();
+        for (int i = 0; i < numStages(); i++) out.add(new FeatureInfo(channels[i], strides[i], stageOutputName(i)));
+        return out;
+    }
+
+    /** State-dict name of the module whose output is stage {@code i}'s feature: its norm, or its last block. */
+    private String stageOutputName(int i) {
+        Module norm = stageOutputNorm(i);
+        if (norm != null) {
+            for (Map.Entry<String, Module> e : namedModules().entrySet()) if (e.getValue() == norm) return e.getKey();
+        }
+        String last = "stage" + (i + 1);
+        for (Block b : blocks()) if (b.stage() == i) last = b.name();
+        return last;
+    }
+
+    /**
+     * The feature maps of the stages {@code outIndices} (0-based, ascending, as timm's
+     * {@code out_indices}); no stage after the last one asked for runs.
+     */
+    public List<NDArray> features(NDArray x, int... outIndices) {
         checkInput(x);
+        checkOutIndices(outIndices);
         List<NDArray> out = new ArrayList<>();
         x = stem(x);
-        for (int i = 0; i < numStages(); i++) {
+        int next = 0;
+        for (int i = 0; next < outIndices.length; i++) {
             x = stage(i, x);
-            out.add(x);
+            Module norm = stageOutputNorm(i);
+            if (norm != null) x = norm.forward(x);
+            if (outIndices[next] == i) {
+                out.add(x);
+                next++;
+            }
         }
         return out;
     }
 
+    /** Rejects out-of-range, repeated or unordered stage indices, naming them. */
+    public void checkOutIndices(int... outIndices) {
+        for (int k = 0; k < outIndices.length; k++) {
+            int i = outIndices[k];
+            if (i < 0 || i >= numStages() || (k > 0 && i <= outIndices[k - 1])) {
+                throw new IllegalArgumentException("out-indices " + java.util.Arrays.toString(outIndices)
+                        + ": expected distinct ascending stage indices in 0.." + (numStages() - 1));
+            }
+        }
+        if (outIndices.length == 0) throw new IllegalArgumentException("out-indices: expected at least one stage");
+    }
+
+    /** Every stage's index (the default {@code out_indices}). */
+    public int[] allStages() {
+        return java.util.stream.IntStream.range(0, numStages()).toArray();
+    }
+
+    /** Feature maps after each stage (channels {@link #stageChannels}, strides {@link #stageStrides}). */
+    public List<NDArray> forwardStages(NDArray x) {
+        return features(x, allStages());
+    }
+
     /** The last stage's feature map (before the head). */
     public NDArray forwardFeatures(NDArray x) {
-        checkInput(x);
-        x = stem(x);
-        for (int i = 0; i < numStages(); i++) x = stage(i, x);
-        return x;
+        return features(x, numStages() - 1).get(0);
+    }
+
+    /** True for a backbone built without a classifier ({@link ModelOptions#headless}). */
+    public boolean isHeadless() {
+        return options.isHeadless();
     }
 
     @Override
     public NDArray forward(NDArray x) {
+        if (isHeadless())
+            throw new IllegalStateException(spec.name() + " is a headless backbone: it has features(), no logits");
         return forwardHead(forwardFeatures(x));
     }
 

@@ -148,7 +148,7 @@ public final class Benchmark {
         List<Record> out = new ArrayList<>();
         for (String name : c.models()) {
             ModelSpec spec = ModelRegistry.get(name);
-            ModelOptions opts = ModelOptions.defaults().withImageSize(c.imageSize());
+            ModelOptions opts = ModelRegistry.defaultOptions(name).withImageSize(c.imageSize());
             try (VisionModel model = spec.create(opts, 0);
                     PeakProbe peakProbe = PeakProbe.open(threads)) {
                 int size = model.imageSize();

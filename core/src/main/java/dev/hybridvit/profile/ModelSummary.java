@@ -47,13 +47,15 @@ public record ModelSummary(
             NDArray[] x = {model.manager().zeros(new Shape(1, 3, size, size))};
             long macs = MacCounter.count(1, () -> x[0] = model.runStem(x[0]));
             parts.add(new Part("stem", dims(x[0].getShape()), partParams.getOrDefault("stem", 0L), macs));
+            List<NDArray> stages = new ArrayList<>();
             for (int i = 0; i < model.numStages(); i++) {
                 final int stage = i;
                 long m = MacCounter.count(1, () -> x[0] = model.runStage(stage, x[0]));
+                stages.add(x[0]);
                 parts.add(new Part(
                         "stage" + (i + 1), dims(x[0].getShape()), partParams.getOrDefault("stage" + (i + 1), 0L), m));
             }
-            long headMacs = MacCounter.count(1, () -> x[0] = model.forwardHead(x[0]));
+            long headMacs = MacCounter.count(1, () -> x[0] = model.forwardHead(stages));
             parts.add(new Part("head", dims(x[0].getShape()), partParams.getOrDefault("head", 0L), headMacs));
             long total = parts.stream().mapToLong(Part::macs).sum();
             return new ModelSummary(

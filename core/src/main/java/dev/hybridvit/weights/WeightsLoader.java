@@ -317,4 +317,25 @@ public final class WeightsLoader {
     private static String join(String a, String b) {
         return a.isEmpty() ? b : a + ". " + b;
     }
+
+    /**
+     * Strict (or lenient) load into a headless backbone ({@link VisionModel#isHeadless()}): the
+     * classifier's keys a classification checkpoint carries (those {@link VisionModel#partOf} files
+     * under {@code head} and the backbone lacks) are dropped first, with a note.
+     */
+    public static Result loadBackbone(VisionModel backbone, Path file, Options options) throws IOException {
+        NDManager owner = requireBuilt(backbone);
+        try (NDManager scratch = owner.newSubManager()) {
+            Weights.Source source = Weights.read(file, scratch, options.preferEma());
+            var slots = backbone.namedSlots().keySet();
+            int before = source.tensors().size();
+            source.tensors()
+                    .keySet()
+                    .removeIf(k -> !slots.contains(k) && backbone.partOf(k).equals("head"));
+            int dropped = before - source.tensors().size();
+            if (dropped > 0)
+                source.notes().add("ignored the classifier's " + dropped + " tensors (a headless backbone)");
+            return load(backbone, source, options, scratch);
+        }
+    }
 }

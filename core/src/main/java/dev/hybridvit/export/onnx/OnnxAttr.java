@@ -2,7 +2,7 @@ package dev.hybridvit.export.onnx;
 
 import java.util.List;
 
-/** A node attribute of an ONNX graph: an int, a float or a list of ints. */
+/** A node attribute of an ONNX graph: an int, a float, a string or a list of ints. */
 public record OnnxAttr(String name, Object value) {
     public static OnnxAttr i(String name, long v) {
         return new OnnxAttr(name, v);
@@ -10,6 +10,10 @@ public record OnnxAttr(String name, Object value) {
 
     public static OnnxAttr f(String name, double v) {
         return new OnnxAttr(name, (float) v);
+    }
+
+    public static OnnxAttr s(String name, String v) {
+        return new OnnxAttr(name, v);
     }
 
     public static OnnxAttr ints(String name, long... v) {

@@ -44,6 +44,7 @@ public final class OnnxGraph {
     private final GraphProto.Builder graph = GraphProto.newBuilder();
     private final Map<String, long[]> shapes = new HashMap<>();
     private final Map<String, long[]> constants = new HashMap<>();
+    private final Map<String, float[]> floatConstants = new HashMap<>();
     private final Map<String, Integer> used = new HashMap<>();
     private final Map<Object, String> scopes = new IdentityHashMap<>();
     private final Map<Object, String> initializersBySource = new IdentityHashMap<>();
@@ -239,6 +240,24 @@ public final class OnnxGraph {
         return s.clone();
     }
 
+    /** A float32 constant input (Resize scales), registered by {@link #floats}. */
+    float[] floatConstant(String value) {
+        float[] c = floatConstants.get(value);
+        if (c == null) throw new IllegalArgumentException(value + " is not a float constant of this graph");
+        return c;
+    }
+
+    /** A 1-D float32 constant whose values shape inference may read (Resize scales), shared between nodes. */
+    public String floats(float... values) {
+        String key = "f" + Arrays.toString(values);
+        String existing = int64Cache.get(key);
+        if (existing != null) return existing;
+        String n = initializer("const_f32", values, values.length);
+        floatConstants.put(n, values.clone());
+        int64Cache.put(key, n);
+        return n;
+    }
+
     long[] constant(String value) {
         long[] c = constants.get(value);
         if (c == null) throw new IllegalArgumentException(value + " is not an int64 constant of this graph");
@@ -323,6 +342,8 @@ public final class OnnxGraph {
         if (v instanceof Long l) b.setType(AttributeProto.AttributeType.INT).setI(l);
         else if (v instanceof Float f)
             b.setType(AttributeProto.AttributeType.FLOAT).setF(f);
+        else if (v instanceof String str)
+            b.setType(AttributeProto.AttributeType.STRING).setS(ByteString.copyFromUtf8(str));
         else if (v instanceof long[] ints) {
             b.setType(AttributeProto.AttributeType.INTS);
             for (long i : ints) b.addInts(i);

@@ -37,7 +37,9 @@ public enum OnnxOp {
     GLOBAL_AVERAGE_POOL("GlobalAveragePool", 1, 1, 1),
     FLATTEN("Flatten", 1, 1, 1, "axis"),
     REDUCE_MEAN("ReduceMean", 1, 2, 1, "axes", "keepdims"),
-    IDENTITY("Identity", 1, 1, 1);
+    IDENTITY("Identity", 1, 1, 1),
+    /** Inputs X, roi, scales (sizes unused: with a dynamic batch they would need a runtime Shape). */
+    RESIZE("Resize", 3, 3, 1, "mode", "coordinate_transformation_mode", "nearest_mode");
 
     public final String type;
     public final int minInputs, maxInputs;
@@ -178,6 +180,12 @@ public enum OnnxOp {
                 yield new long[][] {
                     Arrays.stream(out).filter(d -> d != Long.MIN_VALUE).toArray()
                 };
+            }
+            case RESIZE -> {
+                float[] scales = g.floatConstant(in.get(2));
+                long[] out = x.clone();
+                for (int i = 2; i < out.length; i++) out[i] = (long) Math.floor(x[i] * (double) scales[i]);
+                yield new long[][] {out};
             }
             default -> new long[][] {x.clone()}; // element-wise and normalisations keep the shape
         };

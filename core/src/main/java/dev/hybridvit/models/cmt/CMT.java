@@ -45,7 +45,7 @@ public final class CMT extends VisionModel {
     private final Sequential[] blocks = new Sequential[4];
     /** Three conv → GELU → BN units (flat root keys {@code stem_conv1}, {@code stem_relu1}, {@code stem_norm1}, …). */
     public final Sequential stem;
-    /** The head: 1×1 conv ({@code _fc}) → BN ({@code _bn}) → Swish → pool → dropout → linear. */
+    /** The head: 1×1 conv ({@code _fc}) → BN ({@code _bn}) → Swish → pool → dropout → linear (all null when headless). */
     public final Conv2d fc;
 
     public final BatchNorm fcNorm;
@@ -95,11 +95,15 @@ public final class CMT extends VisionModel {
             }
         }
         register("pre_logits", new Identity());
-        fc = register("_fc", new Conv2d(config.dim(3), config.fcDim(), 1, 1, 0, 1, true, Init.kaimingNormalFanOut()));
-        fcNorm = register("_bn", new BatchNorm(config.fcDim()));
-        swish = register("_swish", Activation.swish());
-        drop = register("_drop", new Dropout(config.headDropout()));
-        head = register("head", new Linear(config.fcDim(), options.numClasses(), true));
+        boolean classifier = !options.isHeadless();
+        fc = classifier
+                ? register(
+                        "_fc", new Conv2d(config.dim(3), config.fcDim(), 1, 1, 0, 1, true, Init.kaimingNormalFanOut()))
+                : null;
+        fcNorm = classifier ? register("_bn", new BatchNorm(config.fcDim())) : null;
+        swish = classifier ? register("_swish", Activation.swish()) : null;
+        drop = classifier ? register("_drop", new Dropout(config.headDropout())) : null;
+        head = classifier ? register("head", new Linear(config.fcDim(), options.numClasses(), true)) : null;
     }
 
     public CMTConfig config() {
@@ -227,7 +231,7 @@ public final class CMT extends VisionModel {
 
     @Override
     protected void reparameterizeHead() {
-        fcNorm.foldInto(fc);
+        if (fc != null) fcNorm.foldInto(fc);
     }
 
     /** Stage {@code i}'s patch embedding (its downsampling layer). */

@@ -8,6 +8,7 @@ import dev.hybridvit.nn.AvgPool2d;
 import dev.hybridvit.nn.BatchNorm;
 import dev.hybridvit.nn.DropPath;
 import dev.hybridvit.nn.Linear;
+import dev.hybridvit.nn.Module;
 import dev.hybridvit.nn.Sequential;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,6 +17,13 @@ import java.util.List;
  * Next-ViT (Li et al., arXiv 2207.05501): a 4-convolution stem, then NCB/NTB blocks laid out by
  * the Next Hybrid Strategy, then BN → global average pool → linear head. State-dict keys follow
  * the official code ({@code stem.i}, {@code features.k}, {@code norm}, {@code proj_head.0}).
+ *
+ * <p>Headless with extra norms it is the official dense backbone ({@code segmentation/nextvit.py},
+ * {@code detection/nextvit.py}): BatchNorms {@code extra_norm_list.0..2} on the stage 1–3 outputs
+ * and {@code norm} on stage 4's, each applied in the chain (the next stage sees the normalised
+ * map). The official module also allocates an unused {@code extra_norm_list.3}; it is kept so its
+ * checkpoints load strictly. {@code norm} is the BatchNorm(1024) the published dense code still
+ * calls after a later commit removed it, so the classification checkpoint's {@code norm.*} loads.
  */
 public final class NextViT extends VisionModel {
     private final NextViTConfig config;
@@ -23,8 +31,12 @@ public final class NextViT extends VisionModel {
     /** The NCBs and NTBs of all stages, in order. */
     public final Sequential features;
 
+    /** The head's BN; in the dense backbone, stage 4's output norm. Null in a headless backbone without extra norms. */
     public final BatchNorm norm;
+    /** Null in a headless backbone. */
     public final Sequential projHead;
+    /** The dense backbone's BNs on the stage 1–4 outputs (the fourth unused, as in the official code), or null. */
+    public final Sequential extraNorms;
     /** Index into {@code features} of the first block of each stage, plus the end. */
     private final int[] stageStart = new int[5];
 
@@ -60,8 +72,13 @@ public final class NextViT extends VisionModel {
             in = b.outChannels();
         }
         stageStart[4] = blocks.size();
-        norm = register("norm", new BatchNorm(in));
-        projHead = register("proj_head", new Sequential(new Linear(in, options.numClasses(), true)));
+        int[] stageOut = stageChannels();
+        extraNorms = options.extraNorms() ? register("extra_norm_list", new Sequential()) : null;
+        if (extraNorms != null) for (int c : stageOut) extraNorms.add(new BatchNorm(c));
+        norm = options.isHeadless() && !options.extraNorms() ? null : register("norm", new BatchNorm(in));
+        projHead = options.isHeadless()
+                ? null
+                : register("proj_head", new Sequential(new Linear(in, options.numClasses(), true)));
     }
 
     public NextViTConfig config() {
@@ -102,15 +119,23 @@ public final class NextViT extends VisionModel {
         return projHead.forward(pooled);
     }
 
+    @Override
+    public Module stageOutputNorm(int i) {
+        if (extraNorms == null) return null;
+        return i < 3 ? extraNorms.get(i) : norm;
+    }
+
     /** The head's BN folded into the classifier (exact: a per-channel affine commutes with the pool between them). */
     @Override
     protected void reparameterizeHead() {
-        norm.foldIntoNext(projHead.get(0));
+        if (projHead != null) norm.foldIntoNext(projHead.get(0));
     }
 
     @Override
     public String partOf(String key) {
         if (key.startsWith("stem.")) return "stem";
+        if (key.startsWith("extra_norm_list.")) return "stage" + (Integer.parseInt(key.split("\\.")[1]) + 1);
+        if (key.startsWith("norm.") && extraNorms != null) return "stage4";
         if (!key.startsWith("features.")) return "head";
         int block = Integer.parseInt(key.split("\\.")[1]);
         int stage = 0;

@@ -48,6 +48,7 @@ public final class TRTViT extends VisionModel {
     public final Stem stem;
     private final Sequential stagesSeq;
     private final Stage[] stages = new Stage[4];
+    /** Null in a headless backbone. */
     public final Head head;
 
     /** Global-pool head: optional BN, then the classifier. */
@@ -95,7 +96,9 @@ public final class TRTViT extends VisionModel {
             stages[s] = stage;
             stagesSeq.add(stage);
         }
-        head = register("head", new Head(in, options.numClasses(), kinds[3].hasTransformer()));
+        head = options.isHeadless()
+                ? null
+                : register("head", new Head(in, options.numClasses(), kinds[3].hasTransformer()));
     }
 
     /** ResNet stem: 7×7 stride-2 conv → BN → ReLU → 3×3 stride-2 max pool; keys {@code conv}, {@code bn}. */

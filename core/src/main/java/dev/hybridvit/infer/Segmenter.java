@@ -1,0 +1,113 @@
+package dev.hybridvit.infer;
+
+import ai.djl.ndarray.NDArray;
+import dev.hybridvit.data.ImageFiles;
+import dev.hybridvit.data.Preprocessing;
+import dev.hybridvit.models.VisionModel;
+import dev.hybridvit.tensor.Tensors;
+import dev.hybridvit.weights.AtomicFiles;
+import java.awt.image.BufferedImage;
+import java.awt.image.IndexColorModel;
+import java.io.IOException;
+import java.nio.file.Path;
+import javax.imageio.ImageIO;
+
+/**
+ * Whole-image semantic segmentation of image files with a segmentation model (N×K×H×W logits), in
+ * eager libtorch or in an exported graph on ONNX Runtime: the image is preprocessed as the model's
+ * {@link Preprocessing} says (shorter side to the model size, centre crop, mean/std), every pixel
+ * takes the arg-max class, and the result is written as a palette PNG and as a colour overlay.
+ */
+public final class Segmenter {
+    private final VisionModel model;
+    private final OnnxPredictor onnx;
+    private final Preprocessing pre;
+
+    private Segmenter(VisionModel model, OnnxPredictor onnx, Preprocessing pre) {
+        this.model = model;
+        this.onnx = onnx;
+        this.pre = pre;
+    }
+
+    /** Eager libtorch, with {@code model}'s own preprocessing (the caller keeps ownership). */
+    public static Segmenter eager(VisionModel model) {
+        return new Segmenter(model, null, Preprocessing.of(model.spec(), model.imageSize()));
+    }
+
+    /** An exported graph in ONNX Runtime, with the preprocessing its metadata records (the caller closes it). */
+    public static Segmenter onnx(OnnxPredictor predictor, Path file) {
+        return new Segmenter(null, predictor, Preprocessing.fromMetadata(predictor.metadata(), file.toString()));
+    }
+
+    /** Class per pixel (size×size, row-major) and the un-normalised RGB view it was computed on. */
+    public record Mask(int[] labels, float[] rgb, int size) {}
+
+    public Mask segment(Path image) throws IOException {
+        int size = pre.size();
+        float[] rgb = ImageFiles.toTensor(ImageFiles.decode(image), size, pre.cropPct(), pre.bicubic());
+        float[] x = pre.apply(image);
+        float[] logits;
+        if (onnx != null) {
+            logits = onnx.predict(x, 1, 3, size, size)[0];
+        } else {
+            NDArray in = Tensors.fromFloats(model.manager(), x, 1, 3, size, size);
+            NDArray out = model.predict(in);
+            logits = Tensors.toFloats(out);
+            out.close();
+            in.close();
+        }
+        int plane = size * size, classes = logits.length / plane;
+        int[] labels = new int[plane];
+        for (int p = 0; p < plane; p++) {
+            int best = 0;
+            for (int k = 1; k < classes; k++) if (logits[k * plane + p] > logits[best * plane + p]) best = k;
+            labels[p] = best;
+        }
+        return new Mask(labels, rgb, size);
+    }
+
+    /** Colour of class {@code k}: a fixed, well-spread palette (class 0 black). */
+    public static int colour(int k) {
+        if (k == 0) return 0;
+        float hue = (k * 0.618034f) % 1f;
+        return java.awt.Color.HSBtoRGB(hue, 0.75f, 0.95f) & 0xffffff;
+    }
+
+    /** The label map as an 8-bit palette PNG (pixel value = class index, up to 256 classes). */
+    public static void writeMask(Mask m, Path file) throws IOException {
+        byte[] r = new byte[256], g = new byte[256], b = new byte[256];
+        for (int k = 0; k < 256; k++) {
+            int c = colour(k);
+            r[k] = (byte) (c >> 16);
+            g[k] = (byte) (c >> 8);
+            b[k] = (byte) c;
+        }
+        BufferedImage img = new BufferedImage(
+                m.size, m.size, BufferedImage.TYPE_BYTE_INDEXED, new IndexColorModel(8, 256, r, g, b));
+        for (int p = 0; p < m.labels.length; p++) img.getRaster().setSample(p % m.size, p / m.size, 0, m.labels[p]);
+        write(img, file);
+    }
+
+    /** The image with each pixel's class colour blended in at one half (background left as it is). */
+    public static void writeOverlay(Mask m, Path file) throws IOException {
+        int plane = m.size * m.size;
+        BufferedImage img = new BufferedImage(m.size, m.size, BufferedImage.TYPE_INT_RGB);
+        for (int p = 0; p < plane; p++) {
+            int c = colour(m.labels[p]);
+            int rgb = 0;
+            for (int ch = 0; ch < 3; ch++) {
+                float v = m.rgb[ch * plane + p];
+                if (m.labels[p] != 0) v = 0.5f * v + 0.5f * ((c >> (16 - 8 * ch)) & 0xff) / 255f;
+                rgb = (rgb << 8) | Math.round(Math.min(1, Math.max(0, v)) * 255);
+            }
+            img.setRGB(p % m.size, p / m.size, rgb);
+        }
+        write(img, file);
+    }
+
+    private static void write(BufferedImage img, Path file) throws IOException {
+        AtomicFiles.write(file, out -> {
+            if (!ImageIO.write(img, "png", out)) throw new IOException("no PNG writer");
+        });
+    }
+}
