@@ -2,6 +2,7 @@ package dev.hybridvit.train;
 
 import dev.hybridvit.data.BatchLoader;
 import dev.hybridvit.data.DataSources;
+import dev.hybridvit.infer.OnnxPredictor;
 import dev.hybridvit.models.ModelOptions;
 import dev.hybridvit.models.ModelRegistry;
 import dev.hybridvit.models.ModelSpec;
@@ -9,8 +10,10 @@ import dev.hybridvit.models.VisionModel;
 import dev.hybridvit.weights.Checkpoint;
 import dev.hybridvit.weights.WeightsLoader;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 
 /** timm's {@code validate.py}: top-1/top-5 and the confusion matrix of weights on a dataset's validation split. */
@@ -23,6 +26,8 @@ public final class Validation {
     public static Report run(
             String modelName, Path weights, String dataset, int imgSize, int batchSize, int workers, int valSubset)
             throws IOException {
+        if (weights.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".onnx"))
+            return runExported(modelName, weights, dataset, batchSize, workers, valSubset);
         Optional<Checkpoint.Info> info = Checkpoint.info(weights);
         if (info.isPresent()
                 && modelName != null
@@ -54,6 +59,46 @@ public final class Validation {
                         new BatchLoader(data.val(), data.evalTransform(), batchSize, false, false, 0, workers)) {
             WeightsLoader.load(model, weights, WeightsLoader.Options.STRICT);
             return new Report(name, data.name(), size, data.classes(), Evaluator.evaluate(model, loader));
+        }
+    }
+
+    /**
+     * An exported model (any precision) in ONNX Runtime on the dataset, preprocessed as for the
+     * model it records in its metadata, at its exported size.
+     */
+    private static Report runExported(
+            String modelName, Path onnx, String dataset, int batchSize, int workers, int valSubset) throws IOException {
+        if (!Files.isRegularFile(onnx)) throw new java.nio.file.NoSuchFileException(onnx.toString());
+        try (OnnxPredictor predictor = OnnxPredictor.open(onnx)) {
+            String name = predictor.metadata().get("model");
+            if (name == null && modelName == null)
+                throw new IllegalArgumentException("--model is required (" + onnx + " records no model name)");
+            if (name != null && modelName != null && !name.equals(modelName))
+                throw new IllegalArgumentException(onnx + " holds an export of " + name + ", not " + modelName);
+            ModelSpec spec = ModelRegistry.get(name != null ? name : modelName);
+            int size = predictor.height();
+            DataSources.Splits data = DataSources.open(dataset, spec, size, 0, 1, valSubset);
+            if (predictor.numClasses() != data.classes().size()) {
+                throw new IllegalArgumentException(onnx + " has " + predictor.numClasses() + " classes, " + data.name()
+                        + " has " + data.classes().size());
+            }
+            try (BatchLoader loader =
+                    new BatchLoader(data.val(), data.evalTransform(), batchSize, false, false, 0, workers)) {
+                Evaluator.Result r = Evaluator.evaluate(predictor.numClasses(), loader, batch -> {
+                    int[] d = batch.dims();
+                    float[][] rows = predictor.predict(
+                            java.util.Arrays.copyOf(batch.images(), batch.size() * d[0] * d[1] * d[2]),
+                            batch.size(),
+                            d[0],
+                            d[1],
+                            d[2]);
+                    float[] flat = new float[rows.length * predictor.numClasses()];
+                    for (int i = 0; i < rows.length; i++)
+                        System.arraycopy(rows[i], 0, flat, i * predictor.numClasses(), predictor.numClasses());
+                    return flat;
+                });
+                return new Report(spec.name(), data.name(), size, data.classes(), r);
+            }
         }
     }
 }

@@ -6,7 +6,6 @@ import dev.hybridvit.data.Preprocessing;
 import dev.hybridvit.models.ModelRegistry;
 import dev.hybridvit.models.ModelSpec;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -69,7 +68,7 @@ public final class Quantization {
         try {
             images = CalibrationImages.load(calibration.source(), spec, pre, calibration.images());
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new IllegalArgumentException(e.getMessage(), e);
         }
         return int8(floatModel, plan, images, calibration.source(), options, progress);
     }
