@@ -1,15 +1,26 @@
 package dev.hybridvit.cli;
 
+import ai.onnx.proto.OnnxMl.ModelProto;
+import dev.hybridvit.data.Preprocessing;
 import dev.hybridvit.export.ExportOptions;
 import dev.hybridvit.export.Exporter;
 import dev.hybridvit.export.onnx.OnnxGraph;
+import dev.hybridvit.export.quant.CalibrationImages;
 import dev.hybridvit.export.quant.CalibrationMethod;
+import dev.hybridvit.export.quant.Int8Report;
 import dev.hybridvit.export.quant.Precision;
 import dev.hybridvit.export.quant.QuantOptions;
 import dev.hybridvit.export.quant.Quantization;
+import dev.hybridvit.models.ModelRegistry;
+import dev.hybridvit.models.ModelSpec;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.IntConsumer;
+import java.util.function.UnaryOperator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -81,6 +92,18 @@ final class ExportCommand implements Callable<Integer> {
             description = "int8 also for attention's activation × activation MatMuls (default: float)")
     boolean int8Attention;
 
+    @Option(
+            names = "--int8-report",
+            paramLabel = "DIR",
+            description = "int8: compare with float32 on the images in DIR (top-1 agreement, logit cosine)")
+    Path int8Report;
+
+    @Option(
+            names = "--sensitivity",
+            description =
+                    "with --int8-report: also quantize each block alone and list the blocks by the cosine they lose")
+    boolean sensitivity;
+
     @Option(names = "--half-io", description = "fp16: float16 input and output (default: float32 behind casts)")
     boolean halfIo;
 
@@ -98,15 +121,23 @@ final class ExportCommand implements Callable<Integer> {
                 .withAttentionScores(int8Attention);
         Quantization.Calibration cal =
                 calibration == null ? null : new Quantization.Calibration(calibration, calibrationImages);
+        if ((int8Report != null || sensitivity) && p != Precision.INT8)
+            throw new IllegalArgumentException("--int8-report and --sensitivity apply to --precision int8 only");
+        if (sensitivity && int8Report == null)
+            throw new IllegalArgumentException("--sensitivity needs --int8-report DIR");
+        List<float[]> reportImages = null;
+        if (int8Report != null) {
+            if (!Files.isDirectory(int8Report))
+                throw new IllegalArgumentException("--int8-report " + int8Report + ": not a folder");
+            if (options.batch() != 1) throw new IllegalArgumentException("--int8-report needs --batch 1");
+        }
+        ModelProto[] graphs = new ModelProto[2]; // float32, int8
+        UnaryOperator<ModelProto> pass = Quantization.pass(p, cal, q, halfIo, calibrationProgress(calibrationImages));
         // a project checkpoint brings its own class count, size, class names and training preprocessing
-        Exporter.Result r = Exporter.exportWeights(
-                model,
-                weights,
-                onnx,
-                options,
-                numClasses,
-                imgSize,
-                Quantization.pass(p, cal, q, halfIo, calibrationProgress(calibrationImages)));
+        Exporter.Result r = Exporter.exportWeights(model, weights, onnx, options, numClasses, imgSize, m -> {
+            graphs[0] = m;
+            return graphs[1] = pass.apply(m);
+        });
         System.err.printf(
                 "%s: wrote %s (%,d bytes, %d nodes, input %s×3×%d×%d, opset %d%s)%n",
                 model,
@@ -118,7 +149,45 @@ final class ExportCommand implements Callable<Integer> {
                 r.imageSize(),
                 opset,
                 (deploy ? ", deploy form" : "") + (p == Precision.FP32 ? "" : ", " + p.label()));
+        if (int8Report != null) report(graphs[0], graphs[1], cal, q);
         return 0;
+    }
+
+    /** int8 against float32 on the --int8-report images, and with --sensitivity per block. */
+    private void report(ModelProto floatModel, ModelProto int8, Quantization.Calibration cal, QuantOptions q)
+            throws java.io.IOException {
+        Map<String, String> meta = Quantization.metadata(floatModel);
+        ModelSpec spec = ModelRegistry.get(meta.get("model"));
+        Preprocessing pre = Preprocessing.fromMetadata(meta, onnx.toString());
+        List<float[]> images = CalibrationImages.folder(int8Report, pre, 1000);
+        Int8Report.Agreement a = Int8Report.compare(floatModel, int8, images);
+        System.out.printf(
+                Locale.ROOT,
+                "int8 vs float32 on %d images of %s: top-1 agreement %.2f%%, logit cosine mean %.5f, min %.5f%n",
+                a.images(),
+                int8Report,
+                100 * a.top1Agreement(),
+                a.meanCosine(),
+                a.minCosine());
+        if (!sensitivity) return;
+        List<float[]> calibration = CalibrationImages.load(cal.source(), spec, pre, cal.images());
+        int blocks = Int8Report.blocks(floatModel, q);
+        List<Int8Report.Row> rows = Int8Report.sensitivity(floatModel, calibration, images, q, done -> {
+            if (done % Math.max(1, blocks / 10) == 0 || done == blocks)
+                System.err.printf("sensitivity: %d/%d blocks%n", done, blocks);
+        });
+        System.out.println("| block quantized alone | layers | top-1 agreement | logit cosine mean | min |");
+        System.out.println("|---|---|---|---|---|");
+        for (Int8Report.Row row : rows) {
+            System.out.printf(
+                    Locale.ROOT,
+                    "| `%s` | %d | %.2f%% | %.5f | %.5f |%n",
+                    row.block(),
+                    row.layers(),
+                    100 * row.agreement().top1Agreement(),
+                    row.agreement().meanCosine(),
+                    row.agreement().minCosine());
+        }
     }
 
     /** Calibration progress: a live count on a terminal, a line per tenth otherwise. */

@@ -372,7 +372,7 @@ public final class Benchmark {
                     series.add(new Series("onnx", ms[0], null));
                     series.add(new Series(PYTORCH_REIMPL, ms[1], null));
                 }
-                if (c.int8()) series.add(timeInt8(model, p, po, batch, size, c));
+                if (c.int8()) series.add(timeInt8(model, p, po, batch, size, c, log));
             }
             if (c.profileDir() != null)
                 profile(file, input, batch, size, threads, c, model.spec().name(), log);
@@ -387,7 +387,13 @@ public final class Benchmark {
      * runs; the speed-up is the ratio of their medians in these same runs.
      */
     private static Series timeInt8(
-            VisionModel model, OnnxPredictor fp32, OnnxPredictor.Options po, int batch, int size, Config c)
+            VisionModel model,
+            OnnxPredictor fp32,
+            OnnxPredictor.Options po,
+            int batch,
+            int size,
+            Config c,
+            Consumer<String> log)
             throws IOException {
         Path file = Files.createTempFile("hybridvit-bench-int8-", ".onnx");
         try {
@@ -402,6 +408,17 @@ public final class Benchmark {
             try (OnnxPredictor int8 = OnnxPredictor.open(file, po)) {
                 InterleavedComparison.Result r = InterleavedComparison.run(
                         fp32, int8, batch, Math.max(2, (c.runs() + block - 1) / block), block, null);
+                if (c.profileDir() != null) {
+                    profile(
+                            file,
+                            randomInput(batch, size),
+                            batch,
+                            size,
+                            po.intraOpThreads(),
+                            c,
+                            model.spec().name() + "_int8",
+                            log);
+                }
                 return new Series(ONNX_INT8, r.runsB(), r.medianA() / r.medianB());
             }
         } finally {

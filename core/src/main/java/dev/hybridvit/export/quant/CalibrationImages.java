@@ -46,6 +46,19 @@ public final class CalibrationImages {
         if (!Files.isDirectory(dir))
             throw new IllegalArgumentException(
                     "--calibration " + source + ": neither '" + DataSources.FASHION_MNIST + "' nor a folder of images");
+        List<float[]> images = folder(dir, pre, n);
+        if (images.size() < n) {
+            throw new IllegalArgumentException("--calibration " + dir + ": " + images.size()
+                    + " readable images, --calibration-images asks for " + n);
+        }
+        return images;
+    }
+
+    /**
+     * Up to {@code max} readable images of {@code dir} (searched recursively, in path order)
+     * through {@code pre}; unreadable files are skipped, a folder without any readable image is an error.
+     */
+    public static List<float[]> folder(Path dir, Preprocessing pre, int max) throws IOException {
         List<Path> files;
         try (Stream<Path> s = Files.walk(dir)) {
             files = s.filter(Files::isRegularFile)
@@ -57,10 +70,10 @@ public final class CalibrationImages {
                     .sorted()
                     .toList();
         }
-        List<float[]> images = new ArrayList<>(n);
+        List<float[]> images = new ArrayList<>();
         int unreadable = 0;
         for (Path f : files) {
-            if (images.size() == n) break;
+            if (images.size() == max) break;
             try {
                 images.add(pre.apply(f));
             } catch (IOException | RuntimeException e) {
@@ -68,12 +81,8 @@ public final class CalibrationImages {
             }
         }
         if (images.isEmpty()) {
-            throw new IllegalArgumentException("--calibration " + dir + ": no readable image (" + files.size()
-                    + " image files, " + unreadable + " unreadable)");
-        }
-        if (images.size() < n) {
-            throw new IllegalArgumentException("--calibration " + dir + ": " + images.size() + " readable images ("
-                    + unreadable + " unreadable), --calibration-images asks for " + n);
+            throw new IllegalArgumentException(
+                    dir + ": no readable image (" + files.size() + " image files, " + unreadable + " unreadable)");
         }
         return images;
     }

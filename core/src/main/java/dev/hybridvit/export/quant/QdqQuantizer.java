@@ -64,6 +64,14 @@ final class QdqQuantizer {
             return targets.size();
         }
 
+        /** Names of the quantized nodes, in graph order. */
+        List<String> nodeNames() {
+            return targets.keySet().stream()
+                    .sorted()
+                    .map(i -> model.getGraph().getNode(i).getName())
+                    .toList();
+        }
+
         /** The QDQ graph with these activation ranges. */
         ModelProto apply(Map<String, Calibrator.Range> ranges) {
             GraphProto g = model.getGraph();
