@@ -76,8 +76,8 @@ class QuantizationTest {
             int agree = 0, n = 8;
             for (int i = 0; i < n; i++) {
                 float[] a = run(floatModel, images.get(i)), b = run(q, images.get(i));
-                cos += cosine(a, b) / n;
-                if (argmax(a) == argmax(b)) agree++;
+                cos += Int8Report.cosine(a, b) / n;
+                if (Int8Report.argmax(a) == Int8Report.argmax(b)) agree++;
             }
             // entropy calibration clips the long tails of this random-init model hard (docs/quantization.md)
             boolean entropy = method == CalibrationMethod.ENTROPY;
@@ -92,7 +92,7 @@ class QuantizationTest {
             ModelProto h = Quantization.fp16(floatModel, halfIo);
             for (int i = 0; i < 2; i++) {
                 float[] a = run(floatModel, images.get(i)), b = run(h, images.get(i));
-                assertTrue(cosine(a, b) > 0.9999, "fp16 cosine " + cosine(a, b));
+                assertTrue(Int8Report.cosine(a, b) > 0.9999, "fp16 cosine " + Int8Report.cosine(a, b));
             }
         }
     }
@@ -153,21 +153,5 @@ class QuantizationTest {
                 return v;
             }
         }
-    }
-
-    static double cosine(float[] a, float[] b) {
-        double ab = 0, aa = 0, bb = 0;
-        for (int i = 0; i < a.length; i++) {
-            ab += (double) a[i] * b[i];
-            aa += (double) a[i] * a[i];
-            bb += (double) b[i] * b[i];
-        }
-        return ab / Math.sqrt(aa * bb);
-    }
-
-    static int argmax(float[] v) {
-        int best = 0;
-        for (int i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
-        return best;
     }
 }
