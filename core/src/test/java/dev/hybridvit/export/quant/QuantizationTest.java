@@ -97,6 +97,17 @@ class QuantizationTest {
         }
     }
 
+    @Test
+    void aGraphWithoutConvOrLinearLayersCannotBeQuantized() {
+        dev.hybridvit.export.onnx.OnnxGraph g = new dev.hybridvit.export.onnx.OnnxGraph("relu", 17, false);
+        String x = g.input("input", 1, 3, 4, 4);
+        g.output(g.add(dev.hybridvit.export.onnx.OnnxOp.RELU, "relu", List.of(x)), "logits");
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class,
+                () -> Quantization.int8(g.build(), images, "fashion-mnist", QuantOptions.defaults(), i -> {}));
+        assertTrue(e.getMessage().contains("no convolution or linear layer"), e.getMessage());
+    }
+
     static Map<String, Integer> opCounts(ModelProto m) {
         Map<String, Integer> counts = new HashMap<>();
         for (NodeProto n : m.getGraph().getNodeList()) counts.merge(n.getOpType(), 1, Integer::sum);
