@@ -25,7 +25,8 @@ import java.util.Set;
  * Conv → QuantizeLinear into one QLinearConv; a ReLU that alone follows a quantized conv is
  * dropped, its clipping done by the output's zero point (range [0, max]). MatMul outputs stay
  * float (ORT's MatMulIntegerToFloat). Everything else — softmax, the norms, GELU, residual adds,
- * pooling, the classifier Gemm and, unless {@link QuantOptions#attentionScores()}, the attention
+ * pooling, the classifier Gemm, MatMuls with the weight on the left (ORT has no int8 kernel for
+ * that QDQ form) and, unless {@link QuantOptions#attentionScores()}, the attention
  * MatMuls — computes in float on dequantized values.
  *
  * <p>Used in two steps: {@link #plan} names the tensors that need a calibrated range, then
@@ -180,8 +181,6 @@ final class QdqQuantizer {
                     boolean a = inits.contains(n.getInput(0)), b = inits.contains(n.getInput(1));
                     if (b && !a && rank(initializers.get(n.getInput(1))) == 2)
                         t = new Target(1, true, 1, List.of(0), false);
-                    else if (a && !b && rank(initializers.get(n.getInput(0))) == 2)
-                        t = new Target(0, false, 0, List.of(1), false);
                     else if (!a && !b && options.attentionScores()) t = new Target(-1, false, 0, List.of(0, 1), false);
                 }
                 default -> {}

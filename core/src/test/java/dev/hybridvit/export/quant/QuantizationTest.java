@@ -25,6 +25,8 @@ import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The int8 export of a compact model, as ONNX Runtime runs it: every convolution and weight MatMul
@@ -47,9 +49,28 @@ class QuantizationTest {
         images = CalibrationImages.load("fashion-mnist", spec, Preprocessing.of(spec, SIZE), 24);
     }
 
-    @Test
-    void convsAndLinearsRunAsInt8KernelsInOrt(@TempDir Path dir) throws Exception {
-        ModelProto q = Quantization.int8(floatModel, images, "fashion-mnist", QuantOptions.defaults(), i -> {});
+    /** The compact model of each family (the large ones share their blocks), at 64 px. */
+    static List<String> compactModels() {
+        return ModelRegistry.names("*_hv");
+    }
+
+    @ParameterizedTest
+    @MethodSource("compactModels")
+    void convsAndLinearsRunAsInt8KernelsInOrt(String name, @TempDir Path dir) throws Exception {
+        ModelProto floatModel;
+        try (VisionModel m =
+                ModelRegistry.get(name).create(ModelOptions.defaults().withImageSize(64), 3)) {
+            floatModel =
+                    Exporter.graph(m, ExportOptions.defaults().withDeploy(true)).build();
+        }
+        java.util.Random r = new java.util.Random(1);
+        List<float[]> noise = new java.util.ArrayList<>();
+        for (int k = 0; k < 2; k++) {
+            float[] x = new float[3 * 64 * 64];
+            for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+            noise.add(x);
+        }
+        ModelProto q = Quantization.int8(floatModel, noise, "noise", QuantOptions.defaults(), i -> {});
         Map<String, Integer> before = opCounts(floatModel), after = opCounts(optimised(q, dir.resolve("opt.onnx")));
         int convs = before.get("Conv");
         int int8Convs = after.getOrDefault("QLinearConv", 0) + after.getOrDefault("ConvInteger", 0);
@@ -61,9 +82,13 @@ class QuantizationTest {
                 + after.getOrDefault("MatMulIntegerToFloat", 0)
                 + after.getOrDefault("MatMulInteger", 0);
         assertEquals(before.getOrDefault("MatMul", 0) - activationMatMuls, int8MatMuls, "int8 MatMuls: " + after);
-        assertEquals(activationMatMuls, after.getOrDefault("MatMul", 0), "float MatMuls: " + after);
+        // ORT folds a Transpose into a float MatMul as FusedMatMul
+        assertEquals(
+                activationMatMuls,
+                after.getOrDefault("MatMul", 0) + after.getOrDefault("FusedMatMul", 0),
+                "float MatMuls: " + after);
         assertEquals("int8", Quantization.metadata(q).get(Quantization.PRECISION));
-        assertEquals("24", Quantization.metadata(q).get(Quantization.CALIBRATION_IMAGES));
+        assertEquals("2", Quantization.metadata(q).get(Quantization.CALIBRATION_IMAGES));
     }
 
     @Test
@@ -114,12 +139,13 @@ class QuantizationTest {
         return counts;
     }
 
+    /** MatMuls without a constant right operand: attention's, and the weight-on-the-left kv projections. */
     private static int activationMatMuls(ModelProto m) {
         Set<String> inits = new java.util.HashSet<>();
         m.getGraph().getInitializerList().forEach(t -> inits.add(t.getName()));
         return (int) m.getGraph().getNodeList().stream()
                 .filter(n -> n.getOpType().equals("MatMul"))
-                .filter(n -> !inits.contains(n.getInput(0)) && !inits.contains(n.getInput(1)))
+                .filter(n -> !inits.contains(n.getInput(1)))
                 .count();
     }
 
