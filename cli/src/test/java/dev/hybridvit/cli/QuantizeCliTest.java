@@ -23,18 +23,10 @@ class QuantizeCliTest {
     @Test
     void int8ExportValidatesAndRecordsItsCalibration() throws IOException {
         Path weights = weights(), int8 = tmp.resolve("m.int8.onnx");
-        CliTest.Result r = cli(
-                "export",
-                "trtvit_pico_hv",
-                "--weights",
-                weights.toString(),
-                "--num-classes",
-                "10",
-                "--img-size",
-                "32",
+        CliTest.Result r = cli(export(
+                weights,
+                int8,
                 "--deploy",
-                "--onnx",
-                int8.toString(),
                 "--precision",
                 "int8",
                 "--calibration",
@@ -42,7 +34,7 @@ class QuantizeCliTest {
                 "--calibration-images",
                 "16",
                 "--calibration-method",
-                "minmax");
+                "minmax"));
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.err()).contains("int8", "calibrating: 16/16");
         String meta = Files.readString(int8, java.nio.charset.StandardCharsets.ISO_8859_1);
@@ -53,19 +45,7 @@ class QuantizeCliTest {
         assertThat(v.out()).contains("trtvit_pico_hv on fashion-mnist (50 images at 32 px): top-1");
 
         Path fp16 = tmp.resolve("m.fp16.onnx");
-        CliTest.Result h = cli(
-                "export",
-                "trtvit_pico_hv",
-                "--weights",
-                weights.toString(),
-                "--num-classes",
-                "10",
-                "--img-size",
-                "32",
-                "--onnx",
-                fp16.toString(),
-                "--precision",
-                "fp16");
+        CliTest.Result h = cli(export(weights, fp16, "--precision", "fp16"));
         assertThat(h.code()).as(h.err()).isZero();
         assertThat(Files.size(fp16)).isLessThan(Files.size(weights) * 6 / 10);
     }
@@ -75,21 +55,7 @@ class QuantizeCliTest {
         Path weights = weights(), out = tmp.resolve("out/m.int8.onnx");
         Path empty = Files.createDirectories(tmp.resolve("empty")), junk = Files.createDirectories(tmp.resolve("junk"));
         Files.writeString(junk.resolve("a.png"), "not a png");
-        String[] base = {
-            "export",
-            "trtvit_pico_hv",
-            "--weights",
-            weights.toString(),
-            "--num-classes",
-            "10",
-            "--img-size",
-            "32",
-            "--onnx",
-            out.toString(),
-            "--precision",
-            "int8",
-            "--calibration"
-        };
+        String[] base = export(weights, out, "--precision", "int8", "--calibration");
         assertError(cli(concat(base, empty.toString())), "no readable image");
         assertError(cli(concat(base, junk.toString())), "no readable image", "1 unreadable");
         assertError(
@@ -112,6 +78,24 @@ class QuantizeCliTest {
                 assertThat(s.toList()).isEmpty();
             }
         }
+    }
+
+    /** {@code export trtvit_pico_hv} of the 10-class 32-px weights to {@code out}, then {@code extra}. */
+    private static String[] export(Path weights, Path out, String... extra) {
+        return concat(
+                new String[] {
+                    "export",
+                    "trtvit_pico_hv",
+                    "--weights",
+                    weights.toString(),
+                    "--num-classes",
+                    "10",
+                    "--img-size",
+                    "32",
+                    "--onnx",
+                    out.toString()
+                },
+                extra);
     }
 
     private Path weights() throws IOException {

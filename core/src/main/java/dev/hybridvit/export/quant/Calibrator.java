@@ -84,15 +84,7 @@ final class Calibrator {
             IntConsumer onImage,
             Sink sink)
             throws OrtException {
-        var dims = model.getGraph()
-                .getInput(0)
-                .getType()
-                .getTensorType()
-                .getShape()
-                .getDimList();
-        long[] shape = new long[dims.size()];
-        for (int d = 0; d < shape.length; d++)
-            shape[d] = dims.get(d).hasDimValue() ? dims.get(d).getDimValue() : 1;
+        long[] shape = inputShape(model);
         int batch = (int) shape[0], per = images.get(0).length;
         Set<String> requested = new HashSet<>(names);
         String input = model.getGraph().getInput(0).getName();
@@ -110,6 +102,20 @@ final class Calibrator {
             }
             for (int r = 0; r < batch && start + r < images.size(); r++) onImage.accept(start + r + 1);
         }
+    }
+
+    /** The shape of the graph's input, a dynamic batch axis as 1. */
+    static long[] inputShape(ModelProto model) {
+        var dims = model.getGraph()
+                .getInput(0)
+                .getType()
+                .getTensorType()
+                .getShape()
+                .getDimList();
+        long[] shape = new long[dims.size()];
+        for (int d = 0; d < shape.length; d++)
+            shape[d] = dims.get(d).hasDimValue() ? dims.get(d).getDimValue() : 1;
+        return shape;
     }
 
     /** The model with {@code names} added as float graph outputs (no shape: ORT infers it). */

@@ -106,15 +106,7 @@ public final class Int8Report {
     /** Logits of {@code model} (batch-1 or dynamic-batch float32 input) for each image. */
     static float[][] logits(ModelProto model, List<float[]> images) {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
-        var dims = model.getGraph()
-                .getInput(0)
-                .getType()
-                .getTensorType()
-                .getShape()
-                .getDimList();
-        long[] shape = new long[dims.size()];
-        for (int d = 0; d < shape.length; d++)
-            shape[d] = dims.get(d).hasDimValue() ? dims.get(d).getDimValue() : 1;
+        long[] shape = Calibrator.inputShape(model);
         if (shape[0] != 1) throw new IllegalArgumentException("an int8 report needs a batch-1 or dynamic-batch graph");
         float[][] out = new float[images.size()][];
         try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
