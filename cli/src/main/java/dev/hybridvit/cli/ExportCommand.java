@@ -195,7 +195,8 @@ final class ExportCommand implements Callable<Integer> {
         boolean terminal = System.console() != null;
         return done -> {
             if (terminal) System.err.printf("\rcalibrating: %d/%d images", done, total);
-            else if (done % Math.max(1, total / 10) == 0) System.err.printf("calibrating: %d/%d images%n", done, total);
+            else if (done % Math.max(1, total / 10) == 0 || done == total)
+                System.err.printf("calibrating: %d/%d images%n", done, total);
             if (terminal && done == total) System.err.println();
         };
     }
