@@ -27,6 +27,13 @@ final class BenchmarkCommand implements Callable<Integer> {
     @Option(names = "--runtime", split = ",", description = "torch, onnx (default: both)")
     List<String> runtimes = List.of("torch", "onnx");
 
+    @Option(
+            names = "--precision",
+            split = ",",
+            description = "fp32, int8: int8 is our static int8 export (calibrated on random inputs), timed interleaved"
+                    + " with float32 in ONNX Runtime (default: fp32)")
+    List<String> precisions = List.of("fp32");
+
     @Option(names = "--batch", split = ",", description = "batch sizes (default: 1; with --train 16)")
     List<Integer> batches;
 
@@ -120,8 +127,8 @@ final class BenchmarkCommand implements Callable<Integer> {
             records = Benchmark.readJson(fromJson);
             records.forEach(r -> System.out.println(Benchmark.render(r)));
         } else {
-            Benchmark.Config config =
-                    new Benchmark.Config(names, runtimes, batches, imgSize, threads, runs, warmup, profile, baseline);
+            Benchmark.Config config = new Benchmark.Config(
+                    names, runtimes, batches, imgSize, threads, runs, warmup, profile, baseline, precisions);
             records = Benchmark.run(config, System.out::println);
         }
         if (json != null) {

@@ -111,6 +111,16 @@ final class DemoCommand implements Callable<Integer> {
                 l.torchMs() / l.onnxMs(),
                 l.maxAbsLogitDiff(),
                 l.onnxFile());
+        FashionMnistDemo.Int8 q = r.int8();
+        System.out.printf(
+                Locale.ROOT,
+                "int8 export (calibrated on %d training images): test accuracy %.2f%% (%+.2f points vs float32),"
+                        + " ONNX Runtime batch 1 %.2f ms -> %s%n",
+                q.calibrationImages(),
+                100 * q.testAccuracy(),
+                -q.dropPoints(),
+                q.onnxMs(),
+                q.onnxFile());
         System.out.println("report: " + r.report().resolve("metrics.json"));
         System.out.printf(
                 Locale.ROOT, "test accuracy: %.2f%% (%,d test images)%n", 100 * r.testAccuracy(), r.testImages());

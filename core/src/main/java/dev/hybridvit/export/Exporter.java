@@ -1,5 +1,6 @@
 package dev.hybridvit.export;
 
+import ai.onnx.proto.OnnxMl.ModelProto;
 import dev.hybridvit.data.ImageNetClasses;
 import dev.hybridvit.data.Preprocessing;
 import dev.hybridvit.export.onnx.OnnxGraph;
@@ -18,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * ONNX export of a {@link VisionModel} (or of any single {@link Module}, for per-block profiling):
@@ -155,6 +157,19 @@ public final class Exporter {
     public static Result exportWeights(
             String modelName, Path weights, Path file, ExportOptions options, int numClasses, int imgSize)
             throws IOException {
+        return exportWeights(modelName, weights, file, options, numClasses, imgSize, UnaryOperator.identity());
+    }
+
+    /** As above, with the graph rewritten by {@code pass} (a reduced-precision form, say) before it is written. */
+    public static Result exportWeights(
+            String modelName,
+            Path weights,
+            Path file,
+            ExportOptions options,
+            int numClasses,
+            int imgSize,
+            UnaryOperator<ModelProto> pass)
+            throws IOException {
         java.util.Optional<Checkpoint.Info> info = Checkpoint.info(weights);
         String name = info.map(Checkpoint.Info::model).orElse(modelName);
         if (name == null)
@@ -174,7 +189,7 @@ public final class Exporter {
                         .withPreprocessing(Preprocessing.of(
                                 spec, net.imageSize(), info.get().extra()));
             }
-            return export(net, file, options);
+            return export(net, file, options, pass);
         }
     }
 
@@ -184,21 +199,43 @@ public final class Exporter {
      */
     public static Result exportPretrained(PretrainedTag tag, Path weights, Path file, ExportOptions options)
             throws IOException {
+        return exportPretrained(tag, weights, file, options, UnaryOperator.identity());
+    }
+
+    /** As above, the graph rewritten by {@code pass} before it is written (see {@link #export(VisionModel, Path, ExportOptions, UnaryOperator)}). */
+    public static Result exportPretrained(
+            PretrainedTag tag, Path weights, Path file, ExportOptions options, UnaryOperator<ModelProto> pass)
+            throws IOException {
         ModelOptions mo = ModelOptions.defaults()
                 .withNumClasses(tag.numClasses())
                 .withImageSize(tag.data().imageSize());
         try (VisionModel net = tag.spec().create(mo, 0)) {
             WeightsLoader.loadPretrained(net, weights, tag);
-            return export(net, file, options.withPreprocessing(Preprocessing.of(tag.data())));
+            return export(net, file, options.withPreprocessing(Preprocessing.of(tag.data())), pass);
         }
     }
 
     /** Exports to {@code file} atomically (a failed export leaves no partial file). */
     public static Result export(VisionModel model, Path file, ExportOptions options) throws IOException {
+        return export(model, file, options, UnaryOperator.identity());
+    }
+
+    /**
+     * Exports the graph as rewritten by {@code pass} (e.g. {@code export.quant}'s int8 and fp16
+     * forms); the pass runs before anything is written, so a failing pass leaves no file.
+     */
+    public static Result export(VisionModel model, Path file, ExportOptions options, UnaryOperator<ModelProto> pass)
+            throws IOException {
         OnnxGraph g = graph(model, options);
-        AtomicFiles.write(file, g::writeTo);
+        ModelProto m = pass.apply(g.build());
+        AtomicFiles.write(file, m::writeTo);
         return new Result(
-                file, Files.size(file), g.nodeCount(), model.imageSize(), options.batch(), Map.copyOf(g.metadata()));
+                file,
+                Files.size(file),
+                m.getGraph().getNodeCount(),
+                model.imageSize(),
+                options.batch(),
+                Map.copyOf(g.metadata()));
     }
 
     /** The class names recorded in an exported model's metadata (newline-separated), or empty. */

@@ -8,6 +8,9 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.hybridvit.export.ExportOptions;
 import dev.hybridvit.export.Exporter;
+import dev.hybridvit.export.quant.Precision;
+import dev.hybridvit.export.quant.QuantOptions;
+import dev.hybridvit.export.quant.Quantization;
 import dev.hybridvit.infer.OnnxPredictor;
 import dev.hybridvit.models.ModelOptions;
 import dev.hybridvit.models.ModelRegistry;
@@ -43,6 +46,10 @@ public final class Benchmark {
     private static final int PEAK_RUNS = 10;
     /** The runtime label of a PyTorch re-implementation's export timed from the baseline folder. */
     public static final String PYTORCH_REIMPL = "pytorch-reimpl-onnx";
+    /** The runtime label of our static int8 (QDQ) export, timed interleaved with the float32 one. */
+    public static final String ONNX_INT8 = "onnx-int8";
+    /** Calibration images for the int8 export timed here: random inputs (speed does not depend on the ranges). */
+    private static final int BENCH_CALIBRATION_IMAGES = 4;
 
     private Benchmark() {}
 
@@ -59,8 +66,33 @@ public final class Benchmark {
             int runs,
             int warmup,
             Path profileDir,
-            Path baselineDir) {
+            Path baselineDir,
+            List<String> precisions) {
+        /** float32 only. */
+        public Config(
+                List<String> models,
+                List<String> runtimes,
+                List<Integer> batches,
+                int imageSize,
+                int threads,
+                int runs,
+                int warmup,
+                Path profileDir,
+                Path baselineDir) {
+            this(models, runtimes, batches, imageSize, threads, runs, warmup, profileDir, baselineDir, List.of("fp32"));
+        }
+
         public Config {
+            precisions = precisions.stream()
+                    .map(p -> Precision.parse(p).label())
+                    .distinct()
+                    .toList();
+            for (String p : precisions) {
+                if (p.equals("fp16"))
+                    throw new IllegalArgumentException("precision fp16 is for GPU runtimes; benchmark fp32 and int8");
+            }
+            if (precisions.contains("int8") && !runtimes.contains("onnx"))
+                throw new IllegalArgumentException("int8 is timed in ONNX Runtime: add the onnx runtime");
             if (baselineDir != null && !Files.isDirectory(baselineDir)) {
                 throw new IllegalArgumentException("baseline folder " + baselineDir + " does not exist");
             }
@@ -75,6 +107,10 @@ public final class Benchmark {
             for (int b : batches) if (b < 1) throw new IllegalArgumentException("batch must be at least 1, got " + b);
             if (runs < 1) throw new IllegalArgumentException("runs must be at least 1, got " + runs);
             if (threads < 0) throw new IllegalArgumentException("threads must be positive, got " + threads);
+        }
+
+        boolean int8() {
+            return precisions.contains("int8");
         }
 
         public int effectiveThreads() {
@@ -128,7 +164,8 @@ public final class Benchmark {
             int runs,
             int warmup,
             Machine machine,
-            String runtimeVersion) {}
+            String runtimeVersion,
+            Double speedupVsFp32) {}
 
     /** Runs the whole matrix; progress and results go to {@code log}. */
     public static List<Record> run(Config c, Consumer<String> log) throws IOException {
@@ -139,11 +176,12 @@ public final class Benchmark {
         if (c.runtimes().contains("torch")) Tensors.setThreads(threads);
         log.accept(String.format(
                 Locale.ROOT,
-                "machine: %s, %d cores; %s; %s; float32; %d threads",
+                "machine: %s, %d cores; %s; %s; %s; %d threads",
                 machine.cpu(),
                 machine.cores(),
                 ortVersion,
                 torchVersion,
+                String.join(", ", c.precisions()),
                 threads));
         List<Record> out = new ArrayList<>();
         for (String name : c.models()) {
@@ -165,7 +203,6 @@ public final class Benchmark {
                 }
                 Path baseline = c.baselineDir() == null ? null : c.baselineDir().resolve(name + ".onnx");
                 Path reimpl = baseline != null && Files.isRegularFile(baseline) ? baseline : null;
-                String[] onnxRuntimes = reimpl == null ? new String[] {"onnx"} : new String[] {"onnx", PYTORCH_REIMPL};
                 for (int batch : c.batches()) {
                     float[] input = randomInput(batch, size);
                     for (String runtime : c.runtimes()) {
@@ -178,8 +215,8 @@ public final class Benchmark {
                                         batch,
                                         torchVersion,
                                         machine,
-                                        () -> new double[][] {timeTorch(model, input, batch, size, c)},
-                                        "torch")
+                                        () -> List.of(
+                                                new Series("torch", timeTorch(model, input, batch, size, c), null)))
                                 : measure(
                                         c,
                                         peakProbe,
@@ -188,8 +225,7 @@ public final class Benchmark {
                                         batch,
                                         ortVersion,
                                         machine,
-                                        () -> timeOnnx(model, input, batch, size, threads, c, reimpl, log),
-                                        onnxRuntimes);
+                                        () -> timeOnnx(model, input, batch, size, threads, c, reimpl, log));
                         for (Record r : records) {
                             out.add(r);
                             log.accept(render(r));
@@ -201,9 +237,12 @@ public final class Benchmark {
         return out;
     }
 
-    /** Timed runs, one array per runtime measured. */
+    /** The timed runs of one runtime; {@code speedup}: over float32 in the same interleaved runs (int8 only). */
+    private record Series(String runtime, double[] ms, Double speedup) {}
+
+    /** Timed runs, one series per runtime measured. */
     private interface Timed {
-        double[][] run() throws IOException;
+        List<Series> run() throws IOException;
     }
 
     /**
@@ -220,27 +259,27 @@ public final class Benchmark {
             int batch,
             String version,
             Machine machine,
-            Timed timed,
-            String... runtimes)
+            Timed timed)
             throws IOException {
         boolean reset = resetPeakRss();
         double before = peakProbe.gflops(PEAK_RUNS);
-        double[][] ms = timed.run();
+        List<Series> series = timed.run();
         double peak = Math.max(before, peakProbe.gflops(PEAK_RUNS));
         List<Record> out = new ArrayList<>();
-        for (int i = 0; i < runtimes.length; i++) {
+        for (Series s : series) {
             out.add(record(
                     c,
                     model,
                     macs,
-                    runtimes[i],
+                    s.runtime(),
                     batch,
-                    !runtimes[i].equals(PYTORCH_REIMPL),
+                    !s.runtime().equals(PYTORCH_REIMPL),
                     version,
                     machine,
-                    ms[i],
+                    s.ms(),
                     peak,
-                    reset));
+                    reset,
+                    s.speedup()));
         }
         return out;
     }
@@ -256,7 +295,8 @@ public final class Benchmark {
             Machine machine,
             double[] ms,
             double peak,
-            boolean reset) {
+            boolean reset,
+            Double speedup) {
         double median = Timing.median(ms), p90 = Timing.percentile(ms, 0.9);
         double gflops = 2.0 * macs * batch / (median / 1e3) / 1e9;
         return new Record(
@@ -279,12 +319,13 @@ public final class Benchmark {
                         ? "process RSS high-water mark (VmHWM), reset before this measurement"
                         : "process RSS high-water mark (VmHWM) since JVM start (reset not permitted here)",
                 c.effectiveThreads(),
-                "float32",
+                runtime.equals(ONNX_INT8) ? "int8" : "float32",
                 deploy,
                 ms.length,
                 c.warmup(),
                 machine,
-                version);
+                version,
+                speedup);
     }
 
     private static double[] timeTorch(VisionModel model, float[] input, int batch, int size, Config c) {
@@ -304,7 +345,7 @@ public final class Benchmark {
      * Our deploy export's timed runs in ORT; with a PyTorch re-implementation's export {@code reimpl}
      * (else null), those and its runs, interleaved in blocks of 7 runs so that their ratio is paired.
      */
-    private static double[][] timeOnnx(
+    private static List<Series> timeOnnx(
             VisionModel model,
             float[] input,
             int batch,
@@ -319,17 +360,67 @@ public final class Benchmark {
             Exporter.export(
                     model, file, ExportOptions.defaults().withDeploy(true).withBatch(batch));
             OnnxPredictor.Options po = OnnxPredictor.Options.defaults().withThreads(threads);
-            double[][] ms;
+            List<Series> series = new ArrayList<>();
             try (OnnxPredictor p = OnnxPredictor.open(file, po)) {
-                ms = reimpl == null
-                        ? new double[][] {
-                            Timing.time(c.warmup(), c.runs(), () -> p.predict(input, batch, 3, size, size))
-                        }
-                        : timeWithReimpl(p, reimpl, po, input, batch, size, c);
+                if (reimpl == null) {
+                    series.add(new Series(
+                            "onnx",
+                            Timing.time(c.warmup(), c.runs(), () -> p.predict(input, batch, 3, size, size)),
+                            null));
+                } else {
+                    double[][] ms = timeWithReimpl(p, reimpl, po, input, batch, size, c);
+                    series.add(new Series("onnx", ms[0], null));
+                    series.add(new Series(PYTORCH_REIMPL, ms[1], null));
+                }
+                if (c.int8()) series.add(timeInt8(model, p, po, batch, size, c, log));
             }
             if (c.profileDir() != null)
                 profile(file, input, batch, size, threads, c, model.spec().name(), log);
-            return ms;
+            return series;
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    /**
+     * Our static int8 export timed interleaved with the float32 one ({@code fp32}), in blocks of 7
+     * runs; the speed-up is the ratio of their medians in these same runs.
+     */
+    private static Series timeInt8(
+            VisionModel model,
+            OnnxPredictor fp32,
+            OnnxPredictor.Options po,
+            int batch,
+            int size,
+            Config c,
+            Consumer<String> log)
+            throws IOException {
+        Path file = Files.createTempFile("hybridvit-bench-int8-", ".onnx");
+        try {
+            List<float[]> images = new ArrayList<>();
+            for (int i = 0; i < BENCH_CALIBRATION_IMAGES; i++) images.add(randomInput(1, size));
+            Exporter.export(
+                    model,
+                    file,
+                    ExportOptions.defaults().withDeploy(true).withBatch(batch),
+                    m -> Quantization.int8(m, images, "random inputs", QuantOptions.defaults(), i -> {}));
+            int block = 7;
+            try (OnnxPredictor int8 = OnnxPredictor.open(file, po)) {
+                InterleavedComparison.Result r = InterleavedComparison.run(
+                        fp32, int8, batch, Math.max(2, (c.runs() + block - 1) / block), block, null);
+                if (c.profileDir() != null) {
+                    profile(
+                            file,
+                            randomInput(batch, size),
+                            batch,
+                            size,
+                            po.intraOpThreads(),
+                            c,
+                            model.spec().name() + "_int8",
+                            log);
+                }
+                return new Series(ONNX_INT8, r.runsB(), r.medianA() / r.medianB());
+            }
         } finally {
             Files.deleteIfExists(file);
         }
@@ -388,8 +479,8 @@ public final class Benchmark {
     public static String render(Record r) {
         return String.format(
                 Locale.ROOT,
-                "%-14s %-5s b%-2d %3dpx  median %8.2f ms  p90 %8.2f ms  %8.1f img/s  %7.1f GFLOP/s = %5.1f%% of peak %.0f  "
-                        + "peak RSS %6.0f MB  [%s, %d threads, %s]",
+                "%-14s %-9s b%-2d %3dpx  median %8.2f ms  p90 %8.2f ms  %8.1f img/s  %7.1f GFLOP/s = %5.1f%% of peak %.0f  "
+                        + "peak RSS %6.0f MB  [%s, %d threads, %s]%s",
                 r.model(),
                 r.runtime(),
                 r.batch(),
@@ -403,7 +494,10 @@ public final class Benchmark {
                 r.peakRssMb(),
                 r.precision(),
                 r.threads(),
-                r.runtimeVersion());
+                r.runtimeVersion(),
+                r.speedupVsFp32() == null
+                        ? ""
+                        : String.format(Locale.ROOT, "  %.2f× float32 (interleaved)", r.speedupVsFp32()));
     }
 
     public static ObjectMapper json() {

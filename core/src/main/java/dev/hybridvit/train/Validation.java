@@ -4,6 +4,7 @@ import dev.hybridvit.data.BatchLoader;
 import dev.hybridvit.data.DataSources;
 import dev.hybridvit.data.Interpolation;
 import dev.hybridvit.data.Preprocessing;
+import dev.hybridvit.infer.OnnxPredictor;
 import dev.hybridvit.models.ModelOptions;
 import dev.hybridvit.models.ModelRegistry;
 import dev.hybridvit.models.ModelSpec;
@@ -12,8 +13,10 @@ import dev.hybridvit.models.VisionModel;
 import dev.hybridvit.weights.Checkpoint;
 import dev.hybridvit.weights.WeightsLoader;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 
 /** timm's {@code validate.py}: top-1/top-5 and the confusion matrix of weights on a dataset's validation split. */
@@ -60,6 +63,8 @@ public final class Validation {
             int valSubset,
             Options overrides)
             throws IOException {
+        if (weights.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".onnx"))
+            return runExported(modelName, weights, dataset, batchSize, workers, valSubset, overrides);
         Optional<Checkpoint.Info> info = Checkpoint.info(weights);
         if (info.isPresent()
                 && modelName != null
@@ -145,6 +150,48 @@ public final class Validation {
             Evaluator.Result result = Evaluator.evaluate(model, loader);
             if (!data.problemSummary().isEmpty()) System.err.println(data.problemSummary());
             return new Report(name, data.name(), size, data.classes(), result, pre);
+        }
+    }
+
+    /**
+     * An exported model (any precision) in ONNX Runtime on the dataset, preprocessed as for the
+     * model it records in its metadata, at its exported size.
+     */
+    private static Report runExported(
+            String modelName, Path onnx, String dataset, int batchSize, int workers, int valSubset, Options overrides)
+            throws IOException {
+        if (!Files.isRegularFile(onnx)) throw new java.nio.file.NoSuchFileException(onnx.toString());
+        try (OnnxPredictor predictor = OnnxPredictor.open(onnx)) {
+            String name = predictor.metadata().get("model");
+            if (name == null && modelName == null)
+                throw new IllegalArgumentException("--model is required (" + onnx + " records no model name)");
+            if (name != null && modelName != null && !name.equals(modelName))
+                throw new IllegalArgumentException(onnx + " holds an export of " + name + ", not " + modelName);
+            ModelSpec spec = ModelRegistry.get(name != null ? name : modelName);
+            int size = predictor.height();
+            Preprocessing pre = overrides.apply(Preprocessing.of(spec, size));
+            DataSources.Splits data = DataSources.open(dataset, spec, size, 0, 1, valSubset, null, null, pre);
+            if (predictor.numClasses() != data.classes().size()) {
+                throw new IllegalArgumentException(onnx + " has " + predictor.numClasses() + " classes, " + data.name()
+                        + " has " + data.classes().size());
+            }
+            try (BatchLoader loader =
+                    new BatchLoader(data.val(), data.evalTransform(), batchSize, false, false, 0, workers)) {
+                Evaluator.Result r = Evaluator.evaluate(predictor.numClasses(), loader, batch -> {
+                    int[] d = batch.dims();
+                    float[][] rows = predictor.predict(
+                            java.util.Arrays.copyOf(batch.images(), batch.size() * d[0] * d[1] * d[2]),
+                            batch.size(),
+                            d[0],
+                            d[1],
+                            d[2]);
+                    float[] flat = new float[rows.length * predictor.numClasses()];
+                    for (int i = 0; i < rows.length; i++)
+                        System.arraycopy(rows[i], 0, flat, i * predictor.numClasses(), predictor.numClasses());
+                    return flat;
+                });
+                return new Report(spec.name(), data.name(), size, data.classes(), r, pre);
+            }
         }
     }
 }

@@ -53,16 +53,23 @@ public final class ReadmeTable {
                 distinct(rows, r -> Integer.toString(r.runs())),
                 first.warmup()));
         boolean reimpl = rows.stream().anyMatch(r -> r.runtime().equals(Benchmark.PYTORCH_REIMPL));
+        boolean int8 = rows.stream().anyMatch(r -> r.runtime().equals(Benchmark.ONNX_INT8));
         sb.append("| model | params | GMACs | ONNX Runtime ms |")
-                .append(reimpl ? " speed-up over PyTorch re-impl. |\n" : "\n");
-        sb.append("|---|---|---|---|").append(reimpl ? "---|\n" : "\n");
+                .append(reimpl ? " speed-up over PyTorch re-impl. |" : "")
+                .append(int8 ? " int8 ms (speed-up) |" : "")
+                .append('\n');
+        sb.append("|---|---|---|---|")
+                .append(reimpl ? "---|" : "")
+                .append(int8 ? "---|" : "")
+                .append('\n');
         Set<String> listed = new LinkedHashSet<>(ModelRegistry.names());
         rows.forEach(r -> listed.add(r.model()));
         for (String model : listed) {
             Benchmark.Record onnx = find(rows, model, "onnx"), any = onnx != null ? onnx : find(rows, model, "torch");
             Benchmark.Record base = find(rows, model, Benchmark.PYTORCH_REIMPL);
             if (any == null) {
-                sb.append(String.format(Locale.ROOT, "| `%s` | — | — | — |%s\n", model, reimpl ? " — |" : ""));
+                sb.append(String.format(
+                        Locale.ROOT, "| `%s` | — | — | — |%s%s\n", model, reimpl ? " — |" : "", int8 ? " — |" : ""));
                 continue;
             }
             sb.append(String.format(
@@ -81,6 +88,14 @@ public final class ReadmeTable {
                                 : String.format(
                                         Locale.ROOT, "%.2f×", base.latencyMsMedian() / onnx.latencyMsMedian())));
             }
+            if (int8) {
+                Benchmark.Record q = find(rows, model, Benchmark.ONNX_INT8);
+                sb.append(
+                        q == null || q.speedupVsFp32() == null
+                                ? " — |"
+                                : String.format(
+                                        Locale.ROOT, " %.1f (%.2f×) |", q.latencyMsMedian(), q.speedupVsFp32()));
+            }
             sb.append('\n');
         }
         sb.append(
@@ -88,6 +103,13 @@ public final class ReadmeTable {
                         Locale.ROOT,
                         "%nONNX Runtime = the `--deploy` export, graph optimisation ALL. "
                                 + "Input sizes, eager libtorch latency, p90, throughput, GFLOP/s, peak RSS and other batch sizes: `docs/benchmark.json`.%n"));
+        if (int8) {
+            sb.append(
+                    String.format(
+                            Locale.ROOT,
+                            "int8 = the static int8 (QDQ) export of the same deploy graph ([docs/quantization.md](docs/quantization.md)),"
+                                    + " timed interleaved with the float32 one; speed-up = float32 median ÷ int8 median in those runs.%n"));
+        }
         if (reimpl) {
             sb.append(String.format(
                     Locale.ROOT,

@@ -7,6 +7,9 @@ import dev.hybridvit.data.FashionMnist;
 import dev.hybridvit.data.ImageFiles;
 import dev.hybridvit.export.ExportOptions;
 import dev.hybridvit.export.Exporter;
+import dev.hybridvit.export.quant.Precision;
+import dev.hybridvit.export.quant.QuantOptions;
+import dev.hybridvit.export.quant.Quantization;
 import dev.hybridvit.infer.Predictor;
 import dev.hybridvit.profile.Timing;
 import dev.hybridvit.tensor.Tensors;
@@ -85,17 +88,24 @@ public final class FashionMnistDemo {
             int epochs,
             double trainImagesPerSecond,
             Latency latency,
+            Int8 int8,
             List<Sample> samples,
             Path report,
             Path stopped) {
         static Result interrupted(String model, Path last, Path report) {
             return new Result(
-                    model, Double.NaN, Double.NaN, 0, Double.NaN, 0, Double.NaN, null, List.of(), report, last);
+                    model, Double.NaN, Double.NaN, 0, Double.NaN, 0, Double.NaN, null, null, List.of(), report, last);
         }
     }
 
     /** Batch-1 latency of the trained model (deploy form) in both runtimes, medians after warm-up. */
     public record Latency(double torchMs, double onnxMs, int threads, Path onnxFile, double maxAbsLogitDiff) {}
+
+    /** The int8 export of the tested weights: its test top-1 and batch-1 latency beside float32's. */
+    public record Int8(double testAccuracy, double dropPoints, int calibrationImages, double onnxMs, Path onnxFile) {}
+
+    /** Training images the int8 export is calibrated on (never test images). */
+    static final int CALIBRATION_IMAGES = 512;
 
     private FashionMnistDemo() {}
 
@@ -172,6 +182,10 @@ public final class FashionMnistDemo {
             listener.log("exporting to ONNX and timing batch-1 inference in libtorch and ONNX Runtime ...");
             latency = exportAndTime(eager, tested, files.get(0), o.out().resolve("model.onnx"));
         }
+        listener.log("exporting int8 (calibrated on " + CALIBRATION_IMAGES
+                + " training images) and testing it on the 10,000 test images ...");
+        Int8 int8 =
+                int8(tested, o.out().resolve("model.int8.onnx"), test.result().top1(), files.get(0), o.workers());
         double wall = (System.nanoTime() - start) / 1e9;
 
         Map<String, Object> m = new LinkedHashMap<>();
@@ -196,6 +210,16 @@ public final class FashionMnistDemo {
         lat.put("onnx_vs_eager_max_abs_logit_diff", latency.maxAbsLogitDiff());
         lat.put("onnx_file", o.out().relativize(latency.onnxFile()).toString());
         m.put("latency", lat);
+        Map<String, Object> q = new LinkedHashMap<>();
+        q.put("precision", "int8");
+        q.put("test_accuracy", int8.testAccuracy());
+        q.put("drop_points", int8.dropPoints());
+        q.put("calibration", DataSources.FASHION_MNIST + " training images");
+        q.put("calibration_images", int8.calibrationImages());
+        q.put("calibration_method", QuantOptions.defaults().method().label());
+        q.put("onnxruntime_batch1_ms", int8.onnxMs());
+        q.put("onnx_file", o.out().relativize(int8.onnxFile()).toString());
+        m.put("int8", q);
         m.put("class_names", FashionMnist.CLASSES);
         m.put("confusion", test.result().confusion());
         m.put("samples", samples);
@@ -213,6 +237,7 @@ public final class FashionMnistDemo {
                 o.epochs(),
                 ips,
                 latency,
+                int8,
                 samples,
                 o.out(),
                 null);
@@ -238,6 +263,33 @@ public final class FashionMnistDemo {
             double[] torchMs = Timing.time(WARMUP_RUNS, TIMED_RUNS, () -> eager.logits(x));
             double[] onnxMs = Timing.time(WARMUP_RUNS, TIMED_RUNS, () -> ort.logits(x));
             return new Latency(Timing.median(torchMs), Timing.median(onnxMs), Tensors.threads(), onnx, diff);
+        }
+    }
+
+    /**
+     * Exports the tested checkpoint as static int8 (deploy form, calibrated on Fashion-MNIST
+     * training images), tests it on the 10,000 test images as {@code validate} would, and times
+     * batch 1 in ONNX Runtime.
+     */
+    static Int8 int8(Path checkpoint, Path onnx, double floatTop1, Path image, int workers) throws IOException {
+        Exporter.exportWeights(
+                null,
+                checkpoint,
+                onnx,
+                ExportOptions.defaults().withDeploy(true).withBatch(1),
+                0,
+                0,
+                Quantization.pass(
+                        Precision.INT8,
+                        new Quantization.Calibration(DataSources.FASHION_MNIST, CALIBRATION_IMAGES),
+                        QuantOptions.defaults(),
+                        false,
+                        i -> {}));
+        Validation.Report r = Validation.run(null, onnx, DataSources.FASHION_MNIST, 0, 250, workers, 0);
+        try (Predictor ort = Predictor.open(null, onnx, null, 0, Predictor.Runtime.ONNX)) {
+            List<float[]> x = List.of(ort.preprocess(image));
+            double ms = Timing.median(Timing.time(WARMUP_RUNS, TIMED_RUNS, () -> ort.logits(x)));
+            return new Int8(r.result().top1(), 100 * (floatTop1 - r.result().top1()), CALIBRATION_IMAGES, ms, onnx);
         }
     }
 }

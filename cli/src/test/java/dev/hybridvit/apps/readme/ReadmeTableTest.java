@@ -35,12 +35,13 @@ class ReadmeTableTest {
                 500,
                 "note",
                 2,
-                "float32",
+                runtime.equals(Benchmark.ONNX_INT8) ? "int8" : "float32",
                 true,
                 30,
                 5,
                 new Benchmark.Machine("Test CPU", 2, "Linux amd64", "17"),
-                runtime.equals("torch") ? "PyTorch 2.7.1" : "onnxruntime 1.29.0");
+                runtime.equals("torch") ? "PyTorch 2.7.1" : "onnxruntime 1.29.0",
+                runtime.equals(Benchmark.ONNX_INT8) ? 2.0 : null);
     }
 
     @Test
@@ -68,6 +69,19 @@ class ReadmeTableTest {
                 .doesNotContain("old");
         ReadmeTable.updateReadme(readme, records);
         assertThat(Files.readString(readme)).isEqualTo(text);
+    }
+
+    @Test
+    void theInt8SpeedUpIsAColumnWhenInt8WasTimed() {
+        List<Benchmark.Record> records = List.of(
+                record("cmt_nano_hv", "onnx", 1, 8),
+                record("cmt_nano_hv", Benchmark.ONNX_INT8, 1, 4),
+                record("nextvit_pico_hv", "onnx", 1, 2));
+        String md = ReadmeTable.markdown(records);
+        assertThat(md)
+                .contains("| model | params | GMACs | ONNX Runtime ms | int8 ms (speed-up) |\n|---|---|---|---|---|\n")
+                .contains("| `cmt_nano_hv` | 3.11 M | 0.091 | 8.0 | 4.0 (2.00×) |\n")
+                .contains("| `nextvit_pico_hv` | 3.11 M | 0.091 | 2.0 | — |\n");
     }
 
     @Test

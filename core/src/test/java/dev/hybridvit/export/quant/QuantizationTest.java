@@ -1,0 +1,194 @@
+package dev.hybridvit.export.quant;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
+import dev.hybridvit.data.Preprocessing;
+import dev.hybridvit.export.ExportOptions;
+import dev.hybridvit.export.Exporter;
+import dev.hybridvit.models.ModelOptions;
+import dev.hybridvit.models.ModelRegistry;
+import dev.hybridvit.models.ModelSpec;
+import dev.hybridvit.models.VisionModel;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The int8 export of a compact model, as ONNX Runtime runs it: every convolution and weight MatMul
+ * executes as an int8 kernel after ORT's QDQ fusion, and the logits stay close to float32.
+ */
+class QuantizationTest {
+    private static final String MODEL = "trtvit_pico_hv";
+    private static final int SIZE = 32;
+    private static ModelProto floatModel;
+    private static List<float[]> images;
+
+    @BeforeAll
+    static void export() throws Exception {
+        ModelSpec spec = ModelRegistry.get(MODEL);
+        try (VisionModel m =
+                spec.create(ModelOptions.defaults().withImageSize(SIZE).withNumClasses(10), 3)) {
+            floatModel =
+                    Exporter.graph(m, ExportOptions.defaults().withDeploy(true)).build();
+        }
+        images = CalibrationImages.load("fashion-mnist", spec, Preprocessing.of(spec, SIZE), 24);
+    }
+
+    /** The compact model of each family (the large ones share their blocks), at 64 px. */
+    static List<String> compactModels() {
+        return ModelRegistry.names("*_hv");
+    }
+
+    @ParameterizedTest
+    @MethodSource("compactModels")
+    void convsAndLinearsRunAsInt8KernelsInOrt(String name, @TempDir Path dir) throws Exception {
+        ModelProto floatModel;
+        try (VisionModel m =
+                ModelRegistry.get(name).create(ModelOptions.defaults().withImageSize(64), 3)) {
+            floatModel =
+                    Exporter.graph(m, ExportOptions.defaults().withDeploy(true)).build();
+        }
+        java.util.Random r = new java.util.Random(1);
+        List<float[]> noise = new java.util.ArrayList<>();
+        for (int k = 0; k < 2; k++) {
+            float[] x = new float[3 * 64 * 64];
+            for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+            noise.add(x);
+        }
+        ModelProto q = Quantization.int8(floatModel, noise, "noise", QuantOptions.defaults(), i -> {});
+        Map<String, Integer> before = opCounts(floatModel), after = opCounts(optimised(q, dir.resolve("opt.onnx")));
+        int convs = before.get("Conv");
+        int int8Convs = after.getOrDefault("QLinearConv", 0) + after.getOrDefault("ConvInteger", 0);
+        assertEquals(convs, int8Convs, "convs as int8 kernels: " + after);
+        for (String floatConv : List.of("Conv", "FusedConv", "NchwcConv"))
+            assertEquals(0, after.getOrDefault(floatConv, 0), floatConv + " left: " + after);
+        int activationMatMuls = activationMatMuls(floatModel);
+        int int8MatMuls = after.getOrDefault("QLinearMatMul", 0)
+                + after.getOrDefault("MatMulIntegerToFloat", 0)
+                + after.getOrDefault("MatMulInteger", 0);
+        assertEquals(before.getOrDefault("MatMul", 0) - activationMatMuls, int8MatMuls, "int8 MatMuls: " + after);
+        // ORT folds a Transpose into a float MatMul as FusedMatMul
+        assertEquals(
+                activationMatMuls,
+                after.getOrDefault("MatMul", 0) + after.getOrDefault("FusedMatMul", 0),
+                "float MatMuls: " + after);
+        assertEquals("int8", Quantization.metadata(q).get(Quantization.PRECISION));
+        assertEquals("2", Quantization.metadata(q).get(Quantization.CALIBRATION_IMAGES));
+    }
+
+    @Test
+    void int8LogitsFollowFloat32() throws Exception {
+        for (CalibrationMethod method :
+                List.of(CalibrationMethod.MINMAX, CalibrationMethod.PERCENTILE, CalibrationMethod.ENTROPY)) {
+            ModelProto q = Quantization.int8(
+                    floatModel, images, "fashion-mnist", QuantOptions.defaults().withMethod(method), i -> {});
+            double cos = 0;
+            int agree = 0, n = 8;
+            for (int i = 0; i < n; i++) {
+                float[] a = run(floatModel, images.get(i)), b = run(q, images.get(i));
+                cos += Int8Report.cosine(a, b) / n;
+                if (Int8Report.argmax(a) == Int8Report.argmax(b)) agree++;
+            }
+            // entropy calibration clips the long tails of this random-init model hard (docs/quantization.md)
+            boolean entropy = method == CalibrationMethod.ENTROPY;
+            assertTrue(cos > (entropy ? 0.95 : 0.99), method + ": logit cosine " + cos);
+            if (!entropy) assertTrue(agree >= n - 1, method + ": top-1 agrees on " + agree + "/" + n);
+        }
+    }
+
+    @Test
+    void fp16MatchesFloat32InOrt() throws Exception {
+        for (boolean halfIo : new boolean[] {false, true}) {
+            ModelProto h = Quantization.fp16(floatModel, halfIo);
+            for (int i = 0; i < 2; i++) {
+                float[] a = run(floatModel, images.get(i)), b = run(h, images.get(i));
+                assertTrue(Int8Report.cosine(a, b) > 0.9999, "fp16 cosine " + Int8Report.cosine(a, b));
+            }
+        }
+    }
+
+    @Test
+    void aGraphWithoutConvOrLinearLayersCannotBeQuantized() {
+        dev.hybridvit.export.onnx.OnnxGraph g = new dev.hybridvit.export.onnx.OnnxGraph("relu", 17, false);
+        String x = g.input("input", 1, 3, 4, 4);
+        g.output(g.add(dev.hybridvit.export.onnx.OnnxOp.RELU, "relu", List.of(x)), "logits");
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class,
+                () -> Quantization.int8(g.build(), images, "fashion-mnist", QuantOptions.defaults(), i -> {}));
+        assertTrue(e.getMessage().contains("no convolution or linear layer"), e.getMessage());
+    }
+
+    static Map<String, Integer> opCounts(ModelProto m) {
+        Map<String, Integer> counts = new HashMap<>();
+        for (NodeProto n : m.getGraph().getNodeList()) counts.merge(n.getOpType(), 1, Integer::sum);
+        return counts;
+    }
+
+    /** MatMuls without a constant right operand: attention's, and the weight-on-the-left kv projections. */
+    private static int activationMatMuls(ModelProto m) {
+        Set<String> inits = new java.util.HashSet<>();
+        m.getGraph().getInitializerList().forEach(t -> inits.add(t.getName()));
+        return (int) m.getGraph().getNodeList().stream()
+                .filter(n -> n.getOpType().equals("MatMul"))
+                .filter(n -> !inits.contains(n.getInput(1)))
+                .count();
+    }
+
+    /** The graph ORT actually runs (all optimisations), as it saves it. */
+    static ModelProto optimised(ModelProto m, Path file) throws Exception {
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
+            so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            so.setOptimizedModelFilePath(file.toString());
+            try (OrtSession s = env.createSession(m.toByteArray(), so)) {
+                // the file is written when the session is built
+            }
+        }
+        return ModelProto.parseFrom(Files.readAllBytes(file));
+    }
+
+    private static float[] run(ModelProto m, float[] image) throws Exception {
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        boolean half = m.getGraph().getInput(0).getType().getTensorType().getElemType() == Fp16Converter.FLOAT16;
+        try (OrtSession.SessionOptions so = new OrtSession.SessionOptions();
+                OrtSession s = env.createSession(m.toByteArray(), so)) {
+            long[] shape = {1, 3, SIZE, SIZE};
+            OnnxTensor t;
+            if (half) {
+                java.nio.ShortBuffer sb = java.nio.ShortBuffer.allocate(image.length);
+                for (float v : image) sb.put(Fp16Converter.toHalf(v));
+                sb.flip();
+                t = OnnxTensor.createTensor(env, sb, shape, ai.onnxruntime.OnnxJavaType.FLOAT16);
+            } else t = OnnxTensor.createTensor(env, FloatBuffer.wrap(image), shape);
+            try (t;
+                    OrtSession.Result r = s.run(Map.of("input", t))) {
+                OnnxTensor out = (OnnxTensor) r.get(0);
+                if (half) {
+                    java.nio.ShortBuffer sb = out.getShortBuffer();
+                    float[] v = new float[sb.remaining()];
+                    for (int i = 0; i < v.length; i++) v[i] = Fp16Converter.fromHalf(sb.get(i));
+                    return v;
+                }
+                FloatBuffer fb = out.getFloatBuffer();
+                float[] v = new float[fb.remaining()];
+                fb.get(v);
+                return v;
+            }
+        }
+    }
+}
