@@ -1,6 +1,7 @@
 package dev.hybridvit.data;
 
 import dev.hybridvit.models.ModelSpec;
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -50,7 +51,12 @@ public record Preprocessing(int size, double cropPct, boolean bicubic, float[] m
 
     /** 3×size×size normalised floats for the image in {@code file} (not an image: {@link ImageFiles.UnreadableImageException}). */
     public float[] apply(Path file) throws IOException {
-        float[] x = ImageFiles.toTensor(ImageFiles.decode(file), size, cropPct, bicubic);
+        return apply(ImageFiles.decode(file));
+    }
+
+    /** 3×size×size normalised floats for a decoded image. */
+    public float[] apply(BufferedImage image) {
+        float[] x = ImageFiles.toTensor(image, size, cropPct, bicubic);
         int plane = size * size;
         for (int c = 0; c < 3; c++) {
             for (int i = c * plane; i < (c + 1) * plane; i++) x[i] = (x[i] - mean[c]) / std[c];

@@ -45,7 +45,9 @@ final class CMTGraph {
             x = emit(g, m.stageBlocks(i), map);
         }
         x = emit(g, m.swish, emit(g, m.fcNorm, convOnStream(g, m.fc, x)));
-        return emit(g, m.head, emit(g, m.drop, LayerForms.globalPool(g, "head/pool", x)));
+        String pooled = LayerForms.globalPool(g, "head/pool", x);
+        g.offer(Exporter.EMBEDDING, () -> pooled);
+        return emit(g, m.head, emit(g, m.drop, pooled));
     }
 
     /** {@code conv} on a map that may carry zero-padded channels past {@code conv.in} (a deploy-form stream). */

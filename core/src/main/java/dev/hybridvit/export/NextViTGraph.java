@@ -38,6 +38,8 @@ final class NextViTGraph {
     private static String model(OnnxGraph g, NextViT m, String x) {
         x = emit(g, m.stem, x);
         for (VisionModel.Block b : m.blocks()) x = emit(g, b.module(), x);
+        String features = x;
+        g.offer(Exporter.EMBEDDING, () -> LayerForms.globalPool(g, "embedding/pool", features));
         return emit(g, m.projHead, LayerForms.globalPool(g, "head/pool", emit(g, m.norm, x)));
     }
 

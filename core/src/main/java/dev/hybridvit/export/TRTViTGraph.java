@@ -53,6 +53,8 @@ final class TRTViTGraph {
     private static String model(OnnxGraph g, TRTViT m, String x) {
         x = emit(g, m.stem, x);
         for (VisionModel.Block b : m.blocks()) x = emit(g, b.module(), x);
+        String features = x;
+        g.offer(Exporter.EMBEDDING, () -> LayerForms.globalPool(g, "embedding/pool", features));
         return emit(g, m.head, x);
     }
 
