@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
             PredictCommand.class,
             DemoCommand.class,
             CompareCommand.class,
+            ServeCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main {

@@ -25,18 +25,16 @@ import java.util.Objects;
  * }</pre>
  */
 public final class ImageClassifier implements AutoCloseable {
-    /** The top-k classes of one image, most probable first, and its embedding (null unless asked for). */
+    /** The top-k classes of one image, most probable first, and its embedding (null where the model has none). */
     public record Result(List<Predictor.Prediction> top, float[] embedding) {}
 
     private final Predictor predictor;
     private final int topK, maxBatch;
-    private final boolean embeddings;
 
-    private ImageClassifier(Predictor predictor, int topK, int maxBatch, boolean embeddings) {
+    private ImageClassifier(Predictor predictor, int topK, int maxBatch) {
         this.predictor = predictor;
         this.topK = topK;
         this.maxBatch = maxBatch;
-        this.embeddings = embeddings;
     }
 
     public static Builder builder() {
@@ -84,7 +82,10 @@ public final class ImageClassifier implements AutoCloseable {
             return this;
         }
 
-        /** Whether results carry the embedding (an {@code .onnx} file then needs its {@code embedding} output). */
+        /**
+         * Require embeddings: {@link #build} fails if the model cannot give them (an {@code .onnx}
+         * file exported without its {@code embedding} output). Otherwise results carry them where available.
+         */
         public Builder embeddings(boolean e) {
             this.embeddings = e;
             return this;
@@ -118,7 +119,7 @@ public final class ImageClassifier implements AutoCloseable {
                 throw new IllegalArgumentException(
                         weights + " has no embedding output: export it with --embedding to get embeddings");
             }
-            return new ImageClassifier(p, topK, maxBatch, embeddings);
+            return new ImageClassifier(p, topK, maxBatch);
         }
 
         private static int requireNonNegative(int n, String what) {
@@ -184,7 +185,8 @@ public final class ImageClassifier implements AutoCloseable {
         OnnxPredictor.Outputs out = predictor.outputs(inputs, maxBatch);
         List<Result> results = new ArrayList<>();
         for (int i = 0; i < inputs.size(); i++) {
-            results.add(new Result(predictor.top(out.logits()[i], topK), embeddings ? out.embeddings()[i] : null));
+            results.add(new Result(
+                    predictor.top(out.logits()[i], topK), out.embeddings() == null ? null : out.embeddings()[i]));
         }
         return results;
     }
@@ -209,8 +211,9 @@ public final class ImageClassifier implements AutoCloseable {
         return topK;
     }
 
-    public boolean embeddings() {
-        return embeddings;
+    /** Whether results carry embeddings (always for a model built here; for an ONNX file if exported with them). */
+    public boolean hasEmbedding() {
+        return predictor.hasEmbedding();
     }
 
     /** Most images per forward pass. */
