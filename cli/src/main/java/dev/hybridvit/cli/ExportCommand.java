@@ -44,10 +44,19 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--opset", description = "ONNX opset (default: ${DEFAULT-VALUE})")
     int opset = OnnxGraph.DEFAULT_OPSET;
 
+    @Option(
+            names = "--embedding",
+            description =
+                    "add a second output 'embedding': the pooled features the classifier reads (for serve's :embed)")
+    boolean embedding;
+
     @Override
     public Integer call() throws Exception {
-        ExportOptions options =
-                ExportOptions.defaults().withDeploy(deploy).withOpset(opset).withBatch(parseBatch(batch));
+        ExportOptions options = ExportOptions.defaults()
+                .withDeploy(deploy)
+                .withOpset(opset)
+                .withBatch(parseBatch(batch))
+                .withEmbedding(embedding);
         // a project checkpoint brings its own class count, size, class names and training preprocessing
         Exporter.Result r = Exporter.exportWeights(model, weights, onnx, options, numClasses, imgSize);
         System.err.printf(

@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
             DemoCommand.class,
             CompareCommand.class,
             ServeCommand.class,
+            LoadTestCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main {
