@@ -30,7 +30,7 @@ serve() { # max-batch, label, bad-every, header
   local pid=$!
   for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.2; done
   "$HV" loadtest --url "http://127.0.0.1:$PORT" --model "$MODEL" --image "$IMAGE" --pid "$pid" \
-    --requests "$REQUESTS" --concurrency "$CONCURRENCY" --max-body-mb 1 --label "$2" --bad-every "$3" $4 || true
+    --requests "$REQUESTS" --concurrency "$CONCURRENCY" --max-seconds "${MAX_SECONDS:-120}" --max-body-mb 1 --label "$2" --bad-every "$3" $4 || true
   kill -TERM "$pid"
   local code=0; wait "$pid" || code=$?
   echo "<!-- $2: server exit code after SIGTERM: $code -->"

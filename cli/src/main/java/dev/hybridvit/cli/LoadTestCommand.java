@@ -59,6 +59,7 @@ final class LoadTestCommand implements Callable<Integer> {
         for (int c : concurrency) {
             LoadTest.Report r = test.run(c, requests, badEvery, maxSeconds);
             System.out.println(r.row(label));
+            if (!test.failures.isEmpty()) System.out.println("<!-- errors: " + test.failures + " -->");
             failures += r.errors();
         }
         return failures == 0 ? 0 : 1;

@@ -68,6 +68,9 @@ public final class LoadTest {
     private final byte[] image;
     private final List<byte[]> bad;
     private final long pid;
+    /** What the errors of the last run were (status or exception, with counts). */
+    public final java.util.Map<String, Integer> failures = new java.util.concurrent.ConcurrentSkipListMap<>();
+
     private final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -107,6 +110,7 @@ public final class LoadTest {
     /** Runs {@code requests} requests at {@code concurrency}; every {@code badEvery}-th is bad (0: none). */
     public Report run(int concurrency, int requests, int badEvery, double maxSeconds) throws Exception {
         long rssStart = rssKb();
+        failures.clear();
         AtomicInteger next = new AtomicInteger(),
                 ok = new AtomicInteger(),
                 badRejected = new AtomicInteger(),
@@ -136,6 +140,7 @@ public final class LoadTest {
                                 .statusCode();
                     } catch (IOException e) {
                         status = -1;
+                        failures.merge("I/O: " + e.getClass().getSimpleName(), 1, Integer::sum);
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                         return;
@@ -145,14 +150,17 @@ public final class LoadTest {
                         ok.incrementAndGet();
                         latencies[timed.getAndIncrement()] = ms;
                     } else if (isBad && status >= 400 && status < 500) badRejected.incrementAndGet();
-                    else errors.incrementAndGet();
+                    else {
+                        errors.incrementAndGet();
+                        if (status >= 0) failures.merge((isBad ? "bad → " : "good → ") + status, 1, Integer::sum);
+                    }
                 }
             }));
         }
         for (Future<?> f : clients) f.get();
         pool.shutdown();
         double seconds = (System.nanoTime() - start) / 1e9;
-        int done = Math.min(next.get(), requests);
+        int done = ok.get() + badRejected.get() + errors.get();
         double[] lat = Arrays.copyOf(latencies, timed.get());
         Arrays.sort(lat);
         return new Report(
