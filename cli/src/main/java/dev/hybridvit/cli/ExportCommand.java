@@ -143,10 +143,19 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--half-io", description = "fp16: float16 input and output (default: float32 behind casts)")
     boolean halfIo;
 
+    @Option(
+            names = "--embedding",
+            description =
+                    "add a second output 'embedding': the pooled features the classifier reads (for serve's :embed)")
+    boolean embedding;
+
     @Override
     public Integer call() throws Exception {
-        ExportOptions options =
-                ExportOptions.defaults().withDeploy(deploy).withOpset(opset).withBatch(parseBatch(batch));
+        ExportOptions options = ExportOptions.defaults()
+                .withDeploy(deploy)
+                .withOpset(opset)
+                .withBatch(parseBatch(batch))
+                .withEmbedding(embedding);
         if (!features && (outIndices != null || extraNorms))
             throw new IllegalArgumentException("--out-indices and --extra-norms go with --features");
         if (features) return exportFeatures(options);

@@ -32,6 +32,8 @@ import picocli.CommandLine.ScopeType;
             SegmentCommand.class,
             DemoCommand.class,
             CompareCommand.class,
+            ServeCommand.class,
+            LoadTestCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main {

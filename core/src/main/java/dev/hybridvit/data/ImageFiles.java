@@ -4,11 +4,13 @@ import dev.hybridvit.tensor.Printable;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferByte;
 import java.awt.image.Raster;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
@@ -26,7 +28,11 @@ public final class ImageFiles {
     /** An image file that could not be decoded. */
     public static final class UnreadableImageException extends IOException {
         public UnreadableImageException(Path file, String why) {
-            super(Printable.escape(file + ": not a readable image (" + why + ")"));
+            this(file.toString(), why);
+        }
+
+        public UnreadableImageException(String source, String why) {
+            super(Printable.escape(source + ": not a readable image (" + why + ")"));
         }
     }
 
@@ -173,6 +179,47 @@ public final class ImageFiles {
                     .filter(ImageFiles::hasImageExtension)
                     .sorted()
                     .toList();
+        }
+    }
+
+    /**
+     * Most pixels an in-memory image may declare: PIL's decompression-bomb limit
+     * ({@code Image.MAX_IMAGE_PIXELS}, 89,478,485), checked from the header before any pixel is decoded.
+     */
+    public static final long MAX_PIXELS = 89_478_485L;
+
+    /**
+     * Decodes an image held in memory ({@code source} names it in errors). Rejected as
+     * {@link UnreadableImageException}, each with its reason: not an image, a header declaring more
+     * than {@link #MAX_PIXELS} pixels, and a truncated file (the decoder's warning that data ended early).
+     */
+    public static BufferedImage decode(byte[] bytes, String source) throws IOException {
+        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
+            Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
+            if (readers == null || !readers.hasNext())
+                throw new UnreadableImageException(source, "unknown format; JPEG, PNG, BMP and GIF are supported");
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                long w = reader.getWidth(0), h = reader.getHeight(0);
+                if (w * h > MAX_PIXELS) {
+                    throw new UnreadableImageException(
+                            source, "decompression bomb: " + w + "×" + h + " pixels, more than " + MAX_PIXELS);
+                }
+                List<String> warnings = new ArrayList<>();
+                reader.addIIOReadWarningListener((r, warning) -> warnings.add(warning));
+                BufferedImage image = reader.read(0);
+                if (!warnings.isEmpty())
+                    throw new UnreadableImageException(source, "truncated or corrupt: " + warnings.get(0));
+                return image;
+            } catch (UnreadableImageException e) {
+                throw e;
+            } catch (IOException | RuntimeException e) {
+                throw new UnreadableImageException(
+                        source, reader.getFormatName() + " decoding failed: " + e.getMessage());
+            } finally {
+                reader.dispose();
+            }
         }
     }
 

@@ -2,6 +2,7 @@ package dev.hybridvit.data;
 
 import dev.hybridvit.models.DataConfig;
 import dev.hybridvit.models.ModelSpec;
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -81,12 +82,17 @@ public record Preprocessing(int size, double cropPct, Interpolation interpolatio
 
     /** 3×size×size normalised floats for the image in {@code file} (not an image: {@link ImageFiles.UnreadableImageException}). */
     public float[] apply(Path file) throws IOException {
-        float[] x;
+        BufferedImage image = ImageFiles.decode(file);
         try {
-            x = ImageFiles.toTensor(ImageFiles.decode(file), size, cropPct, interpolation);
+            return apply(image);
         } catch (IllegalArgumentException e) { // the resize would exceed the pixel budget (ImageLimits)
             throw new ImageFiles.UnreadableImageException(file, e.getMessage());
         }
+    }
+
+    /** 3×size×size normalised floats for a decoded image. */
+    public float[] apply(BufferedImage image) {
+        float[] x = ImageFiles.toTensor(image, size, cropPct, interpolation);
         int plane = size * size;
         for (int c = 0; c < 3; c++) {
             for (int i = c * plane; i < (c + 1) * plane; i++) x[i] = (x[i] - mean[c]) / std[c];

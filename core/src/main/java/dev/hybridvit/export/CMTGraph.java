@@ -39,7 +39,9 @@ final class CMTGraph {
     private static String model(OnnxGraph g, CMT m, String x) {
         x = streams(g, m, x).get(m.numStages() - 1);
         x = emit(g, m.swish, emit(g, m.fcNorm, convOnStream(g, m.fc, x)));
-        return emit(g, m.head, emit(g, m.drop, LayerForms.globalPool(g, "head/pool", x)));
+        String pooled = LayerForms.globalPool(g, "head/pool", x);
+        g.offer(Exporter.EMBEDDING, () -> pooled);
+        return emit(g, m.head, emit(g, m.drop, pooled));
     }
 
     /** Each stage's output as it flows on: in the deploy form with zero channels padded to a width ORT can block. */

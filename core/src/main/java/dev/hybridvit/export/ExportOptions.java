@@ -16,9 +16,11 @@ import java.util.List;
  * @param classNames labels written to the metadata ({@code class_names}); empty: the ImageNet-1k names for a
  *                   1000-class model, none otherwise
  * @param preprocessing the preprocessing written to the metadata, or null for the model's own
+ * @param embedding  add a second output {@code embedding}: the pooled features the classifier reads
+ *                   ({@link dev.hybridvit.models.VisionModel#forwardEmbedding})
  */
 public record ExportOptions(
-        boolean deploy, int batch, int opset, List<String> classNames, Preprocessing preprocessing) {
+        boolean deploy, int batch, int opset, List<String> classNames, Preprocessing preprocessing, boolean embedding) {
     public ExportOptions {
         if (batch < 0) throw new IllegalArgumentException("batch must be positive (or 0 for dynamic), got " + batch);
         if (opset < OnnxGraph.MIN_OPSET || opset > OnnxGraph.MAX_OPSET) {
@@ -30,31 +32,35 @@ public record ExportOptions(
 
     /** Eval form, batch 1, opset {@value OnnxGraph#DEFAULT_OPSET}. */
     public static ExportOptions defaults() {
-        return new ExportOptions(false, 1, OnnxGraph.DEFAULT_OPSET, List.of(), null);
+        return new ExportOptions(false, 1, OnnxGraph.DEFAULT_OPSET, List.of(), null, false);
     }
 
     public ExportOptions withDeploy(boolean d) {
-        return new ExportOptions(d, batch, opset, classNames, preprocessing);
+        return new ExportOptions(d, batch, opset, classNames, preprocessing, embedding);
     }
 
     public ExportOptions withBatch(int b) {
-        return new ExportOptions(deploy, b, opset, classNames, preprocessing);
+        return new ExportOptions(deploy, b, opset, classNames, preprocessing, embedding);
     }
 
     public ExportOptions withDynamicBatch() {
-        return new ExportOptions(deploy, 0, opset, classNames, preprocessing);
+        return new ExportOptions(deploy, 0, opset, classNames, preprocessing, embedding);
     }
 
     public ExportOptions withOpset(int o) {
-        return new ExportOptions(deploy, batch, o, classNames, preprocessing);
+        return new ExportOptions(deploy, batch, o, classNames, preprocessing, embedding);
     }
 
     public ExportOptions withClassNames(List<String> names) {
-        return new ExportOptions(deploy, batch, opset, names, preprocessing);
+        return new ExportOptions(deploy, batch, opset, names, preprocessing, embedding);
     }
 
     public ExportOptions withPreprocessing(Preprocessing p) {
-        return new ExportOptions(deploy, batch, opset, classNames, p);
+        return new ExportOptions(deploy, batch, opset, classNames, p, embedding);
+    }
+
+    public ExportOptions withEmbedding(boolean e) {
+        return new ExportOptions(deploy, batch, opset, classNames, preprocessing, e);
     }
 
     public boolean dynamicBatch() {

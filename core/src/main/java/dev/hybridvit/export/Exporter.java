@@ -37,6 +37,8 @@ import java.util.function.UnaryOperator;
 public final class Exporter {
     /** Names of the graph's input and output. */
     public static final String INPUT = "input", OUTPUT = "logits";
+    /** Name of the optional second output, the pooled features ({@link VisionModel#forwardEmbedding}). */
+    public static final String EMBEDDING = "embedding";
     /** Name of the output of a {@linkplain #graph(Module, String, ExportOptions, long...) single-module graph}. */
     public static final String MODULE_OUTPUT = "output";
     /** Metadata key of the newline-separated class names. */
@@ -54,7 +56,15 @@ public final class Exporter {
         model.checkInputSize(size, size);
         model.setTraining(false);
         if (options.deploy()) model.reparameterize();
-        OnnxGraph g = build(model, spec.name(), "", OUTPUT, options, 3, size, size);
+        OnnxGraph g = new OnnxGraph(spec.name(), options.opset(), options.deploy());
+        if (options.embedding()) g.request(EMBEDDING);
+        build(g, model, spec.name(), "", OUTPUT, options, 3, size, size);
+        if (options.embedding()) {
+            String embedding = g.offered(EMBEDDING);
+            if (embedding == null)
+                throw new IllegalArgumentException(spec.name() + " has no embedding output in its ONNX form");
+            g.output(embedding, EMBEDDING);
+        }
 
         g.metadata("model", spec.name());
         g.metadata("family", spec.family());
@@ -131,12 +141,19 @@ public final class Exporter {
         if (options.deploy()) Reparameterization.apply(module);
         module.setTraining(false);
         String name = prefix.isEmpty() ? module.getClass().getSimpleName() : prefix;
-        return build(module, name, prefix, MODULE_OUTPUT, options, sampleShape);
+        OnnxGraph g = new OnnxGraph(name, options.opset(), options.deploy());
+        build(g, module, name, prefix, MODULE_OUTPUT, options, sampleShape);
+        return g;
     }
 
-    private static OnnxGraph build(
-            Module module, String graphName, String prefix, String output, ExportOptions options, long... sampleShape) {
-        OnnxGraph g = new OnnxGraph(graphName, options.opset(), options.deploy());
+    private static void build(
+            OnnxGraph g,
+            Module module,
+            String graphName,
+            String prefix,
+            String output,
+            ExportOptions options,
+            long... sampleShape) {
         String dot = prefix.isEmpty() ? "" : prefix + ".";
         module.namedModules().forEach((name, m) -> g.scope(m, name.isEmpty() ? graphName : dot + name));
         module.namedSlots().forEach((name, p) -> g.scope(p, dot + name));
@@ -145,7 +162,6 @@ public final class Exporter {
         System.arraycopy(sampleShape, 0, dims, 1, sampleShape.length);
         String input = g.input(INPUT, dims);
         g.output(Emitters.emit(g, module, input), output);
-        return g;
     }
 
     /**

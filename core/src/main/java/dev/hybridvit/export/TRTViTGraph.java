@@ -51,7 +51,10 @@ final class TRTViTGraph {
     }
 
     private static String model(OnnxGraph g, TRTViT m, String x) {
-        return emit(g, m.head, Emitters.blockStages(g, m, m.stem, x).get(3));
+        x = Emitters.blockStages(g, m, m.stem, x).get(3);
+        String features = x;
+        g.offer(Exporter.EMBEDDING, () -> LayerForms.globalPool(g, "embedding/pool", features));
+        return emit(g, m.head, x);
     }
 
     private static String bottleneck(OnnxGraph g, BottleNeck b, String x) {

@@ -2,6 +2,7 @@ package dev.hybridvit.infer;
 
 import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
@@ -34,10 +35,17 @@ public final class OnnxPredictor implements AutoCloseable {
     private final OrtEnvironment env;
     private final OrtSession session;
     private final String inputName, outputName;
+    /** The optional second output's name ({@code embedding}), or null. */
+    private final String embeddingName;
+
     private final long[] inputShape;
     private final int classes;
     private final int threads;
     private final boolean allowNonFinite;
+
+    /** Name of the optional embedding output (as {@code Exporter.EMBEDDING} writes it). */
+    public static final String EMBEDDING = "embedding";
+
     private final ReadWriteLock lock = new ReentrantReadWriteLock();
     private boolean closed;
 
@@ -73,13 +81,16 @@ public final class OnnxPredictor implements AutoCloseable {
         this.env = env;
         this.session = session;
         this.threads = threads;
-        if (session.getNumInputs() != 1 || session.getNumOutputs() < 1) {
+        var outputs = session.getOutputNames();
+        if (session.getNumInputs() != 1 || outputs.isEmpty()) {
             throw new IllegalArgumentException(
                     Printable.escape(file + ": expected a model with one input and at least one output, got "
-                            + session.getInputNames() + " → " + session.getOutputNames()));
+                            + session.getInputNames() + " → " + outputs));
         }
         this.inputName = session.getInputNames().iterator().next();
-        this.outputName = session.getOutputNames().iterator().next();
+        this.outputName =
+                outputs.stream().filter(o -> !o.equals(EMBEDDING)).findFirst().orElseThrow();
+        this.embeddingName = outputs.contains(EMBEDDING) ? EMBEDDING : null;
         NodeInfo in = session.getInputInfo().get(inputName);
         NodeInfo outInfo = session.getOutputInfo().get(outputName);
         if (!(in.getInfo() instanceof TensorInfo inTensor) || !(outInfo.getInfo() instanceof TensorInfo outTensor)) {
@@ -162,6 +173,14 @@ public final class OnnxPredictor implements AutoCloseable {
         }
     }
 
+    /** Whether the graph has the second output {@value #EMBEDDING} (pooled features). */
+    public boolean hasEmbedding() {
+        return embeddingName != null;
+    }
+
+    /** Logits and, where the graph has them, embeddings of a batch (rows per image; embeddings null otherwise). */
+    public record Outputs(float[][] logits, float[][] embeddings) {}
+
     /**
      * Logits for a batch of images.
      *
@@ -170,11 +189,17 @@ public final class OnnxPredictor implements AutoCloseable {
      * @return N rows of {@link #numClasses()} logits (of K×H×W for a segmentation model)
      */
     public float[][] predict(float[] nchw, long... shape) {
+        return run(nchw, shape).logits();
+    }
+
+    /** {@link #predict} with the embedding output too (null when the graph has none). */
+    public Outputs run(float[] nchw, long... shape) {
         validate(nchw, shape);
         int n = (int) shape[0];
         int per = nchw.length / n;
         int chunk = exportedBatch() == 0 ? n : exportedBatch();
         float[][] out = new float[n][];
+        float[][] emb = hasEmbedding() ? new float[n][] : null;
         lock.readLock().lock();
         try {
             if (closed) throw new IllegalStateException("predictor is closed");
@@ -187,14 +212,26 @@ public final class OnnxPredictor implements AutoCloseable {
                     part = new float[chunk * per]; // zero padding beyond `rows`
                     System.arraycopy(nchw, start * per, part, 0, rows * per);
                 }
-                float[] logits = run(part, new long[] {chunk, 3, shape[2], shape[3]});
-                int perRow = logits.length / chunk;
-                for (int r = 0; r < rows; r++)
-                    out[start + r] = Arrays.copyOfRange(logits, r * perRow, (r + 1) * perRow);
+                float[][] flat = runOnce(part, new long[] {chunk, 3, shape[2], shape[3]});
+                split(flat[0], chunk, out, start, rows);
+                if (emb != null) split(flat[1], chunk, emb, start, rows);
             }
         } finally {
             lock.readLock().unlock();
         }
+        return new Outputs(out, emb);
+    }
+
+    /** The first {@code rows} of the {@code chunk} rows of a flat batch output into {@code into[start..]}. */
+    private static void split(float[] flat, int chunk, float[][] into, int start, int rows) {
+        int per = flat.length / chunk;
+        for (int r = 0; r < rows; r++) into[start + r] = Arrays.copyOfRange(flat, r * per, (r + 1) * per);
+    }
+
+    private static float[] floats(OnnxValue value) {
+        FloatBuffer fb = ((OnnxTensor) value).getFloatBuffer();
+        float[] out = new float[fb.remaining()];
+        fb.get(out);
         return out;
     }
 
@@ -231,13 +268,13 @@ public final class OnnxPredictor implements AutoCloseable {
         }
     }
 
-    /** One session run on exactly the exported signature; returns the flat output. */
-    private float[] run(float[] data, long[] shape) {
+    /** One session run on exactly the exported signature; returns the flat outputs (logits, then embedding). */
+    private float[][] runOnce(float[] data, long[] shape) {
         try (OnnxTensor t = OnnxTensor.createTensor(env, FloatBuffer.wrap(data), shape);
                 OrtSession.Result r = session.run(Map.of(inputName, t))) {
-            FloatBuffer fb = ((OnnxTensor) r.get(0)).getFloatBuffer();
-            float[] out = new float[fb.remaining()];
-            fb.get(out);
+            float[][] out = new float[embeddingName == null ? 1 : 2][];
+            out[0] = floats(r.get(outputName).orElseThrow());
+            if (embeddingName != null) out[1] = floats(r.get(embeddingName).orElseThrow());
             return out;
         } catch (OrtException e) {
             throw new IllegalStateException("ONNX Runtime failed: " + e.getMessage(), e);

@@ -1,5 +1,6 @@
 package dev.hybridvit.infer;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.hybridvit.data.ImageNetClasses;
@@ -48,9 +49,11 @@ public final class Predictor implements AutoCloseable {
         }
     }
 
-    /** Logits for a batch of preprocessed images (N×3×S×S, row-major). */
+    /** Logits and embeddings (null where the backend has none) for a batch of preprocessed images (N×3×S×S). */
     private interface Backend extends AutoCloseable {
-        float[][] logits(float[] nchw, int n, int size);
+        OnnxPredictor.Outputs run(float[] nchw, int n, int size);
+
+        boolean hasEmbedding();
 
         @Override
         void close();
@@ -95,11 +98,19 @@ public final class Predictor implements AutoCloseable {
      */
     public static Predictor open(String modelName, Path weights, Integer numClasses, int imgSize, Runtime runtime)
             throws IOException {
+        return open(modelName, weights, numClasses, imgSize, runtime, 0);
+    }
+
+    /** {@link #open(String, Path, Integer, int, Runtime)} with {@code threads} ORT intra-op threads (0: one per core). */
+    public static Predictor open(
+            String modelName, Path weights, Integer numClasses, int imgSize, Runtime runtime, int threads)
+            throws IOException {
+        OnnxPredictor.Options ort = OnnxPredictor.Options.defaults().withThreads(threads);
         if (isOnnx(weights)) {
             if (runtime == Runtime.TORCH) {
                 throw new IllegalArgumentException(weights + " is an ONNX model: it runs only with --runtime onnx");
             }
-            return openOnnxFile(modelName, weights);
+            return openOnnxFile(modelName, weights, ort);
         }
         Optional<Checkpoint.Info> info = Checkpoint.info(weights);
         if (info.isPresent()
@@ -121,7 +132,7 @@ public final class Predictor implements AutoCloseable {
             WeightsLoader.load(model, weights, WeightsLoader.Options.STRICT);
             Preprocessing pre = Preprocessing.of(
                     spec, model.imageSize(), info.map(Checkpoint.Info::extra).orElse(Map.of()));
-            return withBackend(model, pre, info.map(Checkpoint.Info::classNames).orElse(List.of()), runtime);
+            return withBackend(model, pre, info.map(Checkpoint.Info::classNames).orElse(List.of()), runtime, ort);
         } catch (IOException | RuntimeException e) {
             model.close();
             throw e;
@@ -147,7 +158,8 @@ public final class Predictor implements AutoCloseable {
                 0);
         try {
             WeightsLoader.loadPretrained(model, weights, tag);
-            return withBackend(model, Preprocessing.of(tag.data()), List.of(), runtime);
+            return withBackend(
+                    model, Preprocessing.of(tag.data()), List.of(), runtime, OnnxPredictor.Options.defaults());
         } catch (IOException | RuntimeException e) {
             model.close();
             throw e;
@@ -155,12 +167,13 @@ public final class Predictor implements AutoCloseable {
     }
 
     /** Takes ownership of {@code model}: runs it eagerly, or exports it for ORT and closes it. */
-    private static Predictor withBackend(VisionModel model, Preprocessing pre, List<String> names, Runtime runtime)
+    private static Predictor withBackend(
+            VisionModel model, Preprocessing pre, List<String> names, Runtime runtime, OnnxPredictor.Options ort)
             throws IOException {
         if (names.isEmpty()) names = ImageNetClasses.defaultFor(model.numClasses());
         String name = model.spec().name();
         if (runtime == Runtime.ONNX) {
-            Backend onnx = exportToOrt(model, names, pre);
+            Backend onnx = exportToOrt(model, names, pre, ort);
             model.close();
             return new Predictor(onnx, pre, names, name, Runtime.ONNX);
         }
@@ -172,9 +185,9 @@ public final class Predictor implements AutoCloseable {
         return file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".onnx");
     }
 
-    private static Predictor openOnnxFile(String modelName, Path file) {
+    private static Predictor openOnnxFile(String modelName, Path file, OnnxPredictor.Options ort) {
         if (!Files.isRegularFile(file)) throw new IllegalArgumentException("no such file: " + file);
-        OnnxPredictor p = OnnxPredictor.open(file);
+        OnnxPredictor p = OnnxPredictor.open(file, ort);
         try {
             Map<String, String> meta = p.metadata();
             String name = meta.getOrDefault("model", modelName);
@@ -204,7 +217,8 @@ public final class Predictor implements AutoCloseable {
     }
 
     /** Deploy-form export of {@code model} to a temporary file, loaded into an ORT session. */
-    private static Backend exportToOrt(VisionModel model, List<String> names, Preprocessing pre) throws IOException {
+    private static Backend exportToOrt(
+            VisionModel model, List<String> names, Preprocessing pre, OnnxPredictor.Options ort) throws IOException {
         Path file = Files.createTempFile("hybridvit-predict-", ".onnx");
         try {
             Exporter.export(
@@ -213,9 +227,10 @@ public final class Predictor implements AutoCloseable {
                     ExportOptions.defaults()
                             .withDeploy(true)
                             .withDynamicBatch()
+                            .withEmbedding(true)
                             .withClassNames(names)
                             .withPreprocessing(pre));
-            return onnx(OnnxPredictor.open(file));
+            return onnx(OnnxPredictor.open(file, ort));
         } finally {
             Files.deleteIfExists(file);
         }
@@ -224,8 +239,13 @@ public final class Predictor implements AutoCloseable {
     private static Backend onnx(OnnxPredictor p) {
         return new Backend() {
             @Override
-            public float[][] logits(float[] nchw, int n, int size) {
-                return p.predict(nchw, n, 3, size, size);
+            public OnnxPredictor.Outputs run(float[] nchw, int n, int size) {
+                return p.run(nchw, n, 3, size, size);
+            }
+
+            @Override
+            public boolean hasEmbedding() {
+                return p.hasEmbedding();
             }
 
             @Override
@@ -238,16 +258,17 @@ public final class Predictor implements AutoCloseable {
     private static Backend torch(VisionModel model) {
         return new Backend() {
             @Override
-            public float[][] logits(float[] nchw, int n, int size) {
+            public OnnxPredictor.Outputs run(float[] nchw, int n, int size) {
                 Finite.require(nchw, new long[] {n, 3, size, size}, "input");
                 try (NDManager scope = model.manager().newSubManager()) {
-                    float[] flat = model.predict(scope.create(nchw, new Shape(n, 3, size, size)))
-                            .toFloatArray();
-                    float[][] rows = new float[n][];
-                    int k = flat.length / n;
-                    for (int i = 0; i < n; i++) rows[i] = Arrays.copyOfRange(flat, i * k, (i + 1) * k);
-                    return rows;
+                    NDArray[] out = model.predictWithEmbedding(scope.create(nchw, new Shape(n, 3, size, size)));
+                    return new OnnxPredictor.Outputs(rows(out[0].toFloatArray(), n), rows(out[1].toFloatArray(), n));
                 }
+            }
+
+            @Override
+            public boolean hasEmbedding() {
+                return true;
             }
 
             @Override
@@ -255,6 +276,18 @@ public final class Predictor implements AutoCloseable {
                 model.close();
             }
         };
+    }
+
+    private static float[][] rows(float[] flat, int n) {
+        float[][] rows = new float[n][];
+        int k = flat.length / n;
+        for (int i = 0; i < n; i++) rows[i] = Arrays.copyOfRange(flat, i * k, (i + 1) * k);
+        return rows;
+    }
+
+    /** Whether embeddings are available: always for a model built here, for an ONNX file if exported with them. */
+    public boolean hasEmbedding() {
+        return backend.hasEmbedding();
     }
 
     public List<String> classNames() {
@@ -281,15 +314,27 @@ public final class Predictor implements AutoCloseable {
 
     /** Logits for preprocessed images (each 3×size×size), one row per image; runs in batches of {@value #BATCH}. */
     public float[][] logits(List<float[]> inputs) {
+        return outputs(inputs, BATCH).logits();
+    }
+
+    /**
+     * Logits and embeddings (null when an ONNX file has no embedding output) for preprocessed images,
+     * run in batches of at most {@code maxBatch}.
+     */
+    public OnnxPredictor.Outputs outputs(List<float[]> inputs, int maxBatch) {
         int size = preprocessing.size(), per = 3 * size * size;
-        float[][] out = new float[inputs.size()][];
-        for (int start = 0; start < inputs.size(); start += BATCH) {
-            int n = Math.min(BATCH, inputs.size() - start);
+        float[][] logits = new float[inputs.size()][], embeddings = new float[inputs.size()][];
+        boolean withEmbeddings = true;
+        for (int start = 0; start < inputs.size(); start += maxBatch) {
+            int n = Math.min(maxBatch, inputs.size() - start);
             float[] batch = new float[n * per];
             for (int i = 0; i < n; i++) System.arraycopy(inputs.get(start + i), 0, batch, i * per, per);
-            System.arraycopy(backend.logits(batch, n, size), 0, out, start, n);
+            OnnxPredictor.Outputs out = backend.run(batch, n, size);
+            System.arraycopy(out.logits(), 0, logits, start, n);
+            if (out.embeddings() == null) withEmbeddings = false;
+            else System.arraycopy(out.embeddings(), 0, embeddings, start, n);
         }
-        return out;
+        return new OnnxPredictor.Outputs(logits, withEmbeddings ? embeddings : null);
     }
 
     /** The {@code topk} most probable classes for each image (all images are decoded first, so a bad file fails early). */
@@ -297,8 +342,13 @@ public final class Predictor implements AutoCloseable {
         List<float[]> inputs = new ArrayList<>();
         for (Path p : images) inputs.add(preprocess(p));
         List<List<Prediction>> out = new ArrayList<>();
-        for (float[] logits : logits(inputs)) out.add(top(softmax(logits), topk));
+        for (float[] logits : logits(inputs)) out.add(top(logits, topk));
         return out;
+    }
+
+    /** The {@code topk} most probable classes for one row of logits. */
+    public List<Prediction> top(float[] logits, int topk) {
+        return top(softmax(logits), topk);
     }
 
     /** Softmax in double precision (max-subtracted). */

@@ -3,6 +3,7 @@ package dev.hybridvit.models;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.hybridvit.nn.AvgPool2d;
 import dev.hybridvit.nn.Module;
 import dev.hybridvit.nn.Reparameterization;
 import dev.hybridvit.tensor.Tensors;
@@ -180,6 +181,27 @@ public abstract class VisionModel extends Module implements AutoCloseable {
         if (isHeadless())
             throw new IllegalStateException(spec.name() + " is a headless backbone: it has features(), no logits");
         return forwardHead(forwardFeatures(x));
+    }
+
+    /**
+     * The image embedding: the globally pooled final feature map (N×C), the features the classifier
+     * reads. It is taken before any head BatchNorm, which the deploy form folds into the classifier,
+     * so the eval and deploy forms (and their ONNX exports) give the same vector.
+     */
+    public NDArray forwardEmbedding(NDArray features) {
+        return AvgPool2d.global(features);
+    }
+
+    /** Logits and embeddings of one batch in a scoped child manager: only the two results survive. */
+    public NDArray[] predictWithEmbedding(NDArray x) {
+        NDManager owner = x.getManager();
+        try (NDManager scope = owner.newSubManager()) {
+            x.tempAttach(scope);
+            NDArray features = forwardFeatures(x);
+            NDArray[] out = {forwardHead(features), forwardEmbedding(features)};
+            for (NDArray a : out) a.attach(owner);
+            return out;
+        }
     }
 
     /** Forward in a scoped child manager: only the logits survive (use this in loops). */

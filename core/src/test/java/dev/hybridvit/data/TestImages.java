@@ -60,4 +60,31 @@ public final class TestImages {
         System.arraycopy(raw, 2, jpeg, 2 + app14.length, raw.length - 2);
         return Files.write(file, jpeg);
     }
+
+    /** Encoded PNG bytes of a w×h pattern ({@link #png}). */
+    public static byte[] pngBytes(int w, int h, int seed) throws IOException {
+        Path file = java.nio.file.Files.createTempFile("hybridvit-test-", ".png");
+        try {
+            return java.nio.file.Files.readAllBytes(png(file, w, h, seed));
+        } finally {
+            java.nio.file.Files.deleteIfExists(file);
+        }
+    }
+
+    /** A decompression bomb: a PNG header declaring w×h RGB pixels, followed by no image data. */
+    public static byte[] bombPng(int w, int h) {
+        java.nio.ByteBuffer ihdr = java.nio.ByteBuffer.allocate(17);
+        ihdr.put("IHDR".getBytes(java.nio.charset.StandardCharsets.US_ASCII))
+                .putInt(w)
+                .putInt(h)
+                .put(new byte[] {8, 2, 0, 0, 0});
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(ihdr.array());
+        return java.nio.ByteBuffer.allocate(8 + 4 + 17 + 4)
+                .put(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'})
+                .putInt(13)
+                .put(ihdr.array())
+                .putInt((int) crc.getValue())
+                .array();
+    }
 }

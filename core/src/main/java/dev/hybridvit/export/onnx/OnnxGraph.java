@@ -45,6 +45,7 @@ public final class OnnxGraph {
     private final Map<String, long[]> shapes = new HashMap<>();
     private final Map<String, long[]> constants = new HashMap<>();
     private final Map<String, float[]> floatConstants = new HashMap<>();
+    private final Map<String, String> requested = new HashMap<>();
     private final Map<String, Integer> used = new HashMap<>();
     private final Map<Object, String> scopes = new IdentityHashMap<>();
     private final Map<Object, String> initializersBySource = new IdentityHashMap<>();
@@ -128,6 +129,30 @@ public final class OnnxGraph {
             out = outputName;
         }
         graph.addOutput(valueInfo(out, shape(value)));
+    }
+
+    /**
+     * Asks the emitters for an extra value by name (e.g. {@code embedding}); a model's emitter that
+     * knows the value {@linkplain #offer offers} it, and the caller declares it an output afterwards,
+     * so the main output stays the first.
+     */
+    public void request(String name) {
+        requested.put(name, null);
+    }
+
+    /** Whether {@code name} was {@linkplain #request requested}. */
+    public boolean requested(String name) {
+        return requested.containsKey(name);
+    }
+
+    /** Computes and records the value for {@code name}, only if it was requested (no dead nodes otherwise). */
+    public void offer(String name, Supplier<String> value) {
+        if (requested.containsKey(name) && requested.get(name) == null) requested.put(name, value.get());
+    }
+
+    /** The value offered for a requested {@code name}, or null when no emitter offered one. */
+    public String offered(String name) {
+        return requested.get(name);
     }
 
     public void metadata(String key, String value) {

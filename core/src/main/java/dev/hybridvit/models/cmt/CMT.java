@@ -210,8 +210,13 @@ public final class CMT extends VisionModel {
 
     @Override
     public NDArray forwardHead(NDArray features) {
-        NDArray x = swish.forward(fcNorm.forward(fc.forward(features)));
-        return head.forward(drop.forward(AvgPool2d.global(x)));
+        return head.forward(drop.forward(forwardEmbedding(features)));
+    }
+
+    /** The pooled 1×1-conv → BN → Swish features (1280 wide for the official variants) the classifier reads. */
+    @Override
+    public NDArray forwardEmbedding(NDArray features) {
+        return AvgPool2d.global(swish.forward(fcNorm.forward(fc.forward(features))));
     }
 
     /** Stage s owns {@code relative_pos_x}, {@code patch_embed_x} and {@code blocks_x} (x = a…d). */
