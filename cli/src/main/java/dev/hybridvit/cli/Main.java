@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
             ProfileCommand.class,
             DensityCommand.class,
             TrainCommand.class,
+            StudyCommand.class,
             ValidateCommand.class,
             PredictCommand.class,
             DemoCommand.class,
