@@ -110,8 +110,8 @@ public record Study(String name, String title, String claim, String base, String
         for (Variant v : variants) {
             Map<String, JsonNode> knobs = new LinkedHashMap<>(v.knobs());
             if (quick) knobs.putAll(v.quickKnobs());
-            knobs.put("name", JSON.getNodeFactory().textNode(baseName + "_" + slug(v.label())));
-            Record config = apply(name + ", variant '" + v.label() + "'", baseConfig, knobs);
+            Record config =
+                    apply(name + ", variant '" + v.label() + "'", baseConfig, knobs, baseName + "_" + slug(v.label()));
             out.add(new Resolved(v.label(), config, spec(config, quick)));
         }
         return out;
@@ -165,13 +165,13 @@ public record Study(String name, String title, String claim, String base, String
     }
 
     /** {@code base} with the named fields replaced; errors name the knob and its allowed names or values. */
-    static Record apply(String where, Record base, Map<String, JsonNode> knobs) {
+    static Record apply(String where, Record base, Map<String, JsonNode> knobs, String newName) {
         RecordComponent[] components = base.getClass().getRecordComponents();
         Object[] values = new Object[components.length];
         Class<?>[] types = new Class<?>[components.length];
         for (int i = 0; i < components.length; i++) {
             types[i] = components[i].getType();
-            values[i] = component(base, components[i].getName());
+            values[i] = components[i].getName().equals("name") ? newName : component(base, components[i].getName());
         }
         for (Map.Entry<String, JsonNode> k : knobs.entrySet()) {
             int i = indexOf(components, k.getKey());
