@@ -32,7 +32,7 @@ final class StudyCommand implements Callable<Integer> {
     String train;
 
     @Option(names = "--epochs", description = "training epochs per variant (default: ${DEFAULT-VALUE})")
-    int epochs = 3;
+    int epochs = StudyRunner.QUICK_EPOCHS;
 
     @Option(names = "--threads", description = "ORT intra-op threads for the latency (default: ${DEFAULT-VALUE})")
     int threads = 1;

@@ -33,6 +33,7 @@ import java.util.Map;
  * {@code study.json} and the charts.
  */
 public final class StudyRunner {
+    public static final int QUICK_EPOCHS = 2;
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /**
