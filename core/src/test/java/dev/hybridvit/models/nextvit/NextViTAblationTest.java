@@ -65,9 +65,13 @@ class NextViTAblationTest {
     }
 
     static VisionModel filled(NextViTConfig c) {
-        ModelSpec spec = new ModelSpec(c.name(), "nextvit", "ablation", SIZE, 1, (s, o) -> new NextViT(s, c, o));
+        return filled(c, SIZE);
+    }
+
+    static VisionModel filled(NextViTConfig c, int size) {
+        ModelSpec spec = new ModelSpec(c.name(), "nextvit", "ablation", size, 1, (s, o) -> new NextViT(s, c, o));
         VisionModel model =
-                spec.create(ModelOptions.defaults().withImageSize(SIZE).withNumClasses(10), 1);
+                spec.create(ModelOptions.defaults().withImageSize(size).withNumClasses(10), 1);
         Map<String, NDArray> w = new ReferenceFill(11, 0.8, 2.0).stateDict(model.namedSlots(), model.manager());
         model.loadStateDict(w);
         w.values().forEach(NDArray::close);
