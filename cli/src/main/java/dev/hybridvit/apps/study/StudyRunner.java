@@ -57,7 +57,16 @@ public final class StudyRunner {
         /** {@code --quick}: 32 px compact variants, 3 epochs on 10,000 images, validated on 2,000. */
         public static Options defaults(Path out, boolean quick, String dataset) {
             return new Options(
-                    out, quick, dataset, 3, quick ? 10_000 : 0, quick ? 2_000 : 0, quick ? 128 : 32, 1, 10, 5);
+                    out,
+                    quick,
+                    dataset,
+                    QUICK_EPOCHS,
+                    quick ? 4_000 : 0,
+                    quick ? 2_000 : 0,
+                    quick ? 128 : 32,
+                    1,
+                    10,
+                    5);
         }
     }
 

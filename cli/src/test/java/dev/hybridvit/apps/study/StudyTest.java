@@ -7,10 +7,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hybridvit.models.nextvit.NextViTConfig;
 import dev.hybridvit.models.trtvit.TRTViTConfig;
 import dev.hybridvit.nn.Activation;
+import dev.hybridvit.train.Trainer;
+import dev.hybridvit.train.TrainingRun;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -84,6 +89,37 @@ class StudyTest {
                 .hasMessageContaining("nextvit_small");
         assertThatThrownBy(() -> parse("{\"base\": \"nextvit_small\", \"variant\": []}"))
                 .hasMessageContaining("unknown field 'variant'");
+    }
+
+    @Test
+    void runnerWritesReportJsonAndCharts(@TempDir Path dir) throws IOException {
+        Study s = parse(spec("{\"label\": \"r=0.5\", \"knobs\": {\"mixRatio\": 0.5}},"
+                + " {\"label\": \"LN\", \"knobs\": {\"norm\": \"LN\"}}"));
+        StudyRunner.Options o = new StudyRunner.Options(dir, true, null, 1, 0, 0, 8, 1, 2, 1);
+        StudyRunner.Result r = StudyRunner.run(s, o, new SilentListener());
+        assertThat(r.rows()).extracting(StudyRunner.Row::label).containsExactly("r=0.5", "LN");
+        assertThat(r.rows()).allSatisfy(row -> {
+            assertThat(row.params()).isPositive();
+            assertThat(row.macs()).isPositive();
+            assertThat(row.latencyMs()).isPositive();
+        });
+        assertThat(r.rows().get(0).params()).isNotEqualTo(r.rows().get(1).params());
+        String report = Files.readString(r.report());
+        assertThat(report).contains("| r=0.5 |", "| LN |", "bars.png");
+        assertThat(JSON.readTree(dir.resolve("study.json").toFile()).get("variants"))
+                .hasSize(2);
+        assertThat(dir.resolve(StudyCharts.BARS)).isNotEmptyFile();
+    }
+
+    private static final class SilentListener implements TrainingRun.Listener {
+        @Override
+        public void progress(Trainer.Progress p) {}
+
+        @Override
+        public void epoch(TrainingRun.EpochRecord r) {}
+
+        @Override
+        public void log(String message) {}
     }
 
     private static StudyRunner.Row row(String label, double ms, double top1) {
