@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
             DensityCommand.class,
             TrainCommand.class,
             StudyCommand.class,
+            AnalyzeCommand.class,
             ValidateCommand.class,
             PredictCommand.class,
             DemoCommand.class,
