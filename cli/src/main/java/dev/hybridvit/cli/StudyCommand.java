@@ -62,11 +62,11 @@ final class StudyCommand implements Callable<Integer> {
         for (StudyRunner.Row row : r.rows()) {
             System.out.printf(
                     Locale.ROOT,
-                    "%-28s %7.2f M params %9.1f M MACs %8.3f ms%s%n",
+                    "%-28s %7.2f M params %9.1f M MACs %8.3f ms (best round)%s%n",
                     row.label(),
                     row.params() / 1e6,
                     row.macs() / 1e6,
-                    row.latencyMs(),
+                    row.latencyBest(),
                     Double.isNaN(row.top1()) ? "" : String.format(Locale.ROOT, "  top-1 %.2f%%", 100 * row.top1()));
         }
         System.out.println("report: " + r.report());

@@ -88,8 +88,12 @@ public final class InterleavedComparison {
                 runsB);
     }
 
-    /** One graph's latency among several timed interleaved: medians of its blocks' medians, with quartiles. */
-    public record Latency(double median, double p25, double p75) {}
+    /**
+     * One graph's latency among several timed interleaved: the median of its blocks' medians with
+     * quartiles, and the fastest block's median ({@code best}), the figure other processes on a
+     * busy machine distort least.
+     */
+    public record Latency(double median, double p25, double p75, double best) {}
 
     /**
      * The latency of several graphs with the same input, timed as {@link #run} times two: in each
@@ -119,7 +123,7 @@ public final class InterleavedComparison {
         List<Latency> out = new java.util.ArrayList<>();
         for (double[] m : medians) {
             Arrays.sort(m);
-            out.add(new Latency(Timing.median(m), Timing.percentile(m, 0.25), Timing.percentile(m, 0.75)));
+            out.add(new Latency(Timing.median(m), Timing.percentile(m, 0.25), Timing.percentile(m, 0.75), m[0]));
         }
         return out;
     }

@@ -80,6 +80,7 @@ public final class StudyRunner {
             double latencyMs,
             double latencyP25,
             double latencyP75,
+            double latencyBest,
             double top1,
             double trainSeconds) {}
 
@@ -142,6 +143,7 @@ public final class StudyRunner {
                         l.median(),
                         l.p25(),
                         l.p75(),
+                        l.best(),
                         top1,
                         seconds));
             }
@@ -149,6 +151,15 @@ public final class StudyRunner {
             return new Result(study, rows, o.out().resolve("report.md"));
         } finally {
             for (OnnxPredictor g : graphs) g.close();
+        }
+    }
+
+    /** The 1-minute load average (Linux), "unknown" elsewhere. */
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
         }
     }
 
@@ -194,6 +205,7 @@ public final class StudyRunner {
         Benchmark.Machine machine = Benchmark.Machine.current();
         String runtime = "onnxruntime " + OrtEnvironment.getEnvironment().getVersion();
         String date = LocalDate.now(ZoneOffset.UTC).toString();
+        String load = loadAverage();
         boolean trained = o.dataset() != null;
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("study", study.name());
@@ -209,6 +221,7 @@ public final class StudyRunner {
         json.put("precision", "float32");
         json.put("batch", 1);
         json.put("threads", threads);
+        json.put("load_average", load);
         json.put("latency_rounds", o.rounds());
         json.put("latency_block", o.block());
         if (trained) {
@@ -229,8 +242,9 @@ public final class StudyRunner {
         md.append(String.format(
                 Locale.ROOT,
                 "Measured %s on %s (%d cores), %s, float32, batch 1, %d intra-op thread%s, %d px, each variant's"
-                        + " deploy export; latencies are medians of %d interleaved rounds of %d runs (quartiles in"
-                        + " brackets). Base: `%s`%s.%n%n",
+                        + " deploy export, timed in %d interleaved rounds of %d runs: the fastest round's median (the"
+                        + " figure least distorted by other processes; load average %s at the start), then the"
+                        + " median and quartiles over rounds. Base: `%s`%s.%n%n",
                 date,
                 machine.cpu(),
                 machine.cores(),
@@ -240,6 +254,7 @@ public final class StudyRunner {
                 size,
                 o.rounds(),
                 o.block(),
+                load,
                 o.quick() ? study.quickBase() : study.base(),
                 o.quick() ? " (`--quick`: the compact variant at 32 px)" : ""));
         if (trained) {
@@ -253,15 +268,15 @@ public final class StudyRunner {
                     o.dataset(),
                     o.batchSize()));
         }
-        md.append("| variant | knobs | params (M) | MACs (M) | ORT latency (ms) |")
+        md.append("| variant | knobs | params (M) | MACs (M) | ORT latency, best (ms) | median (quartiles) |")
                 .append(trained ? " top-1 (%) |" : "")
-                .append("\n|---|---|---:|---:|---:|")
+                .append("\n|---|---|---:|---:|---:|---:|")
                 .append(trained ? "---:|" : "")
                 .append('\n');
         for (Row r : rows) {
             md.append(String.format(
                     Locale.ROOT,
-                    "| %s | %s | %.2f | %.1f | %.3f (%.3f–%.3f) |",
+                    "| %s | %s | %.2f | %.1f | %.3f | %.3f (%.3f–%.3f) |",
                     r.label(),
                     r.knobs().isEmpty()
                             ? "base"
@@ -271,6 +286,7 @@ public final class StudyRunner {
                                     .orElse(""),
                     r.params() / 1e6,
                     r.macs() / 1e6,
+                    r.latencyBest(),
                     r.latencyMs(),
                     r.latencyP25(),
                     r.latencyP75()));

@@ -123,7 +123,7 @@ class StudyTest {
     }
 
     private static StudyRunner.Row row(String label, double ms, double top1) {
-        return new StudyRunner.Row(label, label, Map.of(), 0, 0, ms, ms, ms, top1, 0);
+        return new StudyRunner.Row(label, label, Map.of(), 0, 0, ms, ms, ms, ms, top1, 0);
     }
 
     @Test
