@@ -113,7 +113,7 @@ public final class Analysis {
                 .xAxisTitle("block")
                 .yAxisTitle("Δ log amplitude at π")
                 .build();
-        depth.getStyler().setLegendPosition(Styler.LegendPosition.InsideSW);
+        depth.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
         depth.getStyler().setMarkerSize(9);
         Map<String, List<double[]>> byType = new TreeMap<>();
         for (int i = 0; i < spectra.size(); i++)
@@ -131,25 +131,20 @@ public final class Analysis {
                 .xAxisTitle("frequency (× π)")
                 .yAxisTitle("Δ log amplitude")
                 .build();
-        curves.getStyler().setLegendPosition(Styler.LegendPosition.InsideSW);
-        Map<String, double[]> sums = new TreeMap<>();
-        Map<String, Integer> counts = new TreeMap<>();
-        int longest = spectra.stream()
-                .mapToInt(s -> s.relativeLogAmplitude().length)
-                .max()
-                .orElse(0);
-        for (FourierAnalysis.Spectrum s : spectra) {
-            if (s.relativeLogAmplitude().length != longest) continue; // curves are averaged at the largest map only
-            double[] sum = sums.computeIfAbsent(s.type(), t -> new double[longest]);
-            for (int k = 0; k < longest; k++) sum[k] += s.relativeLogAmplitude()[k];
-            counts.merge(s.type(), 1, Integer::sum);
-        }
-        double[] freq = new double[longest];
-        for (int k = 0; k < longest; k++) freq[k] = longest == 1 ? 0 : (double) k / (longest - 1);
-        sums.forEach((type, sum) -> {
-            double[] mean = new double[longest];
-            for (int k = 0; k < longest; k++) mean[k] = sum[k] / counts.get(type);
-            curves.addSeries(type + " (" + counts.get(type) + ")", freq, mean);
+        curves.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+        // one curve per block type and map size: types compared on maps of the same size
+        Map<String, List<double[]>> groups = new TreeMap<>();
+        for (FourierAnalysis.Spectrum s : spectra)
+            groups.computeIfAbsent(s.type() + " " + s.mapSize() + "×" + s.mapSize(), t -> new ArrayList<>())
+                    .add(s.relativeLogAmplitude());
+        groups.forEach((group, curvesOfGroup) -> {
+            int len = curvesOfGroup.get(0).length;
+            double[] freq = new double[len], mean = new double[len];
+            for (int k = 0; k < len; k++) {
+                freq[k] = (double) k / (len - 1);
+                for (double[] c : curvesOfGroup) mean[k] += c[k] / curvesOfGroup.size();
+            }
+            curves.addSeries(group + " (" + curvesOfGroup.size() + ")", freq, mean);
         });
         AtomicFiles.write(
                 out.resolve(FOURIER_PNG),
