@@ -33,9 +33,9 @@ final class StudyCharts {
         List<Chart<?, ?>> bars = new ArrayList<>();
         bars.add(bar(
                 study.title(),
-                "ORT latency (ms)",
+                "ORT latency, best round (ms)",
                 labels,
-                rows.stream().map(StudyRunner.Row::latencyMs).toList()));
+                rows.stream().map(StudyRunner.Row::latencyBest).toList()));
         if (trained)
             bars.add(bar(
                     study.title(),
@@ -95,6 +95,7 @@ final class StudyCharts {
                 .build();
         c.getStyler().setLegendVisible(false);
         c.getStyler().setLabelsVisible(true);
+        c.getStyler().setDecimalPattern("0.###");
         c.addSeries(y, labels, values);
         return c;
     }
