@@ -3,6 +3,7 @@ package dev.hybridvit.apps.study;
 import ai.onnxruntime.OrtEnvironment;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.hybridvit.apps.train.FashionMnistDemo;
 import dev.hybridvit.data.DataSources;
 import dev.hybridvit.export.ExportOptions;
 import dev.hybridvit.export.Exporter;
@@ -175,30 +176,18 @@ public final class StudyRunner {
 
     /** The project's CPU recipe (docs/demo.md), shortened: the same schedule for every variant. */
     private static TrainingRun.Options trainOptions(Options o, Study.Resolved v, int size) {
-        return new TrainingRun.Options(
+        return FashionMnistDemo.recipe(
                 v.spec().name(),
                 o.dataset(),
                 size,
                 o.batchSize(),
                 o.epochs(),
-                4e-3,
-                1e-5,
-                1e-5,
-                0.3,
-                0.05,
-                0.1,
-                0.0,
-                0,
-                5.0,
+                FashionMnistDemo.DEFAULT_LR,
                 0,
                 1,
                 o.out().resolve("train").resolve(v.spec().name()),
-                null,
-                null,
-                null,
                 o.trainSubset(),
-                o.valSubset(),
-                0);
+                o.valSubset());
     }
 
     private static void write(Study study, Options o, List<Row> rows, int size, int threads) throws IOException {

@@ -202,23 +202,6 @@ public record NextViTConfig(
         return Math.min(width, makeDivisible((int) (width * mixRatio), HEAD_DIM));
     }
 
-    /** This variant with another name (ablation variants are named after their change). */
-    public NextViTConfig named(String newName) {
-        return new NextViTConfig(
-                newName,
-                depths,
-                pathDropout,
-                stemChannels,
-                convWidths,
-                transformerWidths,
-                srRatios,
-                convInit,
-                stagePatterns,
-                mixRatio,
-                norm,
-                activation);
-    }
-
     /** The per-stage patterns, null for the Next Hybrid Strategy derived from the depths. */
     @Override
     public String[] stagePatterns() {
