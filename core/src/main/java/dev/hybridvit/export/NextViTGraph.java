@@ -18,8 +18,9 @@ import java.util.List;
 /**
  * Next-ViT as an ONNX graph. The plain form mirrors each block's forward; the deploy form (of the
  * reparameterised model, pre-norm BNs folded) keeps the NTB's E-MHSA on the feature map instead
- * of tokens (when its pre-norm is a BatchNorm, as in every official variant): q and the output projection as 1×1 convs that ORT runs blocked, keys and values
- * from one MatMul, every head tensor in the transposed layout ORT fuses into its MatMuls.
+ * of tokens when its pre-norm is a BatchNorm (every official variant; a LayerNorm ablation keeps
+ * the token form): q and the output projection as 1×1 convs that ORT runs blocked, keys and
+ * values from one MatMul, every head tensor in the transposed layout ORT fuses into its MatMuls.
  */
 final class NextViTGraph {
     private NextViTGraph() {}
