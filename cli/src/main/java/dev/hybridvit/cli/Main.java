@@ -27,6 +27,8 @@ import picocli.CommandLine.ScopeType;
             ProfileCommand.class,
             DensityCommand.class,
             TrainCommand.class,
+            StudyCommand.class,
+            AnalyzeCommand.class,
             ValidateCommand.class,
             PredictCommand.class,
             SegmentCommand.class,

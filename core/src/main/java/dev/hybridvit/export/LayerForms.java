@@ -119,6 +119,15 @@ public final class LayerForms {
 
     /** LayerNormalization (opset 17+) or its decomposition, which ORT fuses back; in a deploy graph see {@link #normalize}. */
     static String layerNorm(OnnxGraph g, LayerNorm ln, String x) {
+        if (ln.channelsFirst) {
+            String scope = g.scopeOf(ln);
+            String last = g.transpose(x, scope + "/channels_last", 0, 2, 3, 1);
+            return g.transpose(normalizeLast(g, ln, last), scope + "/channels_first", 0, 3, 1, 2);
+        }
+        return normalizeLast(g, ln, x);
+    }
+
+    private static String normalizeLast(OnnxGraph g, LayerNorm ln, String x) {
         String scope = g.scopeOf(ln), w = OnnxForms.param(g, ln.weight()), b = OnnxForms.param(g, ln.bias());
         if (g.deploy() && canDeploy(g, x)) {
             String scaled = g.add(OnnxOp.MUL, scope + "/scaled", List.of(instanceNormalize(g, ln, x), w));

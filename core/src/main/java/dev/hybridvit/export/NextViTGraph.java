@@ -11,13 +11,15 @@ import dev.hybridvit.models.nextvit.MHCA;
 import dev.hybridvit.models.nextvit.NextConvBlock;
 import dev.hybridvit.models.nextvit.NextTransformerBlock;
 import dev.hybridvit.models.nextvit.NextViT;
+import dev.hybridvit.nn.BatchNorm;
 import java.util.List;
 
 /**
  * Next-ViT as an ONNX graph. The plain form mirrors each block's forward; the deploy form (of the
  * reparameterised model, pre-norm BNs folded) keeps the NTB's E-MHSA on the feature map instead
- * of tokens: q and the output projection as 1×1 convs that ORT runs blocked, keys and values
- * from one MatMul, every head tensor in the transposed layout ORT fuses into its MatMuls.
+ * of tokens when its pre-norm is a BatchNorm (every official variant; a LayerNorm ablation keeps
+ * the token form): q and the output projection as 1×1 convs that ORT runs blocked, keys and
+ * values from one MatMul, every head tensor in the transposed layout ORT fuses into its MatMuls.
  */
 final class NextViTGraph {
     private NextViTGraph() {}
@@ -56,7 +58,7 @@ final class NextViTGraph {
         long[] shape = g.shape(x);
         long c = shape[1], h = shape[2], w = shape[3];
         String back;
-        if (g.deploy()) {
+        if (g.deploy() && b.norm1 instanceof BatchNorm) {
             back = emit(g, b.mhsaDrop, attentionOnMap(g, b, x));
         } else {
             String flat = g.reshape(emit(g, b.norm1, x), s + "/flatten", 0, c, h * w);
@@ -65,9 +67,12 @@ final class NextViTGraph {
             back = g.reshape(g.transpose(attended, s + "/untokens", 0, 2, 1), s + "/unflatten", 0, c, h, w);
         }
         x = g.add(OnnxOp.ADD, s + "/mhsa_residual", List.of(x, back));
-        String local = emit(g, b.projection, x);
-        local = g.add(OnnxOp.ADD, s + "/mhca_residual", List.of(local, emit(g, b.mhcaDrop, emit(g, b.mhca, local))));
-        x = g.add(OnnxOp.CONCAT, s + "/concat", List.of(x, local), OnnxAttr.i("axis", 1));
+        if (b.mhca != null) {
+            String local = emit(g, b.projection, x);
+            local = g.add(
+                    OnnxOp.ADD, s + "/mhca_residual", List.of(local, emit(g, b.mhcaDrop, emit(g, b.mhca, local))));
+            x = g.add(OnnxOp.CONCAT, s + "/concat", List.of(x, local), OnnxAttr.i("axis", 1));
+        }
         return g.add(
                 OnnxOp.ADD, s + "/mlp_residual", List.of(x, emit(g, b.mlpDrop, emit(g, b.mlp, emit(g, b.norm2, x)))));
     }
@@ -121,7 +126,7 @@ final class NextViTGraph {
      */
     private static String attentionOnMap(OnnxGraph g, NextTransformerBlock b, String x) {
         EfficientMHSA a = b.mhsa;
-        if (!b.norm1.isFolded() || (a.norm != null && !a.norm.isFolded())) {
+        if (!((BatchNorm) b.norm1).isFolded() || (a.norm != null && !a.norm.isFolded())) {
             throw new IllegalStateException(
                     "the deploy graph needs a reparameterised Next-ViT (its pre-norm BNs folded)");
         }

@@ -3,6 +3,7 @@ package dev.hybridvit.profile;
 import dev.hybridvit.infer.OnnxPredictor;
 import dev.hybridvit.tensor.Tensors;
 import java.util.Arrays;
+import java.util.List;
 import java.util.function.Consumer;
 
 /**
@@ -85,6 +86,46 @@ public final class InterleavedComparison {
                 block,
                 runsA,
                 runsB);
+    }
+
+    /**
+     * One graph's latency among several timed interleaved: the median of its blocks' medians with
+     * quartiles, and the fastest block's median ({@code best}), the figure other processes on a
+     * busy machine distort least.
+     */
+    public record Latency(double median, double p25, double p75, double best) {}
+
+    /**
+     * The latency of several graphs with the same input, timed as {@link #run} times two: in each
+     * round one block of every graph, the order rotating from round to round, so that drift hits
+     * all alike.
+     */
+    public static List<Latency> runAll(
+            List<OnnxPredictor> graphs, int batch, int rounds, int block, Consumer<String> log) {
+        if (graphs.isEmpty() || rounds < 2 || block < 1)
+            throw new IllegalArgumentException("need graphs and at least 2 rounds of at least 1 run, got "
+                    + graphs.size() + " graphs, " + rounds + " × " + block);
+        int n = graphs.size(), h = graphs.get(0).height(), w = graphs.get(0).width();
+        for (OnnxPredictor p : graphs) {
+            if (p.height() != h || p.width() != w)
+                throw new IllegalArgumentException(
+                        "the graphs take different inputs: " + h + "×" + w + " vs " + p.height() + "×" + p.width());
+        }
+        float[] input = Timing.randomInput((long) batch * 3 * h * w);
+        double[][] medians = new double[n][rounds];
+        for (int r = 0; r < rounds; r++) {
+            for (int k = 0; k < n; k++) {
+                int i = (k + r) % n;
+                medians[i][r] = Timing.median(timeBlock(graphs.get(i), input, batch, h, w, block));
+            }
+            if (log != null) log.accept("latency round " + (r + 1) + "/" + rounds);
+        }
+        List<Latency> out = new java.util.ArrayList<>();
+        for (double[] m : medians) {
+            Arrays.sort(m);
+            out.add(new Latency(Timing.median(m), Timing.percentile(m, 0.25), Timing.percentile(m, 0.75), m[0]));
+        }
+        return out;
     }
 
     /** The block's timed runs, sorted. */

@@ -294,16 +294,24 @@ public final class TrainingRun {
      * result's {@code stopped} says where.
      */
     public static Result run(Options o, Listener listener, BooleanSupplier stop) throws IOException {
+        return run(null, o, listener, stop);
+    }
+
+    /**
+     * Trains {@code variant}, a model that need not be in the registry (an ablation variant; its
+     * checkpoints name it but cannot be resumed by name), instead of {@code o.model()}.
+     */
+    public static Result run(ModelSpec variant, Options o, Listener listener, BooleanSupplier stop) throws IOException {
         long start = System.nanoTime();
         Checkpoint.Info resumed = o.resume() == null
                 ? null
                 : Checkpoint.info(o.resume())
                         .orElseThrow(() -> new IllegalArgumentException(
                                 "--resume " + o.resume() + ": not a hybridvit training checkpoint"));
-        String modelName = resumed != null ? resumed.model() : o.model();
+        String modelName = variant != null ? variant.name() : resumed != null ? resumed.model() : o.model();
         if (modelName == null)
             throw new IllegalArgumentException("--model is required (unless --resume names a checkpoint)");
-        ModelSpec spec = ModelRegistry.get(modelName);
+        ModelSpec spec = variant != null ? variant : ModelRegistry.get(modelName);
         int size = resumed != null
                 ? resumed.options().imageSize(spec)
                 : o.imgSize() > 0 ? o.imgSize() : spec.defaultImageSize();

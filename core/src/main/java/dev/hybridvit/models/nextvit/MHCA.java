@@ -9,19 +9,22 @@ import dev.hybridvit.nn.Reparameterizable;
 
 /**
  * Multi-Head Convolutional Attention: a 3×3 group conv with one 32-channel group per head → BN →
- * ReLU → 1×1 projection.
+ * ReLU → 1×1 projection (norm and activation as the variant says).
  */
 public final class MHCA extends Module implements Reparameterizable {
     public final Conv2d groupConv;
-    public final BatchNorm norm;
+    /** BatchNorm (official) or a channels-first LayerNorm. */
+    public final Module norm;
+
     public final Activation act;
     public final Conv2d projection;
 
-    MHCA(int channels, NextViTConfig.ConvInit init) {
+    MHCA(int channels, NextViTConfig config) {
+        NextViTConfig.ConvInit init = config.convInit();
         int groups = channels / NextViTConfig.HEAD_DIM;
         groupConv = register("group_conv3x3", new Conv2d(channels, channels, 3, 1, 1, groups, false, init.of(groups)));
-        norm = register("norm", new BatchNorm(channels));
-        act = register("act", Activation.relu());
+        norm = register("norm", config.norm().of(channels));
+        act = register("act", new Activation(config.activation()));
         projection = register("projection", Conv2d.pointwise(channels, channels, false, init.of(1)));
     }
 
@@ -32,6 +35,6 @@ public final class MHCA extends Module implements Reparameterizable {
 
     @Override
     public void reparameterize() {
-        norm.foldInto(groupConv);
+        if (norm instanceof BatchNorm bn) bn.foldInto(groupConv);
     }
 }

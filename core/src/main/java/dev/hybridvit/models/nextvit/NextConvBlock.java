@@ -1,7 +1,6 @@
 package dev.hybridvit.models.nextvit;
 
 import ai.djl.ndarray.NDArray;
-import dev.hybridvit.nn.Activation;
 import dev.hybridvit.nn.BatchNorm;
 import dev.hybridvit.nn.ConvMlp;
 import dev.hybridvit.nn.DropPath;
@@ -14,21 +13,24 @@ public final class NextConvBlock extends Module implements Reparameterizable {
     public final PatchEmbed patchEmbed;
     public final MHCA mhca;
     public final DropPath attnDrop;
-    public final BatchNorm norm;
+    /** The pre-norm: BatchNorm (official, folded into the MLP for deployment) or a channels-first LayerNorm. */
+    public final Module norm;
+
     public final ConvMlp mlp;
     public final DropPath mlpDrop;
 
-    NextConvBlock(int in, int out, int stride, double dropPath, NextViTConfig.ConvInit init) {
+    NextConvBlock(int in, int out, int stride, double dropPath, NextViTConfig config) {
+        NextViTConfig.ConvInit init = config.convInit();
         patchEmbed = register("patch_embed", new PatchEmbed(in, out, stride, init.of(1)));
-        mhca = register("mhca", new MHCA(out, init));
+        mhca = register("mhca", new MHCA(out, config));
         attnDrop = register("attention_path_dropout", new DropPath(dropPath));
-        norm = register("norm", new BatchNorm(out));
+        norm = register("norm", config.norm().of(out));
         mlp = register(
                 "mlp",
                 new ConvMlp(
                         out,
                         NextViTConfig.makeDivisible(out * NextViTConfig.NCB_MLP_RATIO, 32),
-                        Activation.Kind.RELU,
+                        config.activation(),
                         init.of(1)));
         mlpDrop = register("mlp_path_dropout", new DropPath(dropPath));
     }
@@ -43,6 +45,6 @@ public final class NextConvBlock extends Module implements Reparameterizable {
     /** The deploy form (official {@code merge_bn}): the pre-norm BN folded into {@code mlp.conv1}. */
     @Override
     public void reparameterize() {
-        norm.foldIntoNext(mlp.conv1);
+        if (norm instanceof BatchNorm bn) bn.foldIntoNext(mlp.conv1);
     }
 }

@@ -67,8 +67,8 @@ public final class NextViT extends VisionModel {
             features.add(
                     b.transformer()
                             ? new NextTransformerBlock(
-                                    in, b.outChannels(), stride, config.srRatios()[b.stage()], dp, init)
-                            : new NextConvBlock(in, b.outChannels(), stride, dp, init));
+                                    in, b.outChannels(), stride, config.srRatios()[b.stage()], dp, config)
+                            : new NextConvBlock(in, b.outChannels(), stride, dp, config));
             in = b.outChannels();
         }
         stageStart[4] = blocks.size();
@@ -145,8 +145,9 @@ public final class NextViT extends VisionModel {
 
     @Override
     public int[] stageChannels() {
-        int[] t = config.transformerWidths();
-        return new int[] {config.convWidths()[0], t[0], t[1], t[2]};
+        int[] out = new int[4];
+        for (NextViTConfig.BlockSpec b : config.blocks()) out[b.stage()] = b.outChannels();
+        return out;
     }
 
     @Override
@@ -163,11 +164,12 @@ public final class NextViT extends VisionModel {
                 h = ceilHalf(h);
                 w = ceilHalf(w);
             }
-            NextTransformerBlock ntb = features.get(stageStart[s + 1] - 1) instanceof NextTransformerBlock t ? t : null;
-            if (ntb != null && (long) h * w < ntb.mhsa.minTokens()) {
-                throw new IllegalArgumentException(String.format(
-                        "input %dx%d is too small for %s: stage %d has %dx%d tokens, fewer than one E-MHSA pooling window of %d",
-                        height, width, spec().name(), s + 1, h, w, ntb.mhsa.minTokens()));
+            for (int k = stageStart[s]; k < stageStart[s + 1]; k++) {
+                if (features.get(k) instanceof NextTransformerBlock ntb && (long) h * w < ntb.mhsa.minTokens()) {
+                    throw new IllegalArgumentException(String.format(
+                            "input %dx%d is too small for %s: stage %d has %dx%d tokens, fewer than one E-MHSA pooling window of %d",
+                            height, width, spec().name(), s + 1, h, w, ntb.mhsa.minTokens()));
+                }
             }
         }
     }

@@ -1,7 +1,12 @@
 package dev.hybridvit.models.nextvit;
 
+import dev.hybridvit.nn.Activation;
+import dev.hybridvit.nn.BatchNorm;
 import dev.hybridvit.nn.Init;
+import dev.hybridvit.nn.LayerNorm;
+import dev.hybridvit.nn.Module;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -9,7 +14,13 @@ import java.util.List;
  * the NCB width of each stage and the NTB width of stages 2–4. Block types, strides and per-block
  * drop-path are derived here following the Next Hybrid Strategy: NCBs with one NTB at the end of
  * stages 2 and 4, and (NCB×4 + NTB) repeated in stage 3. Widths must be multiples of the 32-wide
- * heads, and an NTB must leave a non-empty MHCA branch (e.g. 128 → 96 + 32).
+ * heads.
+ *
+ * <p>The knobs the paper ablates are fields too: {@code stagePatterns} replaces the Next Hybrid
+ * Strategy by a per-stage block pattern (Table 1's C-C-C-T … and Table 2's (NCB×N + NTB×1)×L),
+ * {@code mixRatio} is the NTB's shrink ratio r (Table 8; r = 1 drops the MHCA branch), and
+ * {@code norm} / {@code activation} are the blocks' normalisation and activation (Table 9; the
+ * stem and E-MHSA's token-pool BatchNorm keep BN and ReLU, as the paper changes only the blocks).
  */
 public record NextViTConfig(
         String name,
@@ -19,7 +30,25 @@ public record NextViTConfig(
         int[] convWidths,
         int[] transformerWidths,
         int[] srRatios,
-        ConvInit convInit) {
+        ConvInit convInit,
+        String[] stagePatterns,
+        double mixRatio,
+        Norm norm,
+        Activation.Kind activation) {
+    /** The normalisation inside NCBs and NTBs: BatchNorm (official, foldable) or channels-first LayerNorm. */
+    public enum Norm {
+        BN,
+        LN;
+
+        /** A norm over the channels of a B×C×H×W map. */
+        public Module of(int channels) {
+            return this == BN ? new BatchNorm(channels) : LayerNorm.channelsFirst(channels, 1e-5);
+        }
+    }
+
+    /** The letters of a stage pattern: C for an NCB, T for an NTB. */
+    public static final String PATTERN_LETTERS = "CT";
+
     /** How the convolution weights start (Linear layers always take trunc-normal .02, as the official code). */
     public enum ConvInit {
         /** The official code's {@code trunc_normal_(std=.02)} for every convolution. */
@@ -82,8 +111,39 @@ public record NextViTConfig(
                 ConvInit.TRUNC_NORMAL_02);
     }
 
+    /** A variant laid out by the Next Hybrid Strategy with the official r, BN and ReLU. */
+    public NextViTConfig(
+            String name,
+            int[] depths,
+            double pathDropout,
+            int[] stemChannels,
+            int[] convWidths,
+            int[] transformerWidths,
+            int[] srRatios,
+            ConvInit convInit) {
+        this(
+                name,
+                depths,
+                pathDropout,
+                stemChannels,
+                convWidths,
+                transformerWidths,
+                srRatios,
+                convInit,
+                null,
+                MIX_BLOCK_RATIO,
+                Norm.BN,
+                Activation.Kind.RELU);
+    }
+
     public NextViTConfig {
-        if (depths.length != 4 || depths[2] % 5 != 0 || depths[1] < 1 || depths[3] < 1) {
+        if (norm == null || activation == null)
+            throw new IllegalArgumentException(name + ": norm and activation are required");
+        if (!(mixRatio > 0 && mixRatio <= 1))
+            throw new IllegalArgumentException(name + ": mixRatio must be in (0, 1], got " + mixRatio);
+        if (stagePatterns != null) {
+            checkPatterns(name, depths, stagePatterns);
+        } else if (depths.length != 4 || depths[2] % 5 != 0 || depths[1] < 1 || depths[3] < 1) {
             throw new IllegalArgumentException(
                     name + ": Next-ViT needs 4 stage depths with depths[2] a multiple of 5, got "
                             + java.util.Arrays.toString(depths));
@@ -100,10 +160,11 @@ public record NextViTConfig(
                 throw new IllegalArgumentException(name + ": NCB width " + w + " is not a multiple of " + HEAD_DIM);
         }
         for (int w : transformerWidths) {
-            int attention = makeDivisible((int) (w * MIX_BLOCK_RATIO), HEAD_DIM);
-            if (w - attention <= 0 || (w - attention) % HEAD_DIM != 0) {
+            int attention = mhsaChannels(w, mixRatio);
+            if (w - attention < 0 || (w - attention) % HEAD_DIM != 0) {
                 throw new IllegalArgumentException(name + ": NTB width " + w + " splits into " + attention + " + "
-                        + (w - attention) + "; the MHCA part must be a positive multiple of " + HEAD_DIM);
+                        + (w - attention) + " at mixRatio " + mixRatio + "; the MHCA part must be a multiple of "
+                        + HEAD_DIM);
             }
         }
         depths = depths.clone();
@@ -111,6 +172,40 @@ public record NextViTConfig(
         convWidths = convWidths.clone();
         transformerWidths = transformerWidths.clone();
         srRatios = srRatios.clone();
+        stagePatterns = stagePatterns == null ? null : stagePatterns.clone();
+    }
+
+    private static void checkPatterns(String name, int[] depths, String[] patterns) {
+        if (depths.length != 4 || patterns.length != 4) {
+            throw new IllegalArgumentException(name + ": stagePatterns needs one pattern per stage (4), got "
+                    + patterns.length + " for depths " + Arrays.toString(depths));
+        }
+        for (int s = 0; s < 4; s++) {
+            String p = patterns[s];
+            if (p == null || p.isEmpty() || !p.chars().allMatch(ch -> PATTERN_LETTERS.indexOf(ch) >= 0)) {
+                throw new IllegalArgumentException(name + ": stagePatterns[" + s + "] '" + p
+                        + "' must be a non-empty string of C (NCB) and T (NTB)");
+            }
+            if (s == 0 && p.indexOf('T') >= 0) {
+                throw new IllegalArgumentException(
+                        name + ": stagePatterns[0] '" + p + "': stage 1 has no NTB width; allowed letters: C");
+            }
+            if (depths[s] < 1 || depths[s] % p.length() != 0) {
+                throw new IllegalArgumentException(name + ": depths[" + s + "] = " + depths[s]
+                        + " is not a positive multiple of the length of stagePatterns[" + s + "] '" + p + "'");
+            }
+        }
+    }
+
+    /** Channels of an NTB's E-MHSA branch: r·C rounded to whole heads (the official {@code _make_divisible}). */
+    public static int mhsaChannels(int width, double mixRatio) {
+        return Math.min(width, makeDivisible((int) (width * mixRatio), HEAD_DIM));
+    }
+
+    /** The per-stage patterns, null for the Next Hybrid Strategy derived from the depths. */
+    @Override
+    public String[] stagePatterns() {
+        return stagePatterns == null ? null : stagePatterns.clone();
     }
 
     // Arrays are copied in and out, as in every variant record: a variant never changes once built.
@@ -145,6 +240,16 @@ public record NextViTConfig(
     /** The blocks in order (the official {@code stage_out_channels} / {@code stage_block_types}). */
     public List<BlockSpec> blocks() {
         List<BlockSpec> out = new ArrayList<>();
+        if (stagePatterns != null) {
+            for (int s = 0; s < 4; s++) {
+                String p = stagePatterns[s];
+                for (int i = 0; i < depths[s]; i++) {
+                    boolean t = p.charAt(i % p.length()) == 'T';
+                    out.add(new BlockSpec(s, t, t ? transformerWidths[s - 1] : convWidths[s]));
+                }
+            }
+            return out;
+        }
         for (int i = 0; i < depths[0]; i++) out.add(new BlockSpec(0, false, convWidths[0]));
         for (int i = 0; i < depths[1] - 1; i++) out.add(new BlockSpec(1, false, convWidths[1]));
         out.add(new BlockSpec(1, true, transformerWidths[0]));

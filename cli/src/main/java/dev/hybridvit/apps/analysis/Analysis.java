@@ -1,0 +1,179 @@
+package dev.hybridvit.apps.analysis;
+
+import ai.djl.ndarray.NDArray;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.hybridvit.data.Preprocessing;
+import dev.hybridvit.models.ModelOptions;
+import dev.hybridvit.models.ModelRegistry;
+import dev.hybridvit.models.ModelSpec;
+import dev.hybridvit.models.VisionModel;
+import dev.hybridvit.tensor.Tensors;
+import dev.hybridvit.weights.AtomicFiles;
+import dev.hybridvit.weights.Checkpoint;
+import dev.hybridvit.weights.WeightsLoader;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import javax.imageio.ImageIO;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.Styler;
+
+/**
+ * {@code analyze}: the Fourier analysis of every block's output (Next-ViT Figure 5) over a set of
+ * images, and a Grad-CAM overlay per image; writes {@code fourier.png}, {@code fourier.json} and
+ * {@code gradcam-NAME.png}.
+ */
+public final class Analysis {
+    public static final String FOURIER_PNG = "fourier.png", FOURIER_JSON = "fourier.json";
+    private static final int OVERLAY_SIDE = 256;
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private Analysis() {}
+
+    public record Result(List<FourierAnalysis.Spectrum> spectra, List<GradCam.Map> cams, List<Path> files) {}
+
+    /**
+     * @param model   a registered model name; its weights' state dict must match it
+     * @param weights a checkpoint (its class count and size are used) or other weights (1000 classes, native size)
+     * @param label   class to explain in Grad-CAM, -1 for each image's predicted class
+     */
+    public static Result run(String model, Path weights, List<Path> images, int label, Path out) throws IOException {
+        ModelSpec spec = ModelRegistry.get(model);
+        if (images.isEmpty()) throw new IllegalArgumentException("name at least one IMAGE to analyse");
+        for (Path p : images) if (!Files.isRegularFile(p)) throw new java.nio.file.NoSuchFileException(p.toString());
+        Optional<Checkpoint.Info> info = Checkpoint.info(weights);
+        ModelOptions options = info.map(Checkpoint.Info::options).orElse(ModelOptions.defaults());
+        Files.createDirectories(out);
+        try (VisionModel m = spec.create(options, 0)) {
+            WeightsLoader.load(m, weights, WeightsLoader.Options.STRICT);
+            Preprocessing pre = Preprocessing.of(
+                    spec, m.imageSize(), info.map(Checkpoint.Info::extra).orElse(Map.of()));
+            int size = pre.size();
+            List<float[]> inputs = new ArrayList<>();
+            for (Path p : images) inputs.add(pre.apply(p));
+            float[] batch = new float[inputs.size() * 3 * size * size];
+            for (int i = 0; i < inputs.size(); i++)
+                System.arraycopy(inputs.get(i), 0, batch, i * 3 * size * size, 3 * size * size);
+            List<Path> files = new ArrayList<>();
+            List<FourierAnalysis.Spectrum> spectra;
+            try (NDArray x = Tensors.fromFloats(m.manager(), batch, inputs.size(), 3, size, size)) {
+                spectra = FourierAnalysis.run(m, x);
+            }
+            List<GradCam.Map> cams = new ArrayList<>();
+            for (int i = 0; i < images.size(); i++) {
+                try (NDArray x = Tensors.fromFloats(m.manager(), inputs.get(i), 1, 3, size, size)) {
+                    GradCam.Map cam = GradCam.run(m, x, label);
+                    cams.add(cam);
+                    String name = images.get(i).getFileName().toString().replaceAll("\\.[^.]*$", "");
+                    Path f = out.resolve("gradcam-" + name + ".png");
+                    BufferedImage overlay = overlay(Files.readAllBytes(images.get(i)), cam);
+                    AtomicFiles.write(f, o -> ImageIO.write(overlay, "png", o));
+                    files.add(f);
+                }
+            }
+            writeFourier(model, spectra, images.size(), out);
+            files.add(out.resolve(FOURIER_PNG));
+            files.add(out.resolve(FOURIER_JSON));
+            return new Result(spectra, cams, files);
+        }
+    }
+
+    private static void writeFourier(String model, List<FourierAnalysis.Spectrum> spectra, int images, Path out)
+            throws IOException {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("model", model);
+        json.put("images", images);
+        json.put(
+                "definition",
+                "mean over channels and images of log|DFT| along the diagonal, frequency k/(n/2)·π,"
+                        + " minus its value at frequency 0");
+        json.put("blocks", spectra);
+        byte[] bytes = JSON.writeValueAsBytes(json);
+        AtomicFiles.write(out.resolve(FOURIER_JSON), o -> o.write(bytes));
+
+        System.setProperty("java.awt.headless", "true");
+        XYChart depth = new XYChartBuilder()
+                .width(620)
+                .height(440)
+                .title(model + ": high-frequency amplitude by depth")
+                .xAxisTitle("block")
+                .yAxisTitle("Δ log amplitude at π")
+                .build();
+        depth.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+        depth.getStyler().setMarkerSize(9);
+        Map<String, List<double[]>> byType = new TreeMap<>();
+        for (int i = 0; i < spectra.size(); i++)
+            byType.computeIfAbsent(spectra.get(i).type(), t -> new ArrayList<>())
+                    .add(new double[] {i + 1, spectra.get(i).atHighest()});
+        byType.forEach((type, pts) -> depth.addSeries(
+                        type,
+                        pts.stream().mapToDouble(p -> p[0]).toArray(),
+                        pts.stream().mapToDouble(p -> p[1]).toArray())
+                .setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter));
+        XYChart curves = new XYChartBuilder()
+                .width(620)
+                .height(440)
+                .title("relative log amplitude by block type")
+                .xAxisTitle("frequency (× π)")
+                .yAxisTitle("Δ log amplitude")
+                .build();
+        curves.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+        // one curve per block type and map size: types compared on maps of the same size
+        Map<String, List<double[]>> groups = new TreeMap<>();
+        for (FourierAnalysis.Spectrum s : spectra)
+            groups.computeIfAbsent(s.type() + " " + s.mapSize() + "×" + s.mapSize(), t -> new ArrayList<>())
+                    .add(s.relativeLogAmplitude());
+        groups.forEach((group, curvesOfGroup) -> {
+            int len = curvesOfGroup.get(0).length;
+            double[] freq = new double[len], mean = new double[len];
+            for (int k = 0; k < len; k++) {
+                freq[k] = (double) k / (len - 1);
+                for (double[] c : curvesOfGroup) mean[k] += c[k] / curvesOfGroup.size();
+            }
+            curves.addSeries(group + " (" + curvesOfGroup.size() + ")", freq, mean);
+        });
+        AtomicFiles.write(
+                out.resolve(FOURIER_PNG),
+                o -> BitmapEncoder.saveBitmap(List.of(curves, depth), 1, 2, o, BitmapEncoder.BitmapFormat.PNG));
+    }
+
+    /** The image scaled to {@value #OVERLAY_SIDE} px with the heat map (bilinear, jet-like colours) blended at half opacity. */
+    static BufferedImage overlay(byte[] imageBytes, GradCam.Map cam) throws IOException {
+        BufferedImage src = ImageIO.read(new java.io.ByteArrayInputStream(imageBytes));
+        if (src == null) throw new IOException("not a readable image");
+        BufferedImage heat = new BufferedImage(cam.side(), cam.side(), BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < cam.side(); y++)
+            for (int x = 0; x < cam.side(); x++)
+                heat.setRGB(x, y, jet(cam.values()[y * cam.side() + x]).getRGB());
+        BufferedImage out = new BufferedImage(OVERLAY_SIDE, OVERLAY_SIDE, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = out.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+        g.drawImage(src, 0, 0, OVERLAY_SIDE, OVERLAY_SIDE, null);
+        g.setComposite(java.awt.AlphaComposite.getInstance(java.awt.AlphaComposite.SRC_OVER, 0.5f));
+        g.drawImage(heat, 0, 0, OVERLAY_SIDE, OVERLAY_SIDE, null);
+        g.dispose();
+        return out;
+    }
+
+    private static Color jet(float v) {
+        float t = Math.max(0, Math.min(1, v));
+        float r = Math.max(0, Math.min(1, 1.5f - Math.abs(4 * t - 3)));
+        float gr = Math.max(0, Math.min(1, 1.5f - Math.abs(4 * t - 2)));
+        float b = Math.max(0, Math.min(1, 1.5f - Math.abs(4 * t - 1)));
+        return new Color(r, gr, b);
+    }
+}

@@ -1,0 +1,158 @@
+package dev.hybridvit.models.nextvit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import dev.hybridvit.export.ExportOptions;
+import dev.hybridvit.export.Exporter;
+import dev.hybridvit.infer.OnnxPredictor;
+import dev.hybridvit.models.ModelOptions;
+import dev.hybridvit.models.ModelSpec;
+import dev.hybridvit.models.VisionModel;
+import dev.hybridvit.nn.Activation;
+import dev.hybridvit.tensor.Tensors;
+import dev.hybridvit.testing.GradientCheck;
+import dev.hybridvit.weights.ReferenceFill;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The ablation knobs of {@link NextViTConfig} (stage patterns, shrink ratio r, norm, activation):
+ * each variant's layout is what the knob says, its deploy form equals its eval form, its plain and
+ * deploy ONNX graphs match the eager model, and gradients reach every weight.
+ */
+class NextViTAblationTest {
+    static final int SIZE = 32;
+    static final double TOLERANCE = 1e-4;
+
+    @TempDir
+    Path tmp;
+
+    static NextViTConfig pico(String name, String[] patterns, double r, NextViTConfig.Norm norm, Activation.Kind act) {
+        NextViTConfig p = NextViTConfig.PICO;
+        return new NextViTConfig(
+                name,
+                p.depths(),
+                p.pathDropout(),
+                p.stemChannels(),
+                p.convWidths(),
+                p.transformerWidths(),
+                p.srRatios(),
+                p.convInit(),
+                patterns,
+                r,
+                norm,
+                act);
+    }
+
+    static Stream<NextViTConfig> variants() {
+        var bn = NextViTConfig.Norm.BN;
+        var relu = Activation.Kind.RELU;
+        return Stream.of(
+                pico("c_t_t_t", new String[] {"C", "T", "T", "T"}, 0.75, bn, relu),
+                pico("r_0.25", null, 0.25, bn, relu),
+                pico("r_1", null, 1.0, bn, relu),
+                pico("ln_gelu", null, 0.75, NextViTConfig.Norm.LN, Activation.Kind.GELU));
+    }
+
+    static VisionModel filled(NextViTConfig c) {
+        return filled(c, SIZE);
+    }
+
+    static VisionModel filled(NextViTConfig c, int size) {
+        ModelSpec spec = new ModelSpec(c.name(), "nextvit", "ablation", size, 1, (s, o) -> new NextViT(s, c, o));
+        VisionModel model =
+                spec.create(ModelOptions.defaults().withImageSize(size).withNumClasses(10), 1);
+        Map<String, NDArray> w = new ReferenceFill(11, 0.8, 2.0).stateDict(model.namedSlots(), model.manager());
+        model.loadStateDict(w);
+        w.values().forEach(NDArray::close);
+        return model;
+    }
+
+    @Test
+    void patternsLayOutTheBlocksAndNhsIsTheDefault() {
+        NextViTConfig ctt = variants().findFirst().orElseThrow();
+        assertThat(ctt.blocks().stream()
+                        .filter(NextViTConfig.BlockSpec::transformer)
+                        .count())
+                .isEqualTo(2 + 5 + 2);
+        NextViTConfig nhs =
+                pico("nhs", new String[] {"C", "CT", "CCCCT", "CT"}, 0.75, NextViTConfig.Norm.BN, Activation.Kind.RELU);
+        assertThat(nhs.blocks()).isEqualTo(NextViTConfig.PICO.blocks());
+    }
+
+    @Test
+    void shrinkRatioOneDropsTheMhcaBranch() {
+        try (VisionModel m = filled(pico("r1", null, 1.0, NextViTConfig.Norm.BN, Activation.Kind.RELU))) {
+            assertThat(m.namedSlots().keySet()).noneMatch(k -> k.contains(".mhca.") && k.startsWith("features.2."));
+            assertThat(m.stageChannels()).containsExactly(32, 128, 256, 512);
+        }
+    }
+
+    @Test
+    void impossibleCombinationsNameTheField() {
+        var bn = NextViTConfig.Norm.BN;
+        var relu = Activation.Kind.RELU;
+        assertThatThrownBy(() -> pico("x", new String[] {"T", "C", "C", "C"}, 0.75, bn, relu))
+                .hasMessageContaining("stagePatterns[0]")
+                .hasMessageContaining("allowed letters: C");
+        assertThatThrownBy(() -> pico("x", new String[] {"C", "CCT", "C", "C"}, 0.75, bn, relu))
+                .hasMessageContaining("depths[1] = 2")
+                .hasMessageContaining("stagePatterns[1] 'CCT'");
+        assertThatThrownBy(() -> pico("x", new String[] {"C", "CX", "C", "C"}, 0.75, bn, relu))
+                .hasMessageContaining("C (NCB) and T (NTB)");
+        assertThatThrownBy(() -> pico("x", null, 0.0, bn, relu)).hasMessageContaining("mixRatio");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("variants")
+    void deployFormAndOnnxGraphsMatchEager(NextViTConfig c) throws IOException {
+        try (VisionModel model = filled(c)) {
+            NDArray x = model.manager().randomNormal(new Shape(2, 3, SIZE, SIZE));
+            float[] input = x.toFloatArray();
+            float[] eager = Tensors.toFloats(model.predict(x));
+            for (boolean deploy : List.of(false, true)) {
+                Path file = tmp.resolve(c.name() + deploy + ".onnx");
+                Exporter.export(
+                        model, file, ExportOptions.defaults().withDeploy(deploy).withBatch(2));
+                try (OnnxPredictor p = OnnxPredictor.open(
+                        file, OnnxPredictor.Options.defaults().withThreads(1))) {
+                    float[] ort = Tensors.flatten(p.predict(input, 2, 3, SIZE, SIZE));
+                    assertThat(Tensors.maxAbsDiff(ort, eager) / Tensors.maxAbs(eager))
+                            .as("ORT %s graph vs eager", deploy ? "deploy" : "plain")
+                            .isLessThanOrEqualTo(TOLERANCE);
+                }
+            }
+            assertThat(model.isReparameterized()).isTrue();
+            float[] deployed = Tensors.toFloats(model.predict(x));
+            assertThat(Tensors.maxAbsDiff(deployed, eager) / Tensors.maxAbs(eager))
+                    .as("eager deploy form vs eval form")
+                    .isLessThanOrEqualTo(TOLERANCE);
+        }
+    }
+
+    /** At 64 px, so that the last stage's attention has more than one token (q and k get a gradient). */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("variants")
+    void gradientsReachEveryWeight(NextViTConfig c) {
+        try (VisionModel model = filled(c, 64)) {
+            model.setTraining(true);
+            model.requireGradients(true);
+            try (var step = model.manager().newSubManager()) {
+                NDArray x = step.randomNormal(new Shape(2, 3, 64, 64));
+                GradientCheck.backward(
+                        () -> model.forward(x).logSoftmax(1).sum().neg());
+                GradientCheck.assertGradientsFlow(model, key -> key.endsWith(".bias"));
+            }
+        }
+    }
+}
