@@ -49,7 +49,7 @@ public final class DataSources {
             all.putAll(val.problems());
             if (all.isEmpty()) return "";
             StringBuilder sb = new StringBuilder("skipped " + all.size() + " unreadable image"
-                    + (all.size() == 1 ? "" : "s") + " (left out at the scan, or read as black if they failed later):");
+                    + (all.size() == 1 ? "" : "s") + " (left out at the scan, or skipped when they failed later):");
             all.forEach((f, why) -> sb.append("\n  ").append(Printable.escape(f + ": " + why)));
             return sb.toString();
         }

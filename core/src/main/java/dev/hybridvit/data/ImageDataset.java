@@ -22,7 +22,7 @@ public interface ImageDataset {
     /** Writes image {@code i} into {@code out} (length C·H·W, row-major) and returns its label. */
     int read(int i, float[] out);
 
-    /** Files skipped as unreadable so far (at the scan, or read as black later), with why; empty if none. */
+    /** Files skipped as unreadable so far (at the scan, or skipped when read later), with why; empty if none. */
     default Map<Path, String> problems() {
         return Map.of();
     }

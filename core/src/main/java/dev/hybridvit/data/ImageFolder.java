@@ -18,7 +18,7 @@ import java.util.stream.Stream;
  * torchvision's ImageFolder: {@code root/<class>/<image>}, classes in sorted directory order.
  * Images are decoded on read and brought to a square {@code loadSize} (shorter side resized,
  * centre-cropped), or through the exact evaluation preprocessing ({@link #forEvaluation}); files that cannot be decoded are reported and skipped when the folder is
- * scanned, and an image that fails later reads as black (counted in {@link #failedReads()}), so a
+ * scanned, and an image that fails later is skipped, the next readable image taking its place (counted in {@link #failedReads()}), so a
  * bad file never ends a run.
  */
 public final class ImageFolder implements ImageDataset {
@@ -170,15 +170,20 @@ public final class ImageFolder implements ImageDataset {
 
     @Override
     public int read(int i, float[] out) {
-        try {
-            float[] img = ImageFiles.toTensor(ImageFiles.decode(files.get(i)), loadSize, cropPct, filter);
-            System.arraycopy(img, 0, out, 0, img.length);
-        } catch (IOException | RuntimeException e) {
-            if (problems.put(files.get(i), String.valueOf(e.getMessage())) == null
-                    && failedReads.incrementAndGet() == 1)
-                System.err.println("warning: " + Printable.escape(e.getMessage()) + " (read as black)");
-            java.util.Arrays.fill(out, 0f);
+        // an image that fails is skipped: the next readable one (and its label) takes its place
+        for (int tried = 0; tried < files.size(); tried++) {
+            int j = (i + tried) % files.size();
+            if (tried > 0 && problems.containsKey(files.get(j))) continue;
+            try {
+                float[] img = ImageFiles.toTensor(ImageFiles.decode(files.get(j)), loadSize, cropPct, filter);
+                System.arraycopy(img, 0, out, 0, img.length);
+                return labels[j];
+            } catch (IOException | RuntimeException e) {
+                if (problems.put(files.get(j), String.valueOf(e.getMessage())) == null
+                        && failedReads.incrementAndGet() == 1)
+                    System.err.println("warning: " + Printable.escape(e.getMessage()) + " (skipped)");
+            }
         }
-        return labels[i];
+        throw new IllegalStateException("no image of " + files.size() + " could be read");
     }
 }

@@ -46,6 +46,23 @@ class ImageFolderTest {
     }
 
     @Test
+    void anImageThatFailsWhenReadIsSkippedForTheNextReadableOne() throws IOException {
+        image(tmp.resolve("cat/a.png"), 64, 64, 0xff0000, "png");
+        image(tmp.resolve("dog/b.png"), 64, 64, 0x0000ff, "png");
+        byte[] whole = Files.readAllBytes(tmp.resolve("cat/a.png"));
+        Files.write(tmp.resolve("cat/a.png"), java.util.Arrays.copyOf(whole, 60)); // header intact, data cut
+        ImageFolder f = ImageFolder.scan(tmp, 16);
+        assertThat(f.size()).isEqualTo(2);
+        float[] px = new float[3 * 16 * 16];
+        assertThat(f.read(0, px))
+                .as("the dog image and its label take the broken cat's place")
+                .isEqualTo(1);
+        assertThat(px[2 * 16 * 16]).isGreaterThan(0.9f);
+        assertThat(f.failedReads()).isEqualTo(1);
+        assertThat(f.problems()).containsOnlyKeys(tmp.resolve("cat/a.png"));
+    }
+
+    @Test
     void dataSourcesSplitsAFolderWithoutTrainVal() throws IOException {
         for (int i = 0; i < 10; i++) {
             image(tmp.resolve("a/" + i + ".png"), 20, 20, 0x808080, "png");
