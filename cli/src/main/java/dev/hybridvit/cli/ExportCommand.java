@@ -156,9 +156,8 @@ final class ExportCommand implements Callable<Integer> {
                 .withOpset(opset)
                 .withBatch(parseBatch(batch))
                 .withEmbedding(embedding);
-        if (!features && (outIndices != null || extraNorms))
-            throw new IllegalArgumentException("--out-indices and --extra-norms go with --features");
         if (features) return exportFeatures(options);
+        FeatureFlags.check(null, false, outIndices, extraNorms);
         Precision p = Precision.parse(precision);
         if (p != Precision.INT8 && calibration != null)
             throw new IllegalArgumentException("--calibration applies to --precision int8 only");
@@ -210,10 +209,7 @@ final class ExportCommand implements Callable<Integer> {
 
     private int exportFeatures(ExportOptions options) throws Exception {
         ModelSpec spec = ModelRegistry.get(model);
-        if (extraNorms && !spec.family().equals("nextvit")) {
-            throw new IllegalArgumentException(
-                    "--extra-norms: only Next-ViT's dense backbone has extra norms, " + model + " is " + spec.family());
-        }
+        FeatureFlags.check(spec, true, outIndices, extraNorms);
         try (VisionModel net =
                 spec.create(ModelOptions.defaults().withImageSize(imgSize).headless(extraNorms), 0)) {
             System.err.println(WeightsLoader.loadBackbone(net, weights, WeightsLoader.Options.STRICT)

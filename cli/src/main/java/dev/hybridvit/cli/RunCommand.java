@@ -111,14 +111,8 @@ final class RunCommand implements Callable<Integer> {
         if ((output == null) == (features == null)) {
             throw new IllegalArgumentException("give exactly one of --output (logits) and --features (stage outputs)");
         }
-        if (features == null && (outIndices != null || extraNorms)) {
-            throw new IllegalArgumentException("--out-indices and --extra-norms go with --features");
-        }
+        FeatureFlags.check(spec, features != null, outIndices, extraNorms);
         boolean segmentation = ModelRegistry.isSegmentation(model);
-        if (extraNorms && !spec.family().equals("nextvit")) {
-            throw new IllegalArgumentException(
-                    "--extra-norms: only Next-ViT's dense backbone has extra norms, " + model + " is " + spec.family());
-        }
         Npy.Array x = Npy.read(input);
         long[] s = x.shape();
         if (!allowNonFinite) Finite.require(x.data(), s, input.toString());
