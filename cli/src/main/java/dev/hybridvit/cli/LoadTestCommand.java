@@ -41,6 +41,13 @@ final class LoadTestCommand implements Callable<Integer> {
     @Option(names = "--max-body-mb", defaultValue = "16", description = "the server's --max-body-mb")
     double maxBodyMb;
 
+    @Option(
+            names = "--warmup",
+            defaultValue = "-1",
+            description = "requests at the highest concurrency before the first level, not counted; the RSS at "
+                    + "the start of each level is read after it (default: 10 per client)")
+    int warmup;
+
     @Option(names = "--label", defaultValue = "run")
     String label;
 
@@ -53,7 +60,10 @@ final class LoadTestCommand implements Callable<Integer> {
         if (!java.net.InetAddress.getByName(host).isLoopbackAddress())
             throw new IllegalArgumentException("--url must be a loopback address, got " + url);
         LoadTest test = new LoadTest(url, model, image, pid, (long) (maxBodyMb * 1024 * 1024));
-        test.run(Math.max(1, concurrency.get(0)), Math.min(50, requests), 0, 30); // warm-up
+        // warm-up at the highest concurrency: JIT, heap and ONNX Runtime's arena reach the size the
+        // largest batches need, so a level's RSS change shows growth, not start-up
+        int most = concurrency.stream().mapToInt(Integer::intValue).max().orElse(1);
+        test.run(most, warmup >= 0 ? warmup : 10 * most, 0, maxSeconds);
         if (header) System.out.println(LoadTest.Report.header());
         int failures = 0;
         for (int c : concurrency) {

@@ -183,15 +183,9 @@ public final class ImageFiles {
     }
 
     /**
-     * Most pixels an in-memory image may declare: PIL's decompression-bomb limit
-     * ({@code Image.MAX_IMAGE_PIXELS}, 89,478,485), checked from the header before any pixel is decoded.
-     */
-    public static final long MAX_PIXELS = 89_478_485L;
-
-    /**
      * Decodes an image held in memory ({@code source} names it in errors). Rejected as
      * {@link UnreadableImageException}, each with its reason: not an image, a header declaring more
-     * than {@link #MAX_PIXELS} pixels, and a truncated file (the decoder's warning that data ended early).
+     * than {@link ImageLimits#maxPixels()} pixels, and a truncated file (the decoder's warning that data ended early).
      */
     public static BufferedImage decode(byte[] bytes, String source) throws IOException {
         try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
@@ -201,11 +195,7 @@ public final class ImageFiles {
             ImageReader reader = readers.next();
             try {
                 reader.setInput(in, true, true);
-                long w = reader.getWidth(0), h = reader.getHeight(0);
-                if (w * h > MAX_PIXELS) {
-                    throw new UnreadableImageException(
-                            source, "decompression bomb: " + w + "×" + h + " pixels, more than " + MAX_PIXELS);
-                }
+                ImageLimits.checkHeader(source, reader);
                 List<String> warnings = new ArrayList<>();
                 reader.addIIOReadWarningListener((r, warning) -> warnings.add(warning));
                 BufferedImage image = reader.read(0);

@@ -43,6 +43,11 @@ public final class ImageLimits {
      * budget; call after {@code setInput} and before {@code read}.
      */
     public static void checkHeader(Path file, ImageReader reader) throws ImageFiles.UnreadableImageException {
+        checkHeader(file.toString(), reader);
+    }
+
+    /** {@link #checkHeader(Path, ImageReader)} for an image held elsewhere, {@code source} naming it in errors. */
+    public static void checkHeader(String file, ImageReader reader) throws ImageFiles.UnreadableImageException {
         int w, h;
         try {
             w = reader.getWidth(0);

@@ -167,7 +167,7 @@ public final class ImageClassifier implements AutoCloseable {
 
     /**
      * Decodes and preprocesses an encoded image: the model input (3×S×S). A non-image, truncated or
-     * oversized ({@link ImageFiles#MAX_PIXELS}) one is an {@link ImageFiles.UnreadableImageException}
+     * oversized ({@link dev.hybridvit.data.ImageLimits#maxPixels()}) one is an {@link ImageFiles.UnreadableImageException}
      * naming {@code source} and the reason.
      */
     public float[] preprocess(byte[] encoded, String source) throws IOException {
