@@ -4,11 +4,14 @@
 # Exports MODEL (fresh weights: throughput does not depend on their values) at IMG_SIZE with a
 # dynamic batch, then for --max-batch 1 (no batching) and 8 (batching within 5 ms) starts the server,
 # runs `loadtest` at each concurrency, and finally 10 % bad requests; each server is stopped with
-# SIGTERM and must exit 0. Prints Markdown tables.
+# SIGTERM and must exit 0. Prints Markdown tables. Environment: PORT, SERVER_HEAP (default 512m),
+# MAX_SECONDS (time limit per level, default 120).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 MODEL=$1 SIZE=$2 IMAGE=$3 REQUESTS=${4:-2000} CONCURRENCY=${5:-1,8,32,64}
 PORT=${PORT:-18080}
+# the server's Java heap, fixed as a deployment would fix it (unset, G1 grows towards a quarter of RAM)
+SERVER_HEAP=${SERVER_HEAP:-512m}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 HV="$ROOT/hybridvit"
@@ -25,7 +28,7 @@ JSH
   --onnx "$WORK/model.onnx" 2>/dev/null
 
 serve() { # max-batch, label, bad-every, header
-  "$HV" serve --weights "$WORK/model.onnx" --port "$PORT" --max-batch "$1" --max-delay-ms 5 --queue 1024 \
+  HYBRIDVIT_JAVA_OPTS="-Xmx$SERVER_HEAP ${HYBRIDVIT_JAVA_OPTS:-}" "$HV" serve --weights "$WORK/model.onnx" --port "$PORT" --max-batch "$1" --max-delay-ms 5 --queue 1024 \
     --max-body-mb 1 --threads 2 2>"$WORK/serve.log" &
   local pid=$!
   for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.2; done

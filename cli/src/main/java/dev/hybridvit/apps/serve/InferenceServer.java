@@ -73,6 +73,7 @@ public final class InferenceServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String RETRY_AFTER_SECONDS = "1";
     private static final long FLUSH_MILLIS = 200;
+    private static final long DISCARD_BYTES = 64L << 20;
 
     private final ImageClassifier classifier;
     private final String version;
@@ -212,8 +213,10 @@ public final class InferenceServer implements AutoCloseable {
     /** The request's images, preprocessed: the raw body, or every part of a multipart body. */
     private List<float[]> inputs(Context ctx) {
         long declared = ctx.contentLength();
-        if (declared > settings.maxBodyBytes())
+        if (declared > settings.maxBodyBytes()) {
+            discard(ctx, declared);
             throw new Refusal(413, "body of " + declared + " bytes is over the limit of " + settings.maxBodyBytes());
+        }
         List<float[]> inputs = new ArrayList<>();
         try {
             if (ctx.isMultipartFormData()) {
@@ -235,6 +238,23 @@ public final class InferenceServer implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         return inputs;
+    }
+
+    /**
+     * Reads and drops a refused body of up to {@link #DISCARD_BYTES}: a connection closed with unread
+     * data is reset, and the client, still sending, would see the reset instead of the 413. A larger
+     * body is not read; its connection is closed.
+     */
+    private static void discard(Context ctx, long declared) {
+        if (declared > DISCARD_BYTES) {
+            ctx.header("Connection", "close");
+            return;
+        }
+        try {
+            ctx.req().getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+        } catch (IOException e) {
+            ctx.header("Connection", "close");
+        }
     }
 
     /** Runs a handler counting it in flight, timing it by endpoint and status, and turning failures into JSON errors. */

@@ -64,13 +64,6 @@ public final class LoadTest {
         }
     }
 
-    /**
-     * Bodies above this size ask {@code Expect: 100-continue} first, as curl does: a server that
-     * refuses the body (413) can then answer before it is sent, instead of closing the connection
-     * mid-upload, which the client would see as a reset rather than as the answer.
-     */
-    static final int EXPECT_CONTINUE_BYTES = 1 << 20;
-
     private final URI predict, unknownModel;
     private final byte[] image;
     private final List<byte[]> bad;
@@ -141,7 +134,6 @@ public final class LoadTest {
                         status = http.send(
                                         HttpRequest.newBuilder(uri)
                                                 .timeout(Duration.ofSeconds(60))
-                                                .expectContinue(body.length > EXPECT_CONTINUE_BYTES)
                                                 .POST(HttpRequest.BodyPublishers.ofByteArray(body))
                                                 .build(),
                                         HttpResponse.BodyHandlers.discarding())
