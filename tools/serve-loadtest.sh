@@ -4,14 +4,14 @@
 # Exports MODEL (fresh weights: throughput does not depend on their values) at IMG_SIZE with a
 # dynamic batch, then for --max-batch 1 (no batching) and 8 (batching within 5 ms) starts the server,
 # runs `loadtest` at each concurrency, and finally 10 % bad requests; each server is stopped with
-# SIGTERM and must exit 0. Prints Markdown tables. Environment: PORT, SERVER_HEAP (default 512m),
+# SIGTERM and must exit 0. Prints Markdown tables. Environment: PORT, SERVER_HEAP (default 1g),
 # MAX_SECONDS (time limit per level, default 120).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 MODEL=$1 SIZE=$2 IMAGE=$3 REQUESTS=${4:-2000} CONCURRENCY=${5:-1,8,32,64}
 PORT=${PORT:-18080}
 # the server's Java heap, fixed as a deployment would fix it (unset, G1 grows towards a quarter of RAM)
-SERVER_HEAP=${SERVER_HEAP:-512m}
+SERVER_HEAP=${SERVER_HEAP:-1g}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 HV="$ROOT/hybridvit"

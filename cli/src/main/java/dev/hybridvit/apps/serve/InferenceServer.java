@@ -82,6 +82,8 @@ public final class InferenceServer implements AutoCloseable {
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final DistributionSummary batchSizes;
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final java.util.concurrent.Semaphore decoders =
+            new java.util.concurrent.Semaphore(Runtime.getRuntime().availableProcessors());
     private final Javalin app;
     private final int port;
     private volatile boolean draining;
@@ -214,7 +216,6 @@ public final class InferenceServer implements AutoCloseable {
     private List<float[]> inputs(Context ctx) {
         long declared = ctx.contentLength();
         if (declared > settings.maxBodyBytes()) {
-            discard(ctx, declared);
             throw new Refusal(413, "body of " + declared + " bytes is over the limit of " + settings.maxBodyBytes());
         }
         List<float[]> inputs = new ArrayList<>();
@@ -224,13 +225,13 @@ public final class InferenceServer implements AutoCloseable {
                 if (files.isEmpty()) throw new Refusal(400, "the multipart body has no file parts");
                 for (UploadedFile f : files) {
                     try (var in = f.content()) {
-                        inputs.add(classifier.preprocess(in.readAllBytes(), "part '" + f.filename() + "'"));
+                        inputs.add(preprocess(in.readAllBytes(), "part '" + f.filename() + "'"));
                     }
                 }
             } else {
                 byte[] body = ctx.bodyAsBytes();
                 if (body.length == 0) throw new Refusal(400, "empty body: send an encoded image (JPEG, PNG, BMP, GIF)");
-                inputs.add(classifier.preprocess(body, "body"));
+                inputs.add(preprocess(body, "body"));
             }
         } catch (ImageFiles.UnreadableImageException e) {
             throw new Refusal(400, e.getMessage());
@@ -241,18 +242,37 @@ public final class InferenceServer implements AutoCloseable {
     }
 
     /**
-     * Reads and drops a refused body of up to {@link #DISCARD_BYTES}: a connection closed with unread
-     * data is reset, and the client, still sending, would see the reset instead of the 413. A larger
-     * body is not read; its connection is closed.
+     * Decodes and preprocesses one image, at most one per core at a time: the work is CPU-bound, and
+     * the decoders (PNG's Inflater, the JPEG codec) pin Java arrays in JNI critical regions that hold
+     * off the garbage collector; dozens at once made allocations fail with OutOfMemoryError under load.
      */
-    private static void discard(Context ctx, long declared) {
-        if (declared > DISCARD_BYTES) {
+    private float[] preprocess(byte[] bytes, String source) throws IOException {
+        try {
+            decoders.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Refusal(503, "the server is shutting down");
+        }
+        try {
+            return classifier.preprocess(bytes, source);
+        } finally {
+            decoders.release();
+        }
+    }
+
+    /**
+     * Reads and drops what is left of a refused request's body, up to {@link #DISCARD_BYTES}: a
+     * connection closed with unread data is reset, and the client, still sending, would see the reset
+     * instead of the answer (the 404 or 413). A larger body is not read; its connection is closed.
+     */
+    private static void discard(Context ctx) {
+        if (ctx.contentLength() > DISCARD_BYTES) {
             ctx.header("Connection", "close");
             return;
         }
         try {
             ctx.req().getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             ctx.header("Connection", "close");
         }
     }
@@ -268,6 +288,7 @@ public final class InferenceServer implements AutoCloseable {
             }
             handler.run();
         } catch (Refusal e) {
+            discard(ctx);
             if (e.status == 503) ctx.header("Retry-After", RETRY_AFTER_SECONDS);
             ctx.status(e.status).json(Map.of("error", e.getMessage()));
         } catch (RuntimeException e) {

@@ -64,6 +64,10 @@ public final class LoadTest {
         }
     }
 
+    /** The bad requests, in the order they cycle through. */
+    static final List<String> BAD_KINDS =
+            List.of("not an image", "truncated", "decompression bomb", "over the body limit", "unknown model");
+
     private final URI predict, unknownModel;
     private final byte[] image;
     private final List<byte[]> bad;
@@ -140,7 +144,8 @@ public final class LoadTest {
                                 .statusCode();
                     } catch (IOException e) {
                         status = -1;
-                        failures.merge("I/O: " + e.getClass().getSimpleName(), 1, Integer::sum);
+                        String which = isBad ? "bad (" + BAD_KINDS.get(kind) + ") → " : "good → ";
+                        failures.merge(which + e.getClass().getSimpleName() + ": " + e.getMessage(), 1, Integer::sum);
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                         return;
@@ -152,7 +157,11 @@ public final class LoadTest {
                     } else if (isBad && status >= 400 && status < 500) badRejected.incrementAndGet();
                     else {
                         errors.incrementAndGet();
-                        if (status >= 0) failures.merge((isBad ? "bad → " : "good → ") + status, 1, Integer::sum);
+                        if (status >= 0)
+                            failures.merge(
+                                    (isBad ? "bad (" + BAD_KINDS.get(kind) + ") → " : "good → ") + status,
+                                    1,
+                                    Integer::sum);
                     }
                 }
             }));

@@ -169,9 +169,11 @@ class InferenceServerTest {
             assertError(post(s, "/v1/models/resnet50:predict", image), 404, "no model 'resnet50'");
             assertError(post(s, "/v1/models/" + MODEL + ":explain", image), 404, "unknown call");
             assertError(post(s, "/v1/models/" + MODEL + ":predict", new byte[200_000]), 413, "over the limit");
-            // larger than the socket buffers: the client is still sending when the 413 is decided
-            for (int i = 0; i < 3; i++)
+            // larger than the socket buffers: the client is still sending when the refusal is decided
+            for (int i = 0; i < 3; i++) {
                 assertError(post(s, "/v1/models/" + MODEL + ":predict", new byte[8 << 20]), 413, "over the limit");
+                assertError(post(s, "/v1/models/resnet50:predict", new byte[8 << 20]), 404, "no model 'resnet50'");
+            }
 
             String metrics = get(s, "/metrics").body();
             assertThat(metrics)
