@@ -148,8 +148,14 @@ final class QdqQuantizer {
         }
     }
 
-    /** Decides what is quantized in {@code model}'s graph. */
+    /** Decides what is quantized in {@code model}'s graph; its GELUs become single ops ({@link GeluOps}). */
     static Plan plan(ModelProto model, QuantOptions options) {
+        return plan(model, options, true);
+    }
+
+    /** {@link #plan}, with the Erf-pattern GELUs kept as they are unless {@code geluOps}. */
+    static Plan plan(ModelProto model, QuantOptions options, boolean geluOps) {
+        if (geluOps) model = GeluOps.fuse(model);
         GraphProto g = model.getGraph();
         Set<String> inits = new HashSet<>();
         Map<String, TensorProto> initializers = new HashMap<>();
