@@ -148,14 +148,14 @@ final class QdqQuantizer {
         }
     }
 
-    /** Decides what is quantized in {@code model}'s graph; its GELUs become single ops ({@link GeluOps}). */
+    /** Decides what is quantized in {@code model}'s graph, its float ops in their {@link FloatOpForms}. */
     static Plan plan(ModelProto model, QuantOptions options) {
         return plan(model, options, true);
     }
 
-    /** {@link #plan}, with the Erf-pattern GELUs kept as they are unless {@code geluOps}. */
-    static Plan plan(ModelProto model, QuantOptions options, boolean geluOps) {
-        if (geluOps) model = GeluOps.fuse(model);
+    /** {@link #plan}, with the float ops as they are unless {@code floatOpForms}. */
+    static Plan plan(ModelProto model, QuantOptions options, boolean floatOpForms) {
+        if (floatOpForms) model = FloatOpForms.apply(model);
         GraphProto g = model.getGraph();
         Set<String> inits = new HashSet<>();
         Map<String, TensorProto> initializers = new HashMap<>();
@@ -359,7 +359,7 @@ final class QdqQuantizer {
         return v;
     }
 
-    private static TensorProto floats(String name, float[] v, long... dims) {
+    static TensorProto floats(String name, float[] v, long... dims) {
         ByteBuffer buf = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
         buf.asFloatBuffer().put(v);
         TensorProto.Builder t =
