@@ -200,7 +200,7 @@ final class ExportCommand implements Callable<Integer> {
                 options.dynamicBatch() ? "batch" : Integer.toString(options.batch()),
                 r.imageSize(),
                 r.imageSize(),
-                opset,
+                Quantization.opset(graphs[1]),
                 (deploy ? ", deploy form" : "") + (p == Precision.FP32 ? "" : ", " + p.label()));
         System.err.printf("wrote %s and %s for DJL's image classification translator%n", djl.get(0), djl.get(1));
         if (int8Report != null) report(graphs[0], graphs[1], cal, q);
