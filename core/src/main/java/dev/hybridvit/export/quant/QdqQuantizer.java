@@ -27,7 +27,7 @@ import java.util.Set;
  * float (ORT's MatMulIntegerToFloat). Everything else — softmax, the norms, GELU, residual adds,
  * pooling, the classifier Gemm, MatMuls with the weight on the left (ORT has no int8 kernel for
  * that QDQ form) and, unless {@link QuantOptions#attentionScores()}, the attention
- * MatMuls — computes in float on dequantized values.
+ * MatMuls — computes in float on dequantized values, in the forms of {@link FloatOpForms}.
  *
  * <p>Used in two steps: {@link #plan} names the tensors that need a calibrated range, then
  * {@link Plan#apply} writes the QDQ graph from those ranges.
