@@ -78,7 +78,10 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--num-classes", description = "classifier outputs (default: 1000; 150 for a segmentation model)")
     int numClasses;
 
-    @Option(names = "--opset", description = "ONNX opset (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--opset",
+            description = "ONNX opset (default: ${DEFAULT-VALUE}); an int8 graph is raised to 20 for its Gelu ops"
+                    + " when its other ops read the same there")
     int opset = OnnxGraph.DEFAULT_OPSET;
 
     @Option(
