@@ -150,12 +150,7 @@ final class QdqQuantizer {
 
     /** Decides what is quantized in {@code model}'s graph, its float ops in their {@link FloatOpForms}. */
     static Plan plan(ModelProto model, QuantOptions options) {
-        return plan(model, options, true);
-    }
-
-    /** {@link #plan}, with the float ops as they are unless {@code floatOpForms}. */
-    static Plan plan(ModelProto model, QuantOptions options, boolean floatOpForms) {
-        if (floatOpForms) model = FloatOpForms.apply(model);
+        model = FloatOpForms.apply(model);
         GraphProto g = model.getGraph();
         Set<String> inits = new HashSet<>();
         Map<String, TensorProto> initializers = new HashMap<>();
