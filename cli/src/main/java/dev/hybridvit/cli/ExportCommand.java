@@ -78,7 +78,10 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--num-classes", description = "classifier outputs (default: 1000; 150 for a segmentation model)")
     int numClasses;
 
-    @Option(names = "--opset", description = "ONNX opset (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--opset",
+            description = "ONNX opset (default: ${DEFAULT-VALUE}); an int8 graph is raised to 20 for its Gelu ops"
+                    + " when its other ops read the same there")
     int opset = OnnxGraph.DEFAULT_OPSET;
 
     @Option(
@@ -200,7 +203,7 @@ final class ExportCommand implements Callable<Integer> {
                 options.dynamicBatch() ? "batch" : Integer.toString(options.batch()),
                 r.imageSize(),
                 r.imageSize(),
-                opset,
+                Quantization.opset(graphs[1]),
                 (deploy ? ", deploy form" : "") + (p == Precision.FP32 ? "" : ", " + p.label()));
         System.err.printf("wrote %s and %s for DJL's image classification translator%n", djl.get(0), djl.get(1));
         if (int8Report != null) report(graphs[0], graphs[1], cal, q);

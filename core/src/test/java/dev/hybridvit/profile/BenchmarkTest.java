@@ -2,6 +2,7 @@ package dev.hybridvit.profile;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -79,6 +80,19 @@ class BenchmarkTest {
         assertThat(Benchmark.readJson(json)).hasSize(3);
         assertThat(Files.size(png)).isPositive();
         assertThat(String.join("\n", log)).contains("of peak", "kernel time by op type", "Conv");
+    }
+
+    @Test
+    void int8IsTimedInTheSameRunsAsFloat32AndItsSpeedUpIsTheRatioOfTheirMedians() throws IOException {
+        Benchmark.Config c = new Benchmark.Config(
+                List.of("cmt_nano_hv"), List.of("onnx"), List.of(1), 64, 1, 2, 1, null, null, List.of("fp32", "int8"));
+        List<Benchmark.Record> records = Benchmark.run(c, line -> {});
+        assertThat(records).extracting(Benchmark.Record::runtime).containsExactly("onnx", Benchmark.ONNX_INT8);
+        Benchmark.Record fp32 = records.get(0), int8 = records.get(1);
+        assertThat(fp32.precision()).isEqualTo("float32");
+        assertThat(int8.precision()).isEqualTo("int8");
+        assertThat(fp32.runs()).isEqualTo(int8.runs());
+        assertThat(int8.speedupVsFp32()).isCloseTo(fp32.latencyMsMedian() / int8.latencyMsMedian(), within(1e-9));
     }
 
     @Test

@@ -27,7 +27,7 @@ import java.util.Set;
  * float (ORT's MatMulIntegerToFloat). Everything else — softmax, the norms, GELU, residual adds,
  * pooling, the classifier Gemm, MatMuls with the weight on the left (ORT has no int8 kernel for
  * that QDQ form) and, unless {@link QuantOptions#attentionScores()}, the attention
- * MatMuls — computes in float on dequantized values.
+ * MatMuls — computes in float on dequantized values, in the forms of {@link FloatOpForms}.
  *
  * <p>Used in two steps: {@link #plan} names the tensors that need a calibrated range, then
  * {@link Plan#apply} writes the QDQ graph from those ranges.
@@ -148,8 +148,9 @@ final class QdqQuantizer {
         }
     }
 
-    /** Decides what is quantized in {@code model}'s graph. */
+    /** Decides what is quantized in {@code model}'s graph, its float ops in their {@link FloatOpForms}. */
     static Plan plan(ModelProto model, QuantOptions options) {
+        model = FloatOpForms.apply(model);
         GraphProto g = model.getGraph();
         Set<String> inits = new HashSet<>();
         Map<String, TensorProto> initializers = new HashMap<>();
@@ -353,7 +354,7 @@ final class QdqQuantizer {
         return v;
     }
 
-    private static TensorProto floats(String name, float[] v, long... dims) {
+    static TensorProto floats(String name, float[] v, long... dims) {
         ByteBuffer buf = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
         buf.asFloatBuffer().put(v);
         TensorProto.Builder t =

@@ -100,6 +100,11 @@ public final class Quantization {
         return withMetadata(plan.apply(ranges), meta);
     }
 
+    /** The ONNX opset a model imports (an int8 graph's may be above the float graph's, see {@link FloatOpForms}). */
+    public static int opset(ModelProto m) {
+        return FloatOpForms.onnxOpset(m);
+    }
+
     /** The metadata of a model as a map. */
     public static Map<String, String> metadata(ModelProto m) {
         Map<String, String> meta = new LinkedHashMap<>();

@@ -11,6 +11,8 @@ import ai.onnxruntime.OrtSession;
 import dev.hybridvit.data.Preprocessing;
 import dev.hybridvit.export.ExportOptions;
 import dev.hybridvit.export.Exporter;
+import dev.hybridvit.export.onnx.OnnxGraph;
+import dev.hybridvit.export.onnx.OnnxOp;
 import dev.hybridvit.models.ModelOptions;
 import dev.hybridvit.models.ModelRegistry;
 import dev.hybridvit.models.ModelSpec;
@@ -87,8 +89,94 @@ class QuantizationTest {
                 activationMatMuls,
                 after.getOrDefault("MatMul", 0) + after.getOrDefault("FusedMatMul", 0),
                 "float MatMuls: " + after);
+        // each GELU runs as one kernel, its Erf pattern gone
+        assertEquals(before.getOrDefault("Erf", 0), after.getOrDefault("Gelu", 0), "Gelu kernels: " + after);
+        assertEquals(0, after.getOrDefault("Erf", 0), "Erf left: " + after);
         assertEquals("int8", Quantization.metadata(q).get(Quantization.PRECISION));
         assertEquals("2", Quantization.metadata(q).get(Quantization.CALIBRATION_IMAGES));
+    }
+
+    /** The float-op forms of the int8 graph compute what the float graph does, at opset 17 (raised to 20) and 20. */
+    @ParameterizedTest
+    @MethodSource("compactModels")
+    void floatOpFormsKeepTheFloatOutput(String name) throws Exception {
+        for (int opset : new int[] {OnnxGraph.DEFAULT_OPSET, 20}) {
+            ModelProto f;
+            try (VisionModel m =
+                    ModelRegistry.get(name).create(ModelOptions.defaults().withImageSize(SIZE), 3)) {
+                f = Exporter.graph(m, ExportOptions.defaults().withDeploy(true).withOpset(opset))
+                        .build();
+            }
+            ModelProto forms = FloatOpForms.apply(f);
+            Map<String, Integer> before = opCounts(f), after = opCounts(forms);
+            String where = name + " opset " + opset;
+            assertEquals(before.getOrDefault("Erf", 0), after.getOrDefault("Gelu", 0), where);
+            assertEquals(0, after.getOrDefault("Erf", 0), where);
+            if (before.containsKey("Erf")) {
+                assertEquals(20, FloatOpForms.onnxOpset(forms), where);
+                assertTrue(forms.getGraph().getNodeList().stream()
+                        .filter(n -> n.getOpType().equals("Gelu"))
+                        .allMatch(n -> n.getDomain().isEmpty()));
+            }
+            float[] a = run(f, images.get(0)), b = run(forms, images.get(0));
+            for (int i = 0; i < a.length; i++)
+                assertEquals(a[i], b[i], 1e-4 * (1 + Math.abs(a[i])), where + " logit " + i);
+        }
+    }
+
+    /** A graph with an op whose opset-20 form is not known to match stays at its opset, with ORT's contrib Gelu. */
+    @Test
+    void geluFallsBackToTheContribOpBelowOpset20() throws Exception {
+        OnnxGraph g = new OnnxGraph("gelu", OnnxGraph.DEFAULT_OPSET, false);
+        String x = g.input("input", 1, 4);
+        String erf =
+                g.add(OnnxOp.ERF, "erf", List.of(g.add(OnnxOp.DIV, "div", List.of(x, g.scalar((float) Math.sqrt(2))))));
+        String y = g.add(
+                OnnxOp.MUL,
+                "gelu",
+                List.of(
+                        g.add(OnnxOp.MUL, "mul", List.of(x, g.add(OnnxOp.ADD, "add", List.of(erf, g.scalar(1f))))),
+                        g.scalar(0.5f)));
+        g.output(y, "gelu");
+        ModelProto m = g.build();
+        // an op outside the known set (GreaterOrEqual changes at opset 16 and later)
+        m = m.toBuilder()
+                .setGraph(m.getGraph().toBuilder()
+                        .addNode(NodeProto.newBuilder()
+                                .setOpType("GreaterOrEqual")
+                                .setName("ge")
+                                .addInput(y)
+                                .addInput(x)
+                                .addOutput("ge")))
+                .build();
+        ModelProto forms = FloatOpForms.apply(m);
+        assertEquals(OnnxGraph.DEFAULT_OPSET, FloatOpForms.onnxOpset(forms));
+        NodeProto gelu = forms.getGraph().getNodeList().stream()
+                .filter(n -> n.getOpType().equals("Gelu"))
+                .findFirst()
+                .orElseThrow();
+        assertEquals(FloatOpForms.MS_DOMAIN, gelu.getDomain());
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        float[] in = {-2f, -0.5f, 0.5f, 3f};
+        try (OrtSession s = env.createSession(forms.toByteArray(), new OrtSession.SessionOptions());
+                OnnxTensor t = OnnxTensor.createTensor(env, FloatBuffer.wrap(in), new long[] {1, 4});
+                OrtSession.Result r = s.run(Map.of("input", t))) {
+            float[] out = ((float[][]) r.get(0).getValue())[0];
+            for (int i = 0; i < in.length; i++) {
+                double exact = 0.5 * in[i] * (1 + erf(in[i] / Math.sqrt(2)));
+                assertEquals(exact, out[i], 1e-5, "gelu(" + in[i] + ")");
+            }
+        }
+    }
+
+    /** erf by Abramowitz–Stegun 7.1.26 (|error| < 1.5e-7). */
+    private static double erf(double x) {
+        double t = 1 / (1 + 0.3275911 * Math.abs(x));
+        double y = 1
+                - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592)
+                        * t
+                        * Math.exp(-x * x);
+        return Math.signum(x) * y;
     }
 
     @Test
