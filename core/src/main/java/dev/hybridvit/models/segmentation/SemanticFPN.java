@@ -34,6 +34,8 @@ public final class SemanticFPN extends VisionModel {
                 backboneSpec.architecture(ModelOptions.defaults()
                         .withImageSize(options.imageSize(spec))
                         .withDropPath(options.dropPath())
+                        .withFrozenStages(options.frozenStages())
+                        .withNormEval(options.normEval())
                         .headless(extraNorms)));
         neck = register("neck", new FPNNeck(backbone.stageChannels(), NECK_CHANNELS));
         decodeHead = register(
