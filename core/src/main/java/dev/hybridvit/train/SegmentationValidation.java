@@ -5,10 +5,19 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.hybridvit.data.SegmentationFolder;
 import dev.hybridvit.data.SegmentationPipeline;
+import dev.hybridvit.models.ModelOptions;
+import dev.hybridvit.models.ModelRegistry;
+import dev.hybridvit.models.ModelSpec;
+import dev.hybridvit.models.VisionModel;
 import dev.hybridvit.models.segmentation.SemanticFPN;
 import dev.hybridvit.nn.Upsample;
 import dev.hybridvit.tensor.Tensors;
+import dev.hybridvit.weights.Checkpoint;
+import dev.hybridvit.weights.WeightsLoader;
 import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
 import java.util.function.IntConsumer;
 
 /**
@@ -35,6 +44,50 @@ public final class SegmentationValidation {
 
         public String describe() {
             return slide ? "slide (crop " + crop + ", stride " + stride + ")" : "whole";
+        }
+    }
+
+    /** What {@link #run} measured: on which model and images, how, and the figures. */
+    public record Report(
+            String model,
+            String dataset,
+            int images,
+            Inference inference,
+            List<String> classes,
+            SegmentationMetrics.Result result) {}
+
+    /**
+     * Loads {@code weights} (a Semantic FPN checkpoint names its model; otherwise {@code model}
+     * must) and evaluates them on the {@code validation} split of the ADE20K-layout {@code dir}.
+     */
+    public static Report run(
+            String model, Path weights, Path dir, boolean reduceZeroLabel, Inference inference, int limit)
+            throws IOException {
+        Optional<Checkpoint.Info> info = Checkpoint.info(weights);
+        String name = info.map(Checkpoint.Info::model).orElse(model);
+        if (name == null) throw new IllegalArgumentException("--model is required: " + weights + " does not name one");
+        if (model != null && !model.equals(name))
+            throw new IllegalArgumentException("--model " + model + " but " + weights + " holds " + name);
+        ModelSpec spec = ModelRegistry.get(name);
+        if (!name.startsWith(SemanticFPN.PREFIX))
+            throw new IllegalArgumentException(name + " is not a segmentation model (" + SemanticFPN.PREFIX + "*)");
+        SegmentationFolder val = SegmentationFolder.open(dir, "validation", reduceZeroLabel, 0);
+        ModelOptions options = info.map(Checkpoint.Info::options)
+                .orElse(ModelOptions.defaults().withNumClasses(val.classes().size()));
+        if (options.numClasses() != val.classes().size())
+            throw new IllegalArgumentException(weights + " has " + options.numClasses() + " classes, " + dir + " "
+                    + val.classes().size());
+        try (VisionModel m = spec.create(options, 0)) {
+            WeightsLoader.load(m, weights);
+            SegmentationMetrics.Result r = evaluate(
+                    (SemanticFPN) m, val, SegmentationPipeline.forCrop(m.imageSize()), inference, limit, n -> {});
+            return new Report(
+                    name,
+                    dir.toString(),
+                    limit > 0 ? Math.min(limit, val.size()) : val.size(),
+                    inference,
+                    val.classes(),
+                    r);
         }
     }
 
