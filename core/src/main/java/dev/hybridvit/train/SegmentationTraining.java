@@ -478,20 +478,16 @@ public final class SegmentationTraining {
             Map<String, Object> m = (Map<String, Object>) row;
             out.add(new Record(
                     ((Number) m.get("iter")).intValue(),
-                    d(m, "train_loss"),
-                    d(m, "train_pixel_accuracy"),
-                    d(m, "miou"),
-                    d(m, "macc"),
-                    d(m, "aacc"),
-                    d(m, "lr"),
-                    d(m, "images_per_second"),
-                    d(m, "seconds")));
+                    TrainingRun.d(m, "train_loss"),
+                    TrainingRun.d(m, "train_pixel_accuracy"),
+                    TrainingRun.d(m, "miou"),
+                    TrainingRun.d(m, "macc"),
+                    TrainingRun.d(m, "aacc"),
+                    TrainingRun.d(m, "lr"),
+                    TrainingRun.d(m, "images_per_second"),
+                    TrainingRun.d(m, "seconds")));
         }
         return out;
-    }
-
-    private static double d(Map<String, Object> m, String k) {
-        return m.get(k) instanceof Number n ? n.doubleValue() : Double.NaN;
     }
 
     /** {@code metrics.json}: the validation points so far (atomically). */
