@@ -7,6 +7,9 @@ package dev.hybridvit.train;
  */
 public record PolySchedule(
         double baseLr, double minLr, double power, long maxIters, long warmupIters, double warmupRatio) {
+    /** mmseg's warm-up ratio: the first iteration's learning rate over the regular one. */
+    public static final double WARMUP_RATIO = 1e-6;
+
     public PolySchedule {
         if (maxIters < 1) throw new IllegalArgumentException("iterations must be at least 1, got " + maxIters);
         if (warmupIters < 0 || warmupIters > maxIters)
@@ -15,7 +18,7 @@ public record PolySchedule(
 
     /** mmseg's defaults for a run of {@code maxIters}: power 1.0, min lr 0, warm-up ratio 1e-6. */
     public static PolySchedule of(double baseLr, long maxIters, long warmupIters) {
-        return new PolySchedule(baseLr, 0, 1.0, maxIters, warmupIters, 1e-6);
+        return new PolySchedule(baseLr, 0, 1.0, maxIters, warmupIters, WARMUP_RATIO);
     }
 
     /** The learning rate of iteration {@code iter} (0-based). */

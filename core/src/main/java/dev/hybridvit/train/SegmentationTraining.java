@@ -202,8 +202,8 @@ public final class SegmentationTraining {
                 train.describe(),
                 val.describe()));
         SegmentationPipeline pipeline = SegmentationPipeline.forCrop(crop);
-        PolySchedule schedule = PolySchedule.of(o.lr(), o.iters(), Math.min(o.warmupIters(), o.iters()));
-        schedule = new PolySchedule(o.lr(), 0, o.power(), o.iters(), schedule.warmupIters(), schedule.warmupRatio());
+        PolySchedule schedule = new PolySchedule(
+                o.lr(), 0, o.power(), o.iters(), Math.min(o.warmupIters(), o.iters()), PolySchedule.WARMUP_RATIO);
         Path last = o.output().resolve(TrainingRun.LAST), best = o.output().resolve(TrainingRun.BEST);
         List<Record> history = new ArrayList<>();
         double bestMIoU = -1;
