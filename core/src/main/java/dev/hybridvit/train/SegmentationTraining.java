@@ -44,10 +44,9 @@ import java.util.stream.IntStream;
  * validation every {@code evalInterval} iterations ({@link SegmentationValidation}, mIoU).
  * Checkpoints, resume and stopping are {@link TrainingRun}'s: {@code last.safetensors} after every
  * validation and when stopped ({@link StopSignal}, Ctrl-C: the step under way completes), with
- * the optimizer moments and the iteration, from which {@code resume} continues;
+ * the optimizer moments and the iteration, so {@code resume} continues exactly;
  * {@code best.safetensors} on the best mIoU. Iteration i's batch and augmentation are a function
- * of (seed, i), so the resumed run draws what the uninterrupted one would have (its weights are
- * not yet bit-identical to the uninterrupted run's: docs/segmentation.md).
+ * of (seed, i), which is what makes the resumed run draw what the uninterrupted one would have.
  */
 public final class SegmentationTraining {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
