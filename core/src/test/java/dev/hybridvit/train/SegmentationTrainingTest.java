@@ -75,10 +75,10 @@ class SegmentationTrainingTest {
     void aFewIterationsOnTinyScenesReduceTheLoss() throws Exception {
         Path out = tmp.resolve("run");
         SegmentationTraining.Result r =
-                SegmentationTraining.run(options(out, 12), quiet(new ArrayList<>()), () -> false);
+                SegmentationTraining.run(options(out, 8), quiet(new ArrayList<>()), () -> false);
         assertThat(r.history()).hasSize(2);
         assertThat(r.history().get(1).trainLoss())
-                .as("mean loss of iterations 7–12 against 1–6")
+                .as("mean loss of iterations 5–8 against 1–4")
                 .isLessThan(r.history().get(0).trainLoss());
         assertThat(r.finalEval().iou()).hasSize(11);
         assertThat(r.finalEval().aAcc()).isBetween(0.0, 1.0);
@@ -91,22 +91,22 @@ class SegmentationTrainingTest {
     @Test
     void aStoppedRunResumesExactly() throws Exception {
         Path whole = tmp.resolve("whole"), parts = tmp.resolve("parts");
-        SegmentationTraining.run(options(whole, 6), quiet(new ArrayList<>()), () -> false);
+        SegmentationTraining.run(options(whole, 4), quiet(new ArrayList<>()), () -> false);
         AtomicInteger asked = new AtomicInteger();
         SegmentationTraining.Result stopped = SegmentationTraining.run(
-                options(parts, 6), quiet(new ArrayList<>()), () -> asked.incrementAndGet() > 5);
-        assertThat(stopped.stoppedAt()).isEqualTo(5);
-        SegmentationTraining.Options resume = options(parts, 6, stopped.last());
+                options(parts, 4), quiet(new ArrayList<>()), () -> asked.incrementAndGet() > 3);
+        assertThat(stopped.stoppedAt()).isEqualTo(3);
+        SegmentationTraining.Options resume = options(parts, 4, stopped.last());
         SegmentationTraining.Result resumed = SegmentationTraining.run(resume, quiet(new ArrayList<>()), () -> false);
         assertThat(resumed.stoppedAt()).isEqualTo(-1);
         assertThat(dev.hybridvit.weights.Checkpoint.info(resumed.last())
                         .orElseThrow()
                         .extra()
                         .get("iteration"))
-                .isEqualTo(6);
+                .isEqualTo(4);
         assertThat(resumed.history().get(0).iter())
                 .as("the record written before the stop")
-                .isEqualTo(3);
+                .isEqualTo(2);
         try (NDManager m = Tensors.newManager()) {
             Map<String, NDArray>
                     a =
