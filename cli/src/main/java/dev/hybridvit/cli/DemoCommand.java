@@ -1,20 +1,54 @@
 package dev.hybridvit.cli;
 
 import dev.hybridvit.apps.train.FashionMnistDemo;
+import dev.hybridvit.apps.train.SegmentationDemo;
 import dev.hybridvit.train.StopSignal;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-/** {@code demo}: train a compact hybrid on Fashion-MNIST, test it, predict samples, write a report. */
+/**
+ * {@code demo}: train a compact hybrid on Fashion-MNIST, test it, predict samples, write a report;
+ * with {@code --task segmentation}, fine-tune Semantic FPN on Fashion-MNIST scenes.
+ */
 @Command(
         name = "demo",
         description =
                 "Train a compact hybrid on Fashion-MNIST, evaluate it on the 10,000 test images, export it to ONNX,"
-                        + " time libtorch vs ONNX Runtime, write a report folder.")
+                        + " time libtorch vs ONNX Runtime, write a report folder. --task segmentation: fine-tune"
+                        + " Semantic FPN on Fashion-MNIST scenes from the classification demo's checkpoint, report"
+                        + " mIoU, overlays and a per-class IoU chart (default folder demo-segmentation).")
 final class DemoCommand implements Callable<Integer> {
+    @Option(
+            names = "--task",
+            defaultValue = "classification",
+            description = "classification or segmentation (default: ${DEFAULT-VALUE})")
+    String task;
+
+    @Option(
+            names = "--iters",
+            description = "segmentation: training iterations (default: " + SegmentationDemo.DEFAULT_ITERS + ")")
+    Integer iters;
+
+    @Option(
+            names = "--scenes",
+            description = "segmentation: training scenes (validation: a quarter; default: "
+                    + SegmentationDemo.DEFAULT_SCENES + ")")
+    Integer scenes;
+
+    @Option(
+            names = "--init",
+            description = "segmentation: classification checkpoint for the backbone, used if it exists (default: "
+                    + "demo-report/best.safetensors, the classification demo's)")
+    Path init;
+
+    @Spec
+    CommandSpec spec;
+
     private static final FashionMnistDemo.Options D = FashionMnistDemo.Options.defaults(Path.of("demo-report"));
 
     @Option(names = "--out", defaultValue = "demo-report", description = "report folder (default: ${DEFAULT-VALUE})")
@@ -58,6 +92,9 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (task.equals("segmentation")) return segmentation();
+        if (!task.equals("classification"))
+            throw new IllegalArgumentException("--task " + task + ": expected classification or segmentation");
         FashionMnistDemo.Options o = new FashionMnistDemo.Options(
                 out,
                 model == null ? D.model() : model,
@@ -124,6 +161,49 @@ final class DemoCommand implements Callable<Integer> {
         System.out.println("report: " + r.report().resolve("metrics.json"));
         System.out.printf(
                 Locale.ROOT, "test accuracy: %.2f%% (%,d test images)%n", 100 * r.testAccuracy(), r.testImages());
+        System.out.printf(Locale.ROOT, "wall time: %.0f s (%.1f min)%n", r.wallSeconds(), r.wallSeconds() / 60);
+        return 0;
+    }
+
+    private int segmentation() throws Exception {
+        SegmentationDemo.Options d = SegmentationDemo.Options.defaults(Path.of("demo-segmentation"));
+        SegmentationDemo.Options o = new SegmentationDemo.Options(
+                spec.commandLine().getParseResult().hasMatchedOption("--out") ? out : d.out(),
+                model == null ? d.model() : model,
+                init == null ? d.init() : init,
+                or(imgSize, d.size()),
+                or(iters, d.iters()),
+                or(batchSize, d.batchSize()),
+                lr == null ? d.lr() : lr,
+                or(scenes, d.scenes()),
+                or(workers, d.workers()),
+                seed);
+        if (o.iters() < 1 || o.batchSize() < 1 || o.workers() < 1 || o.scenes() < 4)
+            throw new IllegalArgumentException("--iters, -b and -j must be ≥ 1, --scenes ≥ 4");
+        System.out.printf(
+                Locale.ROOT,
+                "demo: %s on %,d Fashion-MNIST scenes of %d px, %d iterations of batch %d -> %s%n",
+                o.model(),
+                o.scenes(),
+                o.size(),
+                o.iters(),
+                o.batchSize(),
+                o.out());
+        SegmentationDemo.Result r;
+        try (StopSignal stop = StopSignal.onShutdown()) {
+            r = SegmentationDemo.run(o, new ConsoleProgress(System.out, 1), stop);
+            if (r.stoppedAt() >= 0) {
+                System.out.println("interrupted; the checkpoint " + r.last() + " continues with:");
+                System.out.println("  ./hybridvit train --task segmentation --data scenes --output " + o.out()
+                        + " --iters " + o.iters() + " --resume " + r.last());
+                return TrainCommand.INTERRUPTED;
+            }
+        }
+        System.out.printf(Locale.ROOT, "held-out scenes: %d%n", r.valImages());
+        SegmentationTrainOptions.printMetrics(r.eval(), r.classes());
+        System.out.println("report: " + r.report().resolve("demo_metrics.json") + ", "
+                + r.report().resolve("class_iou.png") + ", overlays in "
+                + r.report().resolve("overlays"));
         System.out.printf(Locale.ROOT, "wall time: %.0f s (%.1f min)%n", r.wallSeconds(), r.wallSeconds() / 60);
         return 0;
     }

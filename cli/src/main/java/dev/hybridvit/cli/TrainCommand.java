@@ -9,24 +9,39 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code train}: timm-style training on Fashion-MNIST or an ImageFolder directory. */
+/**
+ * {@code train}: timm-style training on Fashion-MNIST or an ImageFolder directory, or with
+ * {@code --task segmentation} mmseg-style training of a Semantic FPN.
+ */
 @Command(
         name = "train",
         description = "Train or fine-tune a model (timm flag names); checkpoints last/best, metrics.csv/json, "
-                + "curves.png. Ctrl-C writes a resumable last.safetensors and prints the --resume command.")
+                + "curves.png. --task segmentation trains an fpn_* model on an ADE20K-layout folder or on "
+                + "Fashion-MNIST scenes (mmseg's recipe). Ctrl-C writes a resumable last.safetensors and prints "
+                + "the --resume command.")
 final class TrainCommand implements Callable<Integer> {
     @Option(names = "--model", description = "registered model name (see `models`); optional with --resume")
     String model;
 
     @Option(
+            names = "--task",
+            defaultValue = "classification",
+            description = "classification or segmentation (default: ${DEFAULT-VALUE})")
+    String task;
+
+    @Option(
             names = "--dataset",
-            required = true,
-            description = "fashion-mnist, or DIR in ImageFolder layout (DIR/train + DIR/val, or DIR/<class>/)")
+            description = "classification: fashion-mnist, or DIR in ImageFolder layout (DIR/train + DIR/val, or"
+                    + " DIR/<class>/)")
     String dataset;
+
+    @Mixin
+    SegmentationTrainOptions segmentation;
 
     @Option(names = "--img-size", description = "input resolution (default: the model's native size)")
     int imgSize;
@@ -188,6 +203,11 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (task.equals("segmentation"))
+            return segmentation.run(this, spec.commandLine().getParseResult());
+        if (!task.equals("classification"))
+            throw new IllegalArgumentException("--task " + task + ": expected classification or segmentation");
+        if (dataset == null) throw new IllegalArgumentException("--dataset is required for classification");
         if (batchSize < 1 || epochs < 1 || workers < 1)
             throw new IllegalArgumentException("--batch-size, --epochs and --workers must be ≥ 1");
         RandomResizedCrop crop = scale == null && ratio == null

@@ -5,6 +5,7 @@ import dev.hybridvit.data.Interpolation;
 import dev.hybridvit.models.ModelRegistry;
 import dev.hybridvit.models.PretrainedTag;
 import dev.hybridvit.train.Charts;
+import dev.hybridvit.train.SegmentationValidation;
 import dev.hybridvit.train.Validation;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -18,7 +19,9 @@ import picocli.CommandLine.Option;
 /** {@code validate}: accuracy of weights on a dataset's validation split. */
 @Command(
         name = "validate",
-        description = "Top-1/top-5 accuracy and confusion matrix of weights on a dataset (timm's validate.py).")
+        description = "Top-1/top-5 accuracy and confusion matrix of weights on a dataset (timm's validate.py);"
+                + " for a segmentation model (fpn_*) aAcc, mIoU, mAcc and per-class IoU on an ADE20K-layout"
+                + " folder's validation split, whole-image or sliding-window (mmseg's test).")
 final class ValidateCommand implements Callable<Integer> {
     @Option(names = "--model", description = "model name (optional for a hybridvit checkpoint)")
     String model;
@@ -100,8 +103,26 @@ final class ValidateCommand implements Callable<Integer> {
             description = "also write the result to F: CSV (.csv) or JSON (.json)")
     Path resultsFile;
 
+    @Option(
+            names = "--mode",
+            defaultValue = "whole",
+            description = "segmentation: whole or slide (default: ${DEFAULT-VALUE})")
+    String mode;
+
+    @Option(names = "--crop-size", description = "segmentation, slide: window side (default: the model's size)")
+    Integer cropSize;
+
+    @Option(names = "--stride", description = "segmentation, slide: window step (default: 2/3 of the crop size)")
+    Integer stride;
+
+    @Option(
+            names = "--reduce-zero-label",
+            description = "segmentation: label 0 is ignored and the others move down by one (ADE20K's own files)")
+    boolean reduceZeroLabel;
+
     @Override
     public Integer call() throws Exception {
+        if (isSegmentation()) return validateSegmentation();
         ResultsFile.check(resultsFile);
         if (cropPct != null && !(cropPct > 0 && cropPct <= 1))
             throw new IllegalArgumentException("--crop-pct must be in (0, 1], got " + cropPct);
@@ -152,6 +173,41 @@ final class ValidateCommand implements Callable<Integer> {
             System.out.println("wrote " + png);
         }
         return 0;
+    }
+
+    private boolean isSegmentation() throws java.io.IOException {
+        String name = dev.hybridvit.weights.Checkpoint.info(weights)
+                .map(dev.hybridvit.weights.Checkpoint.Info::model)
+                .orElse(model);
+        return name != null && name.startsWith(dev.hybridvit.models.segmentation.SemanticFPN.PREFIX);
+    }
+
+    private int validateSegmentation() throws Exception {
+        SegmentationValidation.Inference inference;
+        if (mode.equals("whole")) inference = SegmentationValidation.Inference.whole();
+        else if (mode.equals("slide")) {
+            int crop = cropSize != null ? cropSize : segmentationSize();
+            inference =
+                    SegmentationValidation.Inference.slide(crop, stride != null ? stride : Math.max(1, 2 * crop / 3));
+        } else throw new IllegalArgumentException("--mode " + mode + ": expected whole or slide");
+        SegmentationValidation.Report r =
+                SegmentationValidation.run(model, weights, Path.of(dataset), reduceZeroLabel, inference, valSubset);
+        System.out.printf(
+                Locale.ROOT,
+                "%s on %s (%d validation images, %s inference)%n",
+                r.model(),
+                r.dataset(),
+                r.images(),
+                r.inference().describe());
+        SegmentationTrainOptions.printMetrics(r.result(), r.classes());
+        return 0;
+    }
+
+    private int segmentationSize() throws java.io.IOException {
+        var info = dev.hybridvit.weights.Checkpoint.info(weights);
+        String name = info.map(dev.hybridvit.weights.Checkpoint.Info::model).orElse(model);
+        return info.map(i -> i.options().imageSize(ModelRegistry.get(name)))
+                .orElse(ModelRegistry.get(name).defaultImageSize());
     }
 
     /** timm's {@code validate.py} result row: the accuracies and the preprocessing they were measured with. */

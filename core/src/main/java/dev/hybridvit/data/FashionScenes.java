@@ -95,9 +95,13 @@ public final class FashionScenes {
     /**
      * Writes {@code count} scenes in ADE20K's layout under {@code root}: {@code images/<split>/scene_NNNNN.jpg}
      * and {@code annotations/<split>/scene_NNNNN.png} (8-bit labels, 0 = background, so read it
-     * without {@code reduce_zero_label}), each written atomically.
+     * without {@code reduce_zero_label}) and the class names in {@code classes.txt}, each written
+     * atomically; {@link SegmentationFolder} reads it back.
      */
     public void writeAde20k(Path root, String split, int count) throws IOException {
+        Files.createDirectories(root);
+        byte[] names = (String.join("\n", CLASSES) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        AtomicFiles.write(root.resolve(SegmentationFolder.CLASSES_FILE), out -> out.write(names));
         Path images = Files.createDirectories(root.resolve("images").resolve(split));
         Path annotations = Files.createDirectories(root.resolve("annotations").resolve(split));
         for (int i = 0; i < count; i++) {

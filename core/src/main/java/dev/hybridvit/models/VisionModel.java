@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.hybridvit.nn.AvgPool2d;
+import dev.hybridvit.nn.BatchNorm;
 import dev.hybridvit.nn.Module;
 import dev.hybridvit.nn.Reparameterization;
 import dev.hybridvit.tensor.Tensors;
@@ -267,8 +268,55 @@ public abstract class VisionModel extends Module implements AutoCloseable {
         manager = Tensors.newManager();
         Tensors.seed(seed);
         materialize(manager);
+        for (Module m : namedModules().values()) if (m instanceof VisionModel v) v.freezeStages();
         setTraining(false);
         return this;
+    }
+
+    /**
+     * Training mode as the official dense backbone's {@code train(mode)} sets it: with
+     * {@code frozenStages = k} the stem and stages 1…k stay in eval mode (no drop-path, running
+     * statistics), with {@code normEval} every BatchNorm does (a headless backbone only).
+     */
+    @Override
+    public void setTraining(boolean training) {
+        super.setTraining(training);
+        if (!training || !isHeadless()) return;
+        for (Module m : frozenModules()) m.setTraining(false);
+        if (options.normEval())
+            for (Module m : namedModules().values()) if (m instanceof BatchNorm) m.setTraining(false);
+    }
+
+    /** Whether a {@link #partOf} part is frozen: the stem and stages 1…{@code frozenStages}. */
+    private boolean isFrozen(String part) {
+        int k = options.frozenStages();
+        if (k == 0) return false;
+        if (part.equals("stem")) return true;
+        return part.startsWith("stage") && Integer.parseInt(part.substring(5)) <= k;
+    }
+
+    /** Marks the frozen stages' parameters (headless backbone only), which then get no gradient. */
+    private void freezeStages() {
+        if (!isHeadless() || options.frozenStages() == 0) return;
+        if (options.frozenStages() > numStages())
+            throw new IllegalArgumentException(
+                    "frozen-stages " + options.frozenStages() + ": " + spec.name() + " has " + numStages() + " stages");
+        namedSlots().forEach((key, p) -> {
+            if (p.isTrainable() && isFrozen(partOf(key))) p.setFrozen(true);
+        });
+    }
+
+    /** The stem's top-level modules and the blocks of the frozen stages. */
+    private List<Module> frozenModules() {
+        List<Module> out = new ArrayList<>();
+        if (options.frozenStages() == 0) return out;
+        children().forEach((name, child) -> {
+            var keys = child.namedSlots().keySet();
+            if (!keys.isEmpty()
+                    && keys.stream().allMatch(k -> partOf(name + "." + k).equals("stem"))) out.add(child);
+        });
+        for (Block b : blocks()) if (b.stage() < options.frozenStages()) out.add(b.module());
+        return out;
     }
 
     public NDManager manager() {

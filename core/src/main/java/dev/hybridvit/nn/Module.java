@@ -135,14 +135,19 @@ public abstract class Module {
         return training;
     }
 
-    /** Switches the tree to training (batch statistics, drop-path) or evaluation mode. */
-    public final void setTraining(boolean training) {
-        namedModules().values().forEach(m -> m.training = training);
+    /**
+     * Switches the tree to training (batch statistics, drop-path) or evaluation mode; as PyTorch's
+     * {@code train(mode)}, each child is switched through its own {@code setTraining}, so a
+     * module that keeps parts in eval mode (a frozen stage) overrides it.
+     */
+    public void setTraining(boolean training) {
+        this.training = training;
+        children.values().forEach(c -> c.setTraining(training));
     }
 
-    /** Marks every trainable parameter as requiring gradients (for use in a gradient collector). */
+    /** Marks every trainable, not frozen parameter as requiring gradients (for use in a gradient collector). */
     public final void requireGradients(boolean on) {
-        trainableParameters().forEach(p -> p.value().setRequiresGradient(on));
+        trainableParameters().forEach(p -> p.value().setRequiresGradient(on && !p.isFrozen()));
     }
 
     /** Parameter values under their state-dict names (live arrays; do not close them). */

@@ -15,6 +15,7 @@ public final class Parameter {
     private final boolean trainable;
     private final Init init;
     private NDArray value;
+    private boolean frozen;
 
     Parameter(Shape shape, DataType dtype, boolean trainable, Init init) {
         this.shape = shape;
@@ -33,6 +34,17 @@ public final class Parameter {
     /** False for buffers such as BatchNorm running statistics. */
     public boolean isTrainable() {
         return trainable;
+    }
+
+    /** True for a trainable parameter excluded from training (a frozen stage): no gradient, no update. */
+    public boolean isFrozen() {
+        return frozen;
+    }
+
+    /** Excludes a trainable parameter from gradients and optimizer updates, or lets it train again. */
+    public void setFrozen(boolean frozen) {
+        this.frozen = frozen;
+        if (frozen && value != null && value.hasGradient()) value.setRequiresGradient(false);
     }
 
     public NDArray value() {
@@ -74,7 +86,9 @@ public final class Parameter {
 
     /** A new, empty slot of another shape with this slot's dtype, kind and init. */
     Parameter withShape(Shape newShape) {
-        return new Parameter(newShape, dtype, trainable, init);
+        Parameter p = new Parameter(newShape, dtype, trainable, init);
+        p.frozen = frozen;
+        return p;
     }
 
     /**

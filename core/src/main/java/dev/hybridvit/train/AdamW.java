@@ -33,7 +33,7 @@ public final class AdamW {
         this.eps = eps;
         this.weightDecay = weightDecay;
         model.namedSlots().forEach((name, p) -> {
-            if (!p.isTrainable()) return;
+            if (!p.isTrainable() || p.isFrozen()) return; // as torch: a parameter without gradient is not updated
             params.put(name, p);
             m.put(name, p.value().zerosLike());
             v.put(name, p.value().zerosLike());

@@ -113,4 +113,30 @@ public final class Charts {
         chart.addSeries("confusion", classNames, rowsBottomUp, cells);
         AtomicFiles.write(file, out -> BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG));
     }
+
+    /** Per-class IoU of a segmentation model as bars (classes absent from labels and predictions left out). */
+    public static void classIoU(SegmentationMetrics.Result r, List<String> classNames, String title, Path file)
+            throws IOException {
+        System.setProperty("java.awt.headless", "true");
+        List<String> names = new ArrayList<>();
+        List<Double> iou = new ArrayList<>();
+        for (int c = 0; c < classNames.size(); c++) {
+            if (Double.isNaN(r.iou().get(c))) continue;
+            names.add(classNames.get(c));
+            iou.add(100 * r.iou().get(c));
+        }
+        org.knowm.xchart.CategoryChart chart = new org.knowm.xchart.CategoryChartBuilder()
+                .width(Math.max(700, 60 * names.size() + 200))
+                .height(480)
+                .title(String.format(java.util.Locale.ROOT, "%s: mIoU %.2f%%", title, 100 * r.mIoU()))
+                .xAxisTitle("class")
+                .yAxisTitle("IoU (%)")
+                .build();
+        chart.getStyler().setXAxisLabelRotation(45);
+        chart.getStyler().setLegendVisible(false);
+        chart.getStyler().setYAxisMin(0.0);
+        chart.getStyler().setYAxisMax(100.0);
+        chart.addSeries("IoU", names, iou);
+        AtomicFiles.write(file, out -> BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG));
+    }
 }

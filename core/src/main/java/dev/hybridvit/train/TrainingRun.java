@@ -673,7 +673,8 @@ public final class TrainingRun {
         return v instanceof Number n ? n : Double.NaN; // absent or null (JSON null for NaN)
     }
 
-    private static double d(Map<String, Object> m, String k) {
+    /** A number of a metadata row, NaN when absent or null (also read by {@link SegmentationTraining}). */
+    static double d(Map<String, Object> m, String k) {
         return num(m, k).doubleValue();
     }
 

@@ -126,6 +126,8 @@ public final class Checkpoint {
         c.put("image_size", o.imageSize());
         c.put("resolved_image_size", model.imageSize());
         c.put("drop_path", o.dropPath());
+        if (o.frozenStages() > 0) c.put("frozen_stages", o.frozenStages());
+        if (o.normEval()) c.put("norm_eval", true);
         c.put("param_count", model.parameterCount());
         c.put("reparameterized", model.isReparameterized());
         return JSON.writeValueAsString(c);
@@ -150,9 +152,11 @@ public final class Checkpoint {
             if (!c.isObject())
                 throw new WeightsFormatException(file, "checkpoint config is " + c + ", expected a JSON object");
             ModelOptions options = new ModelOptions(
-                    (int) number(file, c, "num_classes", 1000, 1, MAX_CLASSES),
-                    (int) number(file, c, "image_size", 0, 0, MAX_IMAGE_SIZE),
-                    c.has("drop_path") ? number(file, c, "drop_path", -1, -1, 1) : -1);
+                            (int) number(file, c, "num_classes", 1000, 1, MAX_CLASSES),
+                            (int) number(file, c, "image_size", 0, 0, MAX_IMAGE_SIZE),
+                            c.has("drop_path") ? number(file, c, "drop_path", -1, -1, 1) : -1)
+                    .withFrozenStages((int) number(file, c, "frozen_stages", 0, 0, 16))
+                    .withNormEval(c.path("norm_eval").asBoolean(false));
             List<String> classes = JSON.readValue(meta.getOrDefault(META_CLASSES, "[]"), new TypeReference<>() {});
             Map<String, Object> extra = JSON.readValue(meta.getOrDefault(META_EXTRA, "{}"), new TypeReference<>() {});
             String model = meta.get(META_MODEL);

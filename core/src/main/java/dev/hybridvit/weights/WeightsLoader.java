@@ -288,6 +288,10 @@ public final class WeightsLoader {
 
     private static NDManager requireBuilt(VisionModel model) {
         NDManager m = model.manager();
+        var slots = model.namedSlots().values();
+        // a backbone built as part of a larger model (Semantic FPN) lives in its owner's manager
+        if (m == null && !slots.isEmpty() && slots.iterator().next().isMaterialized())
+            m = slots.iterator().next().value().getManager();
         if (m == null)
             throw new IllegalStateException(model.spec().name() + " has no weights yet: build it before loading");
         return m;
