@@ -15,7 +15,8 @@ import picocli.CommandLine.Parameters;
         description = "Run an ablation study: per variant parameters, MACs, ONNX Runtime latency (all variants "
                 + "interleaved in one process) and, with --train, accuracy after a short fixed schedule; writes "
                 + "report.md, study.json and charts. Built-in: nextvit-table1-hybrid, nextvit-table2-depth, "
-                + "nextvit-table8-ratio, nextvit-table9-norm, trtvit-table2-stages, trtvit-table3-mixblocks.")
+                + "nextvit-table7-blocks, nextvit-table8-ratio, nextvit-table9-norm, trtvit-table2-stages, "
+                + "trtvit-table3-mixblocks, cmt-components.")
 final class StudyCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "NAME|SPEC.json")
     String study;

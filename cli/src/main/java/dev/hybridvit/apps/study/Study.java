@@ -42,6 +42,7 @@ public record Study(String name, String title, String claim, String base, String
     public static final List<String> BUILT_IN = List.of(
             "nextvit-table1-hybrid",
             "nextvit-table2-depth",
+            "nextvit-table7-blocks",
             "nextvit-table8-ratio",
             "nextvit-table9-norm",
             "trtvit-table2-stages",

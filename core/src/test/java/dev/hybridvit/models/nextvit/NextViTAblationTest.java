@@ -23,6 +23,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -38,6 +39,21 @@ class NextViTAblationTest {
     Path tmp;
 
     static NextViTConfig pico(String name, String[] patterns, double r, NextViTConfig.Norm norm, Activation.Kind act) {
+        return pico(name, patterns, r, norm, act, NextViTConfig.ConvBlock.NCB);
+    }
+
+    /** The compact model with Table 7's block in place of every NCB. */
+    static NextViTConfig pico(NextViTConfig.ConvBlock block) {
+        return pico("block_" + block, null, 0.75, NextViTConfig.Norm.BN, Activation.Kind.RELU, block);
+    }
+
+    static NextViTConfig pico(
+            String name,
+            String[] patterns,
+            double r,
+            NextViTConfig.Norm norm,
+            Activation.Kind act,
+            NextViTConfig.ConvBlock block) {
         NextViTConfig p = NextViTConfig.PICO;
         return new NextViTConfig(
                 name,
@@ -51,7 +67,8 @@ class NextViTAblationTest {
                 patterns,
                 r,
                 norm,
-                act);
+                act,
+                block);
     }
 
     static Stream<NextViTConfig> variants() {
@@ -61,7 +78,28 @@ class NextViTAblationTest {
                 pico("c_t_t_t", new String[] {"C", "T", "T", "T"}, 0.75, bn, relu),
                 pico("r_0.25", null, 0.25, bn, relu),
                 pico("r_1", null, 1.0, bn, relu),
-                pico("ln_gelu", null, 0.75, NextViTConfig.Norm.LN, Activation.Kind.GELU));
+                pico("ln_gelu", null, 0.75, NextViTConfig.Norm.LN, Activation.Kind.GELU),
+                pico(NextViTConfig.ConvBlock.BOTTLENECK),
+                pico(NextViTConfig.ConvBlock.CONVNEXT),
+                pico(NextViTConfig.ConvBlock.POOLFORMER),
+                pico(NextViTConfig.ConvBlock.TRANSFORMER));
+    }
+
+    /** Table 7: every NCB position holds the chosen block, the NTBs and the stage widths stay. */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = NextViTConfig.ConvBlock.class, names = "NCB", mode = EnumSource.Mode.EXCLUDE)
+    void table7BlocksReplaceEveryNcb(NextViTConfig.ConvBlock block) {
+        try (VisionModel m = filled(pico(block))) {
+            List<String> types = m.blocks().stream()
+                    .map(b -> b.module().getClass().getSimpleName())
+                    .distinct()
+                    .toList();
+            assertThat(types).doesNotContain("NextConvBlock").contains("NextTransformerBlock");
+            assertThat(types).hasSize(2);
+            assertThat(m.stageChannels()).containsExactly(32, 128, 256, 512);
+            NDArray logits = m.predict(m.manager().randomNormal(new Shape(2, 3, SIZE, SIZE)));
+            assertThat(logits.getShape()).isEqualTo(new Shape(2, 10));
+        }
     }
 
     static VisionModel filled(NextViTConfig c) {
