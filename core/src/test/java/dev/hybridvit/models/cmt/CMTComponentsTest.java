@@ -7,16 +7,14 @@ import ai.djl.ndarray.types.Shape;
 import dev.hybridvit.export.ExportOptions;
 import dev.hybridvit.export.Exporter;
 import dev.hybridvit.infer.OnnxPredictor;
-import dev.hybridvit.models.ModelOptions;
 import dev.hybridvit.models.ModelSpec;
 import dev.hybridvit.models.VisionModel;
 import dev.hybridvit.tensor.Tensors;
+import dev.hybridvit.testing.FilledModels;
 import dev.hybridvit.testing.GradientCheck;
-import dev.hybridvit.weights.ReferenceFill;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -62,12 +60,8 @@ class CMTComponentsTest {
     }
 
     static VisionModel filled(CMTConfig c) {
-        ModelSpec spec = new ModelSpec(c.name(), "cmt", "ablation", SIZE, 1, (s, o) -> new CMT(s, c, o));
-        VisionModel model = spec.create(ModelOptions.defaults().withNumClasses(10), 1);
-        Map<String, NDArray> w = new ReferenceFill(5, 0.8, 2.0).stateDict(model.namedSlots(), model.manager());
-        model.loadStateDict(w);
-        w.values().forEach(NDArray::close);
-        return model;
+        return FilledModels.create(
+                new ModelSpec(c.name(), "cmt", "ablation", SIZE, 1, (s, o) -> new CMT(s, c, o)), SIZE, 5);
     }
 
     @Test

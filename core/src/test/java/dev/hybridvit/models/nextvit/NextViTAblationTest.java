@@ -8,17 +8,15 @@ import ai.djl.ndarray.types.Shape;
 import dev.hybridvit.export.ExportOptions;
 import dev.hybridvit.export.Exporter;
 import dev.hybridvit.infer.OnnxPredictor;
-import dev.hybridvit.models.ModelOptions;
 import dev.hybridvit.models.ModelSpec;
 import dev.hybridvit.models.VisionModel;
 import dev.hybridvit.nn.Activation;
 import dev.hybridvit.tensor.Tensors;
+import dev.hybridvit.testing.FilledModels;
 import dev.hybridvit.testing.GradientCheck;
-import dev.hybridvit.weights.ReferenceFill;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -107,13 +105,8 @@ class NextViTAblationTest {
     }
 
     static VisionModel filled(NextViTConfig c, int size) {
-        ModelSpec spec = new ModelSpec(c.name(), "nextvit", "ablation", size, 1, (s, o) -> new NextViT(s, c, o));
-        VisionModel model =
-                spec.create(ModelOptions.defaults().withImageSize(size).withNumClasses(10), 1);
-        Map<String, NDArray> w = new ReferenceFill(11, 0.8, 2.0).stateDict(model.namedSlots(), model.manager());
-        model.loadStateDict(w);
-        w.values().forEach(NDArray::close);
-        return model;
+        return FilledModels.create(
+                new ModelSpec(c.name(), "nextvit", "ablation", size, 1, (s, o) -> new NextViT(s, c, o)), size, 11);
     }
 
     @Test
