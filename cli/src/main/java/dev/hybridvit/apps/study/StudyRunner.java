@@ -171,6 +171,7 @@ public final class StudyRunner {
         Map<String, Object> out = new LinkedHashMap<>();
         for (Study.Variant sv : study.variants()) {
             if (!sv.label().equals(v.label())) continue;
+            if (sv.scale() != null) out.put("scale", sv.scale().toString());
             sv.knobs().forEach((k, val) -> out.put(k, val.toString()));
             if (quick) sv.quickKnobs().forEach((k, val) -> out.put(k, val.toString()));
         }
