@@ -69,6 +69,7 @@ public final class Analysis {
             Preprocessing pre = Preprocessing.of(
                     spec, m.imageSize(), info.map(Checkpoint.Info::extra).orElse(Map.of()));
             int size = pre.size();
+            if (query != null) checkQuery(m, query, size); // before any image is read or analysed
             List<float[]> inputs = new ArrayList<>();
             for (Path p : images) inputs.add(pre.apply(p));
             float[] batch = new float[inputs.size() * 3 * size * size];
@@ -79,7 +80,6 @@ public final class Analysis {
             try (NDArray x = Tensors.fromFloats(m.manager(), batch, inputs.size(), 3, size, size)) {
                 spectra = FourierAnalysis.run(m, x);
             }
-            if (query != null) checkQuery(m, query, size);
             List<GradCam.Map> cams = new ArrayList<>();
             List<AttentionMaps.Map> attention = new ArrayList<>();
             for (int i = 0; i < images.size(); i++) {
