@@ -253,10 +253,11 @@ public final class StudyRunner {
         if (trained) {
             md.append(String.format(
                     Locale.ROOT,
-                    "Accuracy: top-1 on %s validation images after %d epochs on %s training images of %s"
+                    "Accuracy: top-1 on %s validation images after %d epoch%s on %s training images of %s"
                             + " (AdamW lr 4e-3, batch %d, cosine schedule, seed 0; the same for every variant).%n%n",
                     o.valSubset() > 0 ? String.valueOf(o.valSubset()) : "all",
                     o.epochs(),
+                    o.epochs() == 1 ? "" : "s",
                     o.trainSubset() > 0 ? String.valueOf(o.trainSubset()) : "all",
                     o.dataset(),
                     o.batchSize()));
