@@ -5,15 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
-import dev.hybridvit.export.ExportOptions;
-import dev.hybridvit.export.Exporter;
-import dev.hybridvit.infer.OnnxPredictor;
 import dev.hybridvit.models.ModelSpec;
 import dev.hybridvit.models.VisionModel;
 import dev.hybridvit.nn.Activation;
 import dev.hybridvit.tensor.Tensors;
 import dev.hybridvit.testing.FilledModels;
 import dev.hybridvit.testing.GradientCheck;
+import dev.hybridvit.testing.OnnxParity;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -149,20 +147,8 @@ class NextViTAblationTest {
     void deployFormAndOnnxGraphsMatchEager(NextViTConfig c) throws IOException {
         try (VisionModel model = filled(c)) {
             NDArray x = model.manager().randomNormal(new Shape(2, 3, SIZE, SIZE));
-            float[] input = x.toFloatArray();
             float[] eager = Tensors.toFloats(model.predict(x));
-            for (boolean deploy : List.of(false, true)) {
-                Path file = tmp.resolve(c.name() + deploy + ".onnx");
-                Exporter.export(
-                        model, file, ExportOptions.defaults().withDeploy(deploy).withBatch(2));
-                try (OnnxPredictor p = OnnxPredictor.open(
-                        file, OnnxPredictor.Options.defaults().withThreads(1))) {
-                    float[] ort = Tensors.flatten(p.predict(input, 2, 3, SIZE, SIZE));
-                    assertThat(Tensors.maxAbsDiff(ort, eager) / Tensors.maxAbs(eager))
-                            .as("ORT %s graph vs eager", deploy ? "deploy" : "plain")
-                            .isLessThanOrEqualTo(TOLERANCE);
-                }
-            }
+            OnnxParity.assertGraphsMatch(model, x, eager, tmp, TOLERANCE);
             assertThat(model.isReparameterized()).isTrue();
             float[] deployed = Tensors.toFloats(model.predict(x));
             assertThat(Tensors.maxAbsDiff(deployed, eager) / Tensors.maxAbs(eager))
