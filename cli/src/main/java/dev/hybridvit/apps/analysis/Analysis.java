@@ -34,8 +34,9 @@ import org.knowm.xchart.style.Styler;
 
 /**
  * {@code analyze}: the Fourier analysis of every block's output (Next-ViT Figure 5) over a set of
- * images, and a Grad-CAM overlay per image; writes {@code fourier.png}, {@code fourier.json} and
- * {@code gradcam-NAME.png}.
+ * images, a Grad-CAM overlay per image and, for a query position, the E-MHSA / LMHSA attention
+ * maps ({@link AttentionMaps}); writes {@code fourier.png}, {@code fourier.json},
+ * {@code gradcam-NAME.png} and {@code attention-NAME-BLOCK.png}.
  */
 public final class Analysis {
     public static final String FOURIER_PNG = "fourier.png", FOURIER_JSON = "fourier.json";
