@@ -15,7 +15,8 @@ import picocli.CommandLine.Parameters;
         name = "analyze",
         description = "Fourier analysis of every block's output (Next-ViT Figure 5: relative log amplitude against"
                 + " frequency, per block type) and Grad-CAM overlays of the images; writes fourier.png,"
-                + " fourier.json and gradcam-*.png into --out.")
+                + " fourier.json and gradcam-*.png into --out; with --query X,Y also the attention maps of E-MHSA"
+                + " (Next-ViT) and LMHSA (CMT) for that query position, attention-*.png.")
 final class AnalyzeCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MODEL")
     String model;
@@ -29,12 +30,21 @@ final class AnalyzeCommand implements Callable<Integer> {
     @Option(names = "--class", description = "class index Grad-CAM explains (default: each image's prediction)")
     int label = -1;
 
+    @Option(
+            names = "--query",
+            paramLabel = "X,Y",
+            split = ",",
+            description =
+                    "also write attention-IMAGE-BLOCK.png: every E-MHSA / LMHSA block's attention for the query at"
+                            + " column X, row Y of the model's input (pixels), heads averaged")
+    int[] query;
+
     @Option(names = "--out", description = "output directory (default: ${DEFAULT-VALUE})")
     Path out = Path.of("analysis");
 
     @Override
     public Integer call() throws Exception {
-        Analysis.Result r = Analysis.run(model, weights, images, label, out);
+        Analysis.Result r = Analysis.run(model, weights, images, label, query, out);
         for (FourierAnalysis.Spectrum s : r.spectra()) {
             System.out.printf(
                     Locale.ROOT,

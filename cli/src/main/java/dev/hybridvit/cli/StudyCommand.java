@@ -15,7 +15,8 @@ import picocli.CommandLine.Parameters;
         description = "Run an ablation study: per variant parameters, MACs, ONNX Runtime latency (all variants "
                 + "interleaved in one process) and, with --train, accuracy after a short fixed schedule; writes "
                 + "report.md, study.json and charts. Built-in: nextvit-table1-hybrid, nextvit-table2-depth, "
-                + "nextvit-table8-ratio, nextvit-table9-norm, trtvit-table2-stages, trtvit-table3-mixblocks.")
+                + "nextvit-table7-blocks, nextvit-table8-ratio, nextvit-table9-norm, trtvit-table2-stages, "
+                + "trtvit-table3-mixblocks, cmt-components.")
 final class StudyCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "NAME|SPEC.json")
     String study;
@@ -34,6 +35,18 @@ final class StudyCommand implements Callable<Integer> {
     @Option(names = "--epochs", description = "training epochs per variant (default: ${DEFAULT-VALUE})")
     int epochs = StudyRunner.QUICK_EPOCHS;
 
+    @Option(
+            names = "--train-images",
+            paramLabel = "N",
+            description = "training images per epoch (default: 3,000 with --quick, all otherwise)")
+    Integer trainImages;
+
+    @Option(
+            names = "--val-images",
+            paramLabel = "N",
+            description = "validation images (default: 1,000 with --quick, all otherwise)")
+    Integer valImages;
+
     @Option(names = "--threads", description = "ORT intra-op threads for the latency (default: ${DEFAULT-VALUE})")
     int threads = 1;
 
@@ -43,6 +56,10 @@ final class StudyCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (epochs < 1) throw new IllegalArgumentException("--epochs must be at least 1, got " + epochs);
+        if (trainImages != null && trainImages < 1)
+            throw new IllegalArgumentException("--train-images must be at least 1, got " + trainImages);
+        if (valImages != null && valImages < 1)
+            throw new IllegalArgumentException("--val-images must be at least 1, got " + valImages);
         if (threads < 0) throw new IllegalArgumentException("--threads must be ≥ 0 (0: all cores), got " + threads);
         Study s = Study.load(study); // every variant resolved and checked before anything runs
         Path dir = out != null ? out : Path.of("studies", s.name());
@@ -52,8 +69,8 @@ final class StudyCommand implements Callable<Integer> {
                 quick,
                 train,
                 epochs,
-                base.trainSubset(),
-                base.valSubset(),
+                trainImages != null ? trainImages : base.trainSubset(),
+                valImages != null ? valImages : base.valSubset(),
                 base.batchSize(),
                 threads,
                 base.rounds(),

@@ -96,7 +96,7 @@ final class CMTGraph {
         long[] shape = g.shape(x);
         long c = shape[1], h = shape[2], w = shape[3];
         if (g.deploy()) return deployBlock(g, b, x, h, w);
-        x = g.add(OnnxOp.ADD, s + "/lpu_residual", List.of(emit(g, b.lpu, x), x));
+        if (b.lpu != null) x = g.add(OnnxOp.ADD, s + "/lpu_residual", List.of(emit(g, b.lpu, x), x));
         String t = OnnxForms.tokens(g, s, x);
         t = g.add(
                 OnnxOp.ADD,
@@ -113,17 +113,23 @@ final class CMTGraph {
         String s = g.scopeOf(b);
         long p = g.shape(x)[1];
         int c = b.norm1.channels; // p > c on a zero-padded stream: the norms see the first c
-        x = OnnxForms.convPlusInput(g, b.lpu, x);
+        if (b.lpu != null) x = OnnxForms.convPlusInput(g, b.lpu, x);
         LayerForms.Normalized n1 = LayerForms.normalize(
                 g, b.norm1, OnnxForms.unpadTokens(g, s + "/attn_in", OnnxForms.tokens(g, s + "/attn_in", x), c));
         x = g.add(
                 OnnxOp.ADD,
                 s + "/attn_residual",
                 List.of(emit(g, b.dropPath, deployAttention(g, b.attn, n1.value(), h, w, n1.affine(), p)), x));
-        LayerForms.Normalized n2 = LayerForms.normalize(
-                g, b.norm2, OnnxForms.unpadTokens(g, s + "/mlp_in", OnnxForms.tokens(g, s + "/mlp_in", x), c));
-        String ffnIn = OnnxForms.padChannels(g, s + "/mlp_in", n2.value(), 2, p);
-        String ffn = ffn(g, b.mlp, OnnxForms.map(g, s + "/mlp_in", ffnIn, p, h, w), n2.affine());
+        String normIn = OnnxForms.unpadTokens(g, s + "/mlp_in", OnnxForms.tokens(g, s + "/mlp_in", x), c);
+        String ffn;
+        if (b.mlp instanceof InvertedResidualFFN irffn) {
+            LayerForms.Normalized n2 = LayerForms.normalize(g, b.norm2, normIn);
+            String ffnIn = OnnxForms.padChannels(g, s + "/mlp_in", n2.value(), 2, p);
+            ffn = ffn(g, irffn, OnnxForms.map(g, s + "/mlp_in", ffnIn, p, h, w), n2.affine());
+        } else { // a plain FFN: the whole norm in the graph, the stream's zero channels restored after
+            String mlp = emit(g, b.mlp, OnnxForms.map(g, s + "/mlp_in", emit(g, b.norm2, normIn), c, h, w));
+            ffn = OnnxForms.padChannels(g, s + "/mlp_out", mlp, 1, p);
+        }
         return g.add(OnnxOp.ADD, s + "/mlp_residual", List.of(emit(g, b.dropPath, ffn), x));
     }
 

@@ -12,11 +12,14 @@ import dev.hybridvit.nn.Conv2d;
 import dev.hybridvit.nn.ConvMlp;
 import dev.hybridvit.nn.DropPath;
 import dev.hybridvit.nn.Dropout;
+import dev.hybridvit.nn.GroupNorm;
 import dev.hybridvit.nn.Identity;
 import dev.hybridvit.nn.LayerNorm;
+import dev.hybridvit.nn.LayerScale;
 import dev.hybridvit.nn.Linear;
 import dev.hybridvit.nn.MaxPool2d;
 import dev.hybridvit.nn.Module;
+import dev.hybridvit.nn.Parameter;
 import dev.hybridvit.nn.PatchEmbed;
 import dev.hybridvit.nn.Sequential;
 import java.util.Arrays;
@@ -34,6 +37,10 @@ public final class LayerForms {
                 .add(Activation.class, LayerForms::activation)
                 .add(AvgPool2d.class, LayerForms::avgPool)
                 .add(MaxPool2d.class, LayerForms::maxPool)
+                .add(GroupNorm.class, LayerForms::groupNorm)
+                .add(
+                        LayerScale.class,
+                        (g, m, x) -> g.add(OnnxOp.MUL, g.scopeOf(m), List.of(x, perChannel(g, m.gamma()))))
                 .add(Sequential.class, LayerForms::sequential)
                 .add(Identity.class, (g, m, x) -> x)
                 .add(Dropout.class, (g, m, x) -> x)
@@ -203,9 +210,34 @@ public final class LayerForms {
                 List.of(x),
                 OnnxAttr.ints("kernel_shape", p.kernel, p.kernel),
                 OnnxAttr.ints("strides", p.stride, p.stride),
-                OnnxAttr.ints("pads", 0, 0, 0, 0),
-                OnnxAttr.i("ceil_mode", 1),
+                OnnxAttr.ints("pads", p.padding, p.padding, p.padding, p.padding),
+                // at stride 1 ceil mode changes no output size; off, the padded border windows stay the plain ONNX case
+                OnnxAttr.i("ceil_mode", p.stride == 1 ? 0 : 1),
                 OnnxAttr.i("count_include_pad", 0));
+    }
+
+    /**
+     * GroupNorm as InstanceNormalization over the B×G×(C/G·H·W) view (each group read as one
+     * "channel", scale 1, bias 0), then the per-channel γ, β on the map.
+     */
+    static String groupNorm(OnnxGraph g, GroupNorm gn, String x) {
+        String s = g.scopeOf(gn);
+        long[] shape = g.shape(x);
+        String grouped = g.reshape(x, s + "/grouped", 0, gn.groups, shape[1] / gn.groups * shape[2] * shape[3]);
+        String normalized = g.add(
+                OnnxOp.INSTANCE_NORM,
+                s + "/normalized",
+                List.of(grouped, g.filled(1f, gn.groups), g.filled(0f, gn.groups)),
+                OnnxAttr.f("epsilon", gn.eps));
+        String map = g.reshape(normalized, s + "/map", 0, shape[1], shape[2], shape[3]);
+        String scaled = g.add(OnnxOp.MUL, s + "/scaled", List.of(map, perChannel(g, gn.weight())));
+        return g.add(OnnxOp.ADD, s, List.of(scaled, perChannel(g, gn.bias())));
+    }
+
+    /** A length-C parameter as a C×1×1 initializer, broadcasting over a B×C×H×W map. */
+    private static String perChannel(OnnxGraph g, Parameter p) {
+        long c = p.shape().get(0);
+        return g.initializer(p, g.scopeOf(p), () -> p.value().toFloatArray(), c, 1, 1);
     }
 
     static String maxPool(OnnxGraph g, MaxPool2d p, String x) {

@@ -6,11 +6,13 @@ import dev.hybridvit.export.onnx.OnnxAttr;
 import dev.hybridvit.export.onnx.OnnxGraph;
 import dev.hybridvit.export.onnx.OnnxOp;
 import dev.hybridvit.models.nextvit.ConvBNReLU;
+import dev.hybridvit.models.nextvit.ConvNeXtBlock;
 import dev.hybridvit.models.nextvit.EfficientMHSA;
 import dev.hybridvit.models.nextvit.MHCA;
 import dev.hybridvit.models.nextvit.NextConvBlock;
 import dev.hybridvit.models.nextvit.NextTransformerBlock;
 import dev.hybridvit.models.nextvit.NextViT;
+import dev.hybridvit.models.nextvit.PoolFormerBlock;
 import dev.hybridvit.nn.BatchNorm;
 import java.util.List;
 
@@ -33,7 +35,9 @@ final class NextViTGraph {
                         (g, m, x) -> emit(g, m.projection, emit(g, m.act, emit(g, m.norm, emit(g, m.groupConv, x)))))
                 .add(NextConvBlock.class, NextViTGraph::convBlock)
                 .add(NextTransformerBlock.class, NextViTGraph::transformerBlock)
-                .add(EfficientMHSA.class, NextViTGraph::attention);
+                .add(EfficientMHSA.class, NextViTGraph::attention)
+                .add(ConvNeXtBlock.class, NextViTGraph::convNeXtBlock)
+                .add(PoolFormerBlock.class, NextViTGraph::poolFormerBlock);
     }
 
     /** Stem → blocks → BN → global pool → linear (the BN folded into the linear in the deploy form). */
@@ -50,6 +54,22 @@ final class NextViTGraph {
         x = g.add(OnnxOp.ADD, s + "/mhca_residual", List.of(x, emit(g, b.attnDrop, emit(g, b.mhca, x))));
         return g.add(
                 OnnxOp.ADD, s + "/mlp_residual", List.of(x, emit(g, b.mlpDrop, emit(g, b.mlp, emit(g, b.norm, x)))));
+    }
+
+    private static String convNeXtBlock(OnnxGraph g, ConvNeXtBlock b, String x) {
+        x = emit(g, b.patchEmbed, x);
+        String branch = emit(g, b.layerScale, emit(g, b.mlp, emit(g, b.norm, emit(g, b.convDw, x))));
+        return g.add(OnnxOp.ADD, g.scopeOf(b) + "/residual", List.of(x, emit(g, b.dropPath, branch)));
+    }
+
+    private static String poolFormerBlock(OnnxGraph g, PoolFormerBlock b, String x) {
+        String s = g.scopeOf(b);
+        x = emit(g, b.patchEmbed, x);
+        String normed = emit(g, b.norm1, x);
+        String mixed = g.add(OnnxOp.SUB, s + "/pool_minus_input", List.of(emit(g, b.tokenMixer, normed), normed));
+        x = g.add(OnnxOp.ADD, s + "/mixer_residual", List.of(x, emit(g, b.layerScale1, mixed)));
+        String mlp = emit(g, b.layerScale2, emit(g, b.mlp, emit(g, b.norm2, x)));
+        return g.add(OnnxOp.ADD, s + "/mlp_residual", List.of(x, mlp));
     }
 
     private static String transformerBlock(OnnxGraph g, NextTransformerBlock b, String x) {

@@ -34,8 +34,9 @@ import org.knowm.xchart.style.Styler;
 
 /**
  * {@code analyze}: the Fourier analysis of every block's output (Next-ViT Figure 5) over a set of
- * images, and a Grad-CAM overlay per image; writes {@code fourier.png}, {@code fourier.json} and
- * {@code gradcam-NAME.png}.
+ * images, a Grad-CAM overlay per image and, for a query position, the E-MHSA / LMHSA attention
+ * maps ({@link AttentionMaps}); writes {@code fourier.png}, {@code fourier.json},
+ * {@code gradcam-NAME.png} and {@code attention-NAME-BLOCK.png}.
  */
 public final class Analysis {
     public static final String FOURIER_PNG = "fourier.png", FOURIER_JSON = "fourier.json";
@@ -44,14 +45,20 @@ public final class Analysis {
 
     private Analysis() {}
 
-    public record Result(List<FourierAnalysis.Spectrum> spectra, List<GradCam.Map> cams, List<Path> files) {}
+    public record Result(
+            List<FourierAnalysis.Spectrum> spectra,
+            List<GradCam.Map> cams,
+            List<AttentionMaps.Map> attention,
+            List<Path> files) {}
 
     /**
      * @param model   a registered model name; its weights' state dict must match it
      * @param weights a checkpoint (its class count and size are used) or other weights (1000 classes, native size)
      * @param label   class to explain in Grad-CAM, -1 for each image's predicted class
+     * @param query   the attention maps' query (column, row) in input pixels, or null for none
      */
-    public static Result run(String model, Path weights, List<Path> images, int label, Path out) throws IOException {
+    public static Result run(String model, Path weights, List<Path> images, int label, int[] query, Path out)
+            throws IOException {
         ModelSpec spec = ModelRegistry.get(model);
         if (images.isEmpty()) throw new IllegalArgumentException("name at least one IMAGE to analyse");
         for (Path p : images) if (!Files.isRegularFile(p)) throw new java.nio.file.NoSuchFileException(p.toString());
@@ -63,6 +70,7 @@ public final class Analysis {
             Preprocessing pre = Preprocessing.of(
                     spec, m.imageSize(), info.map(Checkpoint.Info::extra).orElse(Map.of()));
             int size = pre.size();
+            if (query != null) checkQuery(m, query, size); // before any image is read or analysed
             List<float[]> inputs = new ArrayList<>();
             for (Path p : images) inputs.add(pre.apply(p));
             float[] batch = new float[inputs.size() * 3 * size * size];
@@ -74,21 +82,33 @@ public final class Analysis {
                 spectra = FourierAnalysis.run(m, x);
             }
             List<GradCam.Map> cams = new ArrayList<>();
+            List<AttentionMaps.Map> attention = new ArrayList<>();
             for (int i = 0; i < images.size(); i++) {
                 try (NDArray x = Tensors.fromFloats(m.manager(), inputs.get(i), 1, 3, size, size)) {
                     GradCam.Map cam = GradCam.run(m, x, label);
                     cams.add(cam);
                     String name = images.get(i).getFileName().toString().replaceAll("\\.[^.]*$", "");
                     Path f = out.resolve("gradcam-" + name + ".png");
-                    BufferedImage overlay = overlay(Files.readAllBytes(images.get(i)), cam);
+                    byte[] image = Files.readAllBytes(images.get(i));
+                    BufferedImage overlay = overlay(image, cam.side(), cam.values(), null);
                     AtomicFiles.write(f, o -> ImageIO.write(overlay, "png", o));
                     files.add(f);
+                    if (query == null) continue;
+                    for (AttentionMaps.Map a : AttentionMaps.run(m, x, query[0], query[1])) {
+                        attention.add(a);
+                        Path af = out.resolve(
+                                "attention-" + name + "-" + a.block().replace('.', '_') + ".png");
+                        BufferedImage ao =
+                                overlay(image, a.side(), a.values(), new int[] {a.queryColumn(), a.queryRow()});
+                        AtomicFiles.write(af, o -> ImageIO.write(ao, "png", o));
+                        files.add(af);
+                    }
                 }
             }
             writeFourier(model, spectra, images.size(), out);
             files.add(out.resolve(FOURIER_PNG));
             files.add(out.resolve(FOURIER_JSON));
-            return new Result(spectra, cams, files);
+            return new Result(spectra, cams, attention, files);
         }
     }
 
@@ -151,20 +171,40 @@ public final class Analysis {
                 o -> BitmapEncoder.saveBitmap(List.of(curves, depth), 1, 2, o, BitmapEncoder.BitmapFormat.PNG));
     }
 
-    /** The image scaled to {@value #OVERLAY_SIDE} px with the heat map (bilinear, jet-like colours) blended at half opacity. */
-    static BufferedImage overlay(byte[] imageBytes, GradCam.Map cam) throws IOException {
+    private static void checkQuery(VisionModel m, int[] query, int size) {
+        if (query.length != 2 || query[0] < 0 || query[1] < 0 || query[0] >= size || query[1] >= size)
+            throw new IllegalArgumentException(
+                    "--query must be x,y with 0 ≤ x, y < " + size + " (the model's input pixels)");
+        if (!AttentionMaps.applies(m))
+            throw new IllegalArgumentException("--query: " + m.spec().name()
+                    + " has no E-MHSA or LMHSA blocks; attention maps need a Next-ViT or CMT model");
+    }
+
+    /**
+     * The image scaled to {@value #OVERLAY_SIDE} px with a side×side heat map (bilinear, jet-like
+     * colours) blended at half opacity; {@code mark}: a cell (column, row) outlined in white, or null.
+     */
+    static BufferedImage overlay(byte[] imageBytes, int side, float[] values, int[] mark) throws IOException {
         BufferedImage src = ImageIO.read(new java.io.ByteArrayInputStream(imageBytes));
         if (src == null) throw new IOException("not a readable image");
-        BufferedImage heat = new BufferedImage(cam.side(), cam.side(), BufferedImage.TYPE_INT_RGB);
-        for (int y = 0; y < cam.side(); y++)
-            for (int x = 0; x < cam.side(); x++)
-                heat.setRGB(x, y, jet(cam.values()[y * cam.side() + x]).getRGB());
+        BufferedImage heat = new BufferedImage(side, side, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < side; y++)
+            for (int x = 0; x < side; x++)
+                heat.setRGB(x, y, jet(values[y * side + x]).getRGB());
         BufferedImage out = new BufferedImage(OVERLAY_SIDE, OVERLAY_SIDE, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = out.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
         g.drawImage(src, 0, 0, OVERLAY_SIDE, OVERLAY_SIDE, null);
         g.setComposite(java.awt.AlphaComposite.getInstance(java.awt.AlphaComposite.SRC_OVER, 0.5f));
         g.drawImage(heat, 0, 0, OVERLAY_SIDE, OVERLAY_SIDE, null);
+        if (mark != null) {
+            int cell = OVERLAY_SIDE / side;
+            g.setComposite(java.awt.AlphaComposite.SrcOver);
+            g.setColor(Color.WHITE);
+            g.setStroke(new java.awt.BasicStroke(2f));
+            g.drawRect(
+                    mark[0] * OVERLAY_SIDE / side, mark[1] * OVERLAY_SIDE / side, Math.max(2, cell), Math.max(2, cell));
+        }
         g.dispose();
         return out;
     }

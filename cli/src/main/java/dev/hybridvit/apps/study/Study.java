@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hybridvit.models.ModelSpec;
 import dev.hybridvit.models.cmt.CMT;
 import dev.hybridvit.models.cmt.CMTConfig;
+import dev.hybridvit.models.cmt.CompoundScaling;
 import dev.hybridvit.models.nextvit.NextViT;
 import dev.hybridvit.models.nextvit.NextViTConfig;
 import dev.hybridvit.models.trtvit.TRTViT;
@@ -36,12 +37,17 @@ import java.util.stream.Stream;
  */
 public record Study(String name, String title, String claim, String base, String quickBase, List<Variant> variants) {
     /** A study's variant: a label and the knobs that differ from the base (and, for --quick, from the compact base). */
-    public record Variant(String label, Map<String, JsonNode> knobs, Map<String, JsonNode> quickKnobs) {}
+    public record Variant(
+            String label, Map<String, JsonNode> knobs, Map<String, JsonNode> quickKnobs, JsonNode scale) {}
+
+    /** The axes of a variant's {@code scale} (CMT's per-axis compound scaling, {@link CompoundScaling}). */
+    public static final List<String> SCALE_AXES = List.of("depth", "width", "resolution");
 
     /** The built-in studies, named after the papers' tables (JSON files under {@code studies/} in this jar). */
     public static final List<String> BUILT_IN = List.of(
             "nextvit-table1-hybrid",
             "nextvit-table2-depth",
+            "nextvit-table7-blocks",
             "nextvit-table8-ratio",
             "nextvit-table9-norm",
             "trtvit-table2-stages",
@@ -80,9 +86,12 @@ public record Study(String name, String title, String claim, String base, String
         for (JsonNode v : vs) {
             String where = source + ": variants[" + variants.size() + "]";
             if (!v.isObject()) throw new IllegalArgumentException(where + ": not a JSON object");
-            checkFields(where, v, List.of("label", "knobs", "quick_knobs"));
+            checkFields(where, v, List.of("label", "knobs", "quick_knobs", "scale"));
             variants.add(new Variant(
-                    text(where, v, "label", null), knobs(where, v.get("knobs")), knobs(where, v.get("quick_knobs"))));
+                    text(where, v, "label", null),
+                    knobs(where, v.get("knobs")),
+                    knobs(where, v.get("quick_knobs")),
+                    v.get("scale")));
         }
         Study s = new Study(
                 text(source, root, "name", source),
@@ -110,8 +119,8 @@ public record Study(String name, String title, String claim, String base, String
         for (Variant v : variants) {
             Map<String, JsonNode> knobs = new LinkedHashMap<>(v.knobs());
             if (quick) knobs.putAll(v.quickKnobs());
-            Record config =
-                    apply(name + ", variant '" + v.label() + "'", baseConfig, knobs, baseName + "_" + slug(v.label()));
+            String where = name + ", variant '" + v.label() + "'", newName = baseName + "_" + slug(v.label());
+            Record config = apply(where, scaled(where, baseConfig, v.scale(), newName), knobs, newName);
             out.add(new Resolved(v.label(), config, spec(config, quick)));
         }
         return out;
@@ -134,6 +143,31 @@ public record Study(String name, String title, String claim, String base, String
                                 + configs.stream()
                                         .map(c -> (String) component(c, "name"))
                                         .collect(Collectors.joining(", "))));
+    }
+
+    /**
+     * {@code base} scaled per axis by a variant's {@code scale: {depth, width, resolution}}
+     * multipliers (absent axes 1); only CMT has compound scaling, and the variants of a study are
+     * timed on one input size, so the resolution multiplier must be 1 here.
+     */
+    private static Record scaled(String where, Record base, JsonNode scale, String newName) {
+        if (scale == null) return base;
+        if (!(base instanceof CMTConfig cmt))
+            throw new IllegalArgumentException(where + ": 'scale' needs a CMT base (compound scaling is CMT's)");
+        if (!scale.isObject()) throw new IllegalArgumentException(where + ": 'scale' must be an object");
+        checkFields(where + ", scale", scale, SCALE_AXES);
+        double[] f = new double[3];
+        for (int i = 0; i < 3; i++) {
+            JsonNode n = scale.get(SCALE_AXES.get(i));
+            if (n != null && !(n.isNumber() && n.doubleValue() > 0))
+                throw new IllegalArgumentException(
+                        where + ", scale." + SCALE_AXES.get(i) + ": expected a positive number, got " + n);
+            f[i] = n == null ? 1 : n.doubleValue();
+        }
+        if (f[2] != 1)
+            throw new IllegalArgumentException(where + ", scale.resolution: the variants of a study are timed on one"
+                    + " input size; allowed: 1 (compare resolutions with `benchmark --img-size` instead)");
+        return CompoundScaling.scale(cmt, f[0], f[1], f[2], newName);
     }
 
     /** The model spec of a variant record; {@code quick}: at 32 px without a crop, as the project's compact models. */
@@ -203,6 +237,9 @@ public record Study(String name, String title, String claim, String base, String
         } else if (type == double.class) {
             if (v.isNumber()) return v.doubleValue();
             expected = "a number";
+        } else if (type == boolean.class) {
+            if (v.isBoolean()) return v.booleanValue();
+            expected = "true or false";
         } else if (type == String.class) {
             if (v.isTextual()) return v.textValue();
             expected = "a string";

@@ -7,6 +7,8 @@ import ai.djl.ndarray.types.Shape;
 import dev.hybridvit.models.ModelOptions;
 import dev.hybridvit.models.ModelRegistry;
 import dev.hybridvit.models.VisionModel;
+import dev.hybridvit.models.cmt.CMTConfig;
+import dev.hybridvit.models.nextvit.NextViTConfig;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -52,6 +54,43 @@ class AnalysisTest {
                 max = Math.max(max, v);
             }
             assertThat(max).isEqualTo(1f);
+        }
+    }
+
+    /** One map per E-MHSA / LMHSA block; an LMHSA key stands for a whole k×k patch, so the map is constant on it. */
+    @Test
+    void attentionMapsCoverEveryAttentionBlockAndFollowTheKeyReduction() {
+        try (VisionModel m = ModelRegistry.get("cmt_ti")
+                .create(ModelOptions.defaults().withNumClasses(10).withImageSize(64), 3)) {
+            NDArray x = m.manager().randomNormal(new Shape(1, 3, 64, 64));
+            List<AttentionMaps.Map> maps = AttentionMaps.run(m, x, 40, 10);
+            assertThat(maps).hasSize(CMTConfig.TI.totalDepth());
+            AttentionMaps.Map first = maps.get(0);
+            assertThat(first.side()).isEqualTo(16);
+            assertThat(first.queryColumn()).isEqualTo(10);
+            assertThat(first.queryRow()).isEqualTo(2);
+            int k = CMTConfig.TI.srRatio(0);
+            for (int t = 0; t < first.values().length; t++) {
+                int row = t / 16, col = t % 16;
+                assertThat(first.values()[t]).isEqualTo(first.values()[row / k * k * 16 + col / k * k]);
+            }
+            for (AttentionMaps.Map a : maps) {
+                float max = 0;
+                for (float v : a.values()) {
+                    assertThat(v).isBetween(0f, 1f);
+                    max = Math.max(max, v);
+                }
+                assertThat(max).isEqualTo(1f);
+            }
+        }
+        try (VisionModel m = ModelRegistry.get("nextvit_pico_hv")
+                .create(ModelOptions.defaults().withNumClasses(10).withImageSize(64), 3)) {
+            List<AttentionMaps.Map> maps =
+                    AttentionMaps.run(m, m.manager().randomNormal(new Shape(1, 3, 64, 64)), 0, 0);
+            long ntbs = NextViTConfig.PICO.blocks().stream()
+                    .filter(NextViTConfig.BlockSpec::transformer)
+                    .count();
+            assertThat(maps).hasSize((int) ntbs);
         }
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hybridvit.models.cmt.CMTConfig;
 import dev.hybridvit.models.nextvit.NextViTConfig;
 import dev.hybridvit.models.trtvit.TRTViTConfig;
 import dev.hybridvit.nn.Activation;
@@ -65,7 +66,7 @@ class StudyTest {
     }
 
     @Test
-    void badSpecsNameTheFieldAndTheAllowedValues() {
+    void badSpecsNameTheFieldAndTheAllowedValues() throws IOException {
         assertThatThrownBy(() -> Study.load("nextvit-table99"))
                 .hasMessageContaining("unknown study 'nextvit-table99'")
                 .hasMessageContaining("nextvit-table8-ratio");
@@ -89,6 +90,26 @@ class StudyTest {
                 .hasMessageContaining("nextvit_small");
         assertThatThrownBy(() -> parse("{\"base\": \"nextvit_small\", \"variant\": []}"))
                 .hasMessageContaining("unknown field 'variant'");
+        assertThatThrownBy(() -> parse(spec("{\"label\": \"a\", \"knobs\": {\"convBlock\": \"MBCONV\"}}")))
+                .hasMessageContaining("knob 'convBlock'")
+                .hasMessageContaining("one of NCB, BOTTLENECK, CONVNEXT, POOLFORMER, TRANSFORMER");
+        assertThatThrownBy(() -> parse(spec("{\"label\": \"a\", \"scale\": {\"depth\": 2}}")))
+                .hasMessageContaining("'scale' needs a CMT base");
+        String cmt = "{\"base\": \"cmt_s\", \"quick_base\": \"cmt_ti\", \"variants\": [%s]}";
+        assertThatThrownBy(() -> parse(String.format(cmt, "{\"label\": \"a\", \"knobs\": {\"lpu\": \"no\"}}")))
+                .hasMessageContaining("knob 'lpu': expected true or false");
+        assertThatThrownBy(() -> parse(String.format(cmt, "{\"label\": \"a\", \"scale\": {\"height\": 2}}")))
+                .hasMessageContaining("unknown field 'height'")
+                .hasMessageContaining("depth");
+        assertThatThrownBy(() -> parse(String.format(cmt, "{\"label\": \"a\", \"scale\": {\"resolution\": 1.3}}")))
+                .hasMessageContaining("scale.resolution")
+                .hasMessageContaining("allowed: 1");
+        assertThat(((CMTConfig) parse(String.format(cmt, "{\"label\": \"a\", \"scale\": {\"width\": 1.3}}"))
+                                .resolve(false)
+                                .get(0)
+                                .config())
+                        .dims())
+                .containsExactly(80, 160, 320, 640);
     }
 
     @Test

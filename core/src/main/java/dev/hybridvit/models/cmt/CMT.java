@@ -62,7 +62,7 @@ public final class CMT extends VisionModel {
         int c = config.stemChannels();
         // flat root keys stem_conv1, stem_norm1, …; the Sequential only orders the forward pass
         stem = new Sequential();
-        for (int i = 1; i <= 3; i++) {
+        for (int i = 1; i <= (config.convStem() ? 3 : 0); i++) {
             Conv2d conv = register(
                     "stem_conv" + i,
                     new Conv2d(i == 1 ? 3 : c, c, 3, i == 1 ? 2 : 1, 1, 1, true, Init.kaimingNormalFanOut()));
@@ -70,9 +70,10 @@ public final class CMT extends VisionModel {
             BatchNorm norm = register("stem_norm" + i, new BatchNorm(c));
             stem.add(conv).add(act).add(norm);
         }
-        int in = c;
+        int in = config.convStem() ? c : 3;
         for (int s = 0; s < 4; s++) {
-            patchEmbeds[s] = register("patch_embed_" + STAGE_LETTERS[s], new CMTPatchEmbed(in, config.dim(s)));
+            int patch = s == 0 && !config.convStem() ? 4 : 2;
+            patchEmbeds[s] = register("patch_embed_" + STAGE_LETTERS[s], new CMTPatchEmbed(in, config.dim(s), patch));
             in = config.dim(s);
         }
         for (int s = 0; s < 4; s++) {
@@ -85,13 +86,7 @@ public final class CMT extends VisionModel {
             final int stage = s;
             blocks[s] = register("blocks_" + STAGE_LETTERS[s], new Sequential());
             for (int i = 0; i < config.depth(s); i++, index++) {
-                blocks[s].add(new CMTBlock(
-                        config.dim(s),
-                        config.heads(s),
-                        config.mlpRatio(),
-                        config.srRatio(s),
-                        dropPath[index],
-                        () -> relativePos[stage].value()));
+                blocks[s].add(new CMTBlock(config, s, dropPath[index], () -> relativePos[stage].value()));
             }
         }
         register("pre_logits", new Identity());

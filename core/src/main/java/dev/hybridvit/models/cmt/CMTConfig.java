@@ -8,6 +8,11 @@ import java.util.List;
  * width, per-stage widths C, depths, heads and key/value reduction ratios k, the IRFFN expansion
  * ratio R (hidden = int(C·R)), the width of the 1×1 head conv, head dropout and the stochastic
  * depth rate used in training (the class default is 0; it only matters in training mode).
+ *
+ * <p>The components the paper ablates (CMT Table 6) are fields too: {@code convStem} (false: no
+ * stem, the first patch embedding a 4×4 stride-4 conv on the image, as PVT/DeiT-style models),
+ * {@code lpu} (the Local Perception Unit), {@code ffn} (IRFFN or a plain FFN) and {@code srRatios}
+ * (LMHSA's k).
  */
 public record CMTConfig(
         String name,
@@ -20,7 +25,18 @@ public record CMTConfig(
         int[] srRatios,
         int fcDim,
         double headDropout,
-        double pathDropout) {
+        double pathDropout,
+        boolean convStem,
+        boolean lpu,
+        Ffn ffn) {
+    /** The feed-forward network of a CMT block. */
+    public enum Ffn {
+        /** The inverted residual FFN (official): expansion, 3×3 depthwise conv with skip, projection. */
+        IRFFN,
+        /** A plain Transformer FFN: 1×1 expansion → GELU → 1×1 projection, as ViT/DeiT. */
+        MLP
+    }
+
     public static final int[] HEADS = {1, 2, 4, 8};
     public static final int[] SR_RATIOS = {8, 4, 2, 1};
     public static final int FC_DIM = 1280;
@@ -38,7 +54,38 @@ public record CMTConfig(
     /** The official, hand-rounded tables. */
     public static final List<CMTConfig> RELEASED = List.of(TI, XS, S, B);
 
+    /** A variant with every component of the official model (conv stem, LPU, IRFFN). */
+    public CMTConfig(
+            String name,
+            int imageSize,
+            int stemChannels,
+            int[] dims,
+            int[] depths,
+            int[] heads,
+            double mlpRatio,
+            int[] srRatios,
+            int fcDim,
+            double headDropout,
+            double pathDropout) {
+        this(
+                name,
+                imageSize,
+                stemChannels,
+                dims,
+                depths,
+                heads,
+                mlpRatio,
+                srRatios,
+                fcDim,
+                headDropout,
+                pathDropout,
+                true,
+                true,
+                Ffn.IRFFN);
+    }
+
     public CMTConfig {
+        if (ffn == null) throw new IllegalArgumentException(name + ": ffn is required (IRFFN or MLP)");
         if (dims.length != 4 || depths.length != 4 || heads.length != 4 || srRatios.length != 4) {
             throw new IllegalArgumentException("CMT needs 4 stage widths, depths, head counts and reduction ratios");
         }
@@ -146,7 +193,10 @@ public record CMTConfig(
                 && Arrays.equals(srRatios, c.srRatios)
                 && fcDim == c.fcDim
                 && headDropout == c.headDropout
-                && pathDropout == c.pathDropout;
+                && pathDropout == c.pathDropout
+                && convStem == c.convStem
+                && lpu == c.lpu
+                && ffn == c.ffn;
     }
 
     @Override
@@ -157,14 +207,16 @@ public record CMTConfig(
     @Override
     public String toString() {
         return String.format(
-                "%s(%d px, stem %d, dims %s, depths %s, heads %s, R %s, k %s)",
+                "%s(%d px, stem %s, dims %s, depths %s, heads %s, R %s, k %s, LPU %s, %s)",
                 name,
                 imageSize,
-                stemChannels,
+                convStem ? String.valueOf(stemChannels) : "none",
                 Arrays.toString(dims),
                 Arrays.toString(depths),
                 Arrays.toString(heads),
                 mlpRatio,
-                Arrays.toString(srRatios));
+                Arrays.toString(srRatios),
+                lpu ? "on" : "off",
+                ffn);
     }
 }

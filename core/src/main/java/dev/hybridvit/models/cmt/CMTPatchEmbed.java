@@ -7,7 +7,7 @@ import dev.hybridvit.nn.LayerNorm;
 import dev.hybridvit.nn.Module;
 
 /**
- * CMT patch embedding that opens each stage: a 2×2 stride-2 convolution (key {@code proj}) halves
+ * CMT patch embedding that opens each stage: a 2×2 stride-2 convolution (4×4 stride 4 on the image when the model has no conv stem) (key {@code proj}) halves
  * the resolution, then LayerNorm over channels (key {@code norm}, PyTorch's default eps 1e-5 — not
  * the blocks' 1e-6). B×C×H×W in, B×C'×H/2×W/2 out (normalised in token layout, returned as NCHW).
  */
@@ -16,8 +16,9 @@ public final class CMTPatchEmbed extends Module {
     public final Conv2d proj;
     public final LayerNorm norm;
 
-    CMTPatchEmbed(int in, int out) {
-        proj = register("proj", new Conv2d(in, out, 2, 2, 0, 1, true, Init.kaimingNormalFanOut()));
+    /** @param patch the side (and stride) of the conv: 2 in every stage, 4 for a model without the conv stem */
+    CMTPatchEmbed(int in, int out, int patch) {
+        proj = register("proj", new Conv2d(in, out, patch, patch, 0, 1, true, Init.kaimingNormalFanOut()));
         norm = register("norm", new LayerNorm(out, EPS));
     }
 

@@ -51,15 +51,34 @@ public final class CompoundScaling {
     /** The configuration {@code base} scaled by φ (formulas in the class comment), named {@code name}. */
     public static CMTConfig scale(CMTConfig base, double phi, String name) {
         if (!Double.isFinite(phi)) throw new IllegalArgumentException("phi must be finite, got " + phi);
-        double depthFactor = Math.pow(ALPHA, phi), widthFactor = Math.pow(BETA, phi), resFactor = Math.pow(GAMMA, phi);
-        int[] depths = new int[4], dims = new int[4];
+        return scale(base, Math.pow(ALPHA, phi), Math.pow(BETA, phi), Math.pow(GAMMA, phi), name);
+    }
+
+    /**
+     * {@code base} scaled along each axis by its own multiplier (α^φ, β^φ, γ^φ for compound
+     * scaling; 1 leaves an axis as it is), with the rounding of the class comment: the
+     * single-axis scalings the paper compares compound scaling against.
+     */
+    public static CMTConfig scale(
+            CMTConfig base, double depthFactor, double widthFactor, double resFactor, String name) {
+        for (double f : new double[] {depthFactor, widthFactor, resFactor}) {
+            if (!(f > 0) || !Double.isFinite(f))
+                throw new IllegalArgumentException(
+                        name + ": scaling multipliers must be positive and finite, got " + f);
+        }
+        // an axis left at 1 keeps the base's own values (the released tables are hand-rounded)
+        int[] depths = base.depths(), dims = base.dims();
         int width0 = roundToMultiple(base.dim(0) * widthFactor, WIDTH_DIVISOR);
         for (int s = 0; s < 4; s++) {
-            depths[s] = Math.max(1, (int) Math.round(base.depth(s) * depthFactor));
-            dims[s] = width0 << s;
+            if (depthFactor != 1) depths[s] = Math.max(1, (int) Math.round(base.depth(s) * depthFactor));
+            if (widthFactor != 1) dims[s] = width0 << s;
         }
-        int stem = roundToMultiple(base.stemChannels() * widthFactor, WIDTH_DIVISOR);
-        int size = roundToMultiple(base.imageSize() * resFactor, CMTConfig.SIZE_DIVISOR);
+        int stem = widthFactor == 1
+                ? base.stemChannels()
+                : roundToMultiple(base.stemChannels() * widthFactor, WIDTH_DIVISOR);
+        int size = resFactor == 1
+                ? base.imageSize()
+                : roundToMultiple(base.imageSize() * resFactor, CMTConfig.SIZE_DIVISOR);
         return new CMTConfig(
                 name,
                 size,
@@ -71,7 +90,10 @@ public final class CompoundScaling {
                 base.srRatios(),
                 base.fcDim(),
                 base.headDropout(),
-                base.pathDropout());
+                base.pathDropout(),
+                base.convStem(),
+                base.lpu(),
+                base.ffn());
     }
 
     /** The nearest multiple of {@code divisor} (halves up), at least {@code divisor}. */

@@ -60,12 +60,4 @@ public final class InvertedResidualFFN extends Module implements Reparameterizab
     public void reparameterize() {
         projBn.foldIntoNext(conv2.get(0));
     }
-
-    /** Tokens B×N×C on an h×w grid → B×N×C. */
-    public NDArray forward(NDArray tokens, long h, long w) {
-        var s = tokens.getShape();
-        long b = s.get(0), c = s.get(2);
-        NDArray y = forward(tokens.transpose(0, 2, 1).reshape(b, c, h, w));
-        return y.reshape(b, c, h * w).transpose(0, 2, 1);
-    }
 }

@@ -52,21 +52,35 @@ public final class LightweightAttention extends Module {
 
     /** Tokens B×N×C on an h×w grid → B×N×C. */
     public NDArray forward(NDArray x, long h, long w) {
-        var s = x.getShape();
-        long b = s.get(0), c = s.get(2);
-        NDArray queries = Attention.splitHeads(q.forward(x), heads);
-        NDArray kv = x;
-        if (sr != null) {
-            NDArray reduced = sr.forward(x.transpose(0, 2, 1).reshape(b, c, h, w));
-            kv = reduced.reshape(b, c, -1).transpose(0, 2, 1);
-        }
+        NDArray kv = keyValueTokens(x, h, w);
         NDArray out = Attention.attend(
-                queries,
+                Attention.splitHeads(q.forward(x), heads),
                 Attention.splitHeads(k.forward(kv), heads),
                 Attention.splitHeads(v.forward(kv), heads),
                 scale,
                 relativePos.get());
         return proj.forward(Attention.mergeHeads(out));
+    }
+
+    /**
+     * The attention weights for tokens B×N×C on an h×w grid: B×heads×N×M, the M keys on the
+     * (h/k)×(w/k) grid of the k×k reduction, each standing for one k×k patch.
+     */
+    public NDArray attentionWeights(NDArray x, long h, long w) {
+        return Attention.probabilities(
+                Attention.splitHeads(q.forward(x), heads),
+                Attention.splitHeads(k.forward(keyValueTokens(x, h, w)), heads),
+                scale,
+                relativePos.get());
+    }
+
+    /** The tokens keys and values come from: the k×k reduction of the map, or the tokens themselves. */
+    private NDArray keyValueTokens(NDArray x, long h, long w) {
+        if (sr == null) return x;
+        var s = x.getShape();
+        long b = s.get(0), c = s.get(2);
+        NDArray reduced = sr.forward(x.transpose(0, 2, 1).reshape(b, c, h, w));
+        return reduced.reshape(b, c, -1).transpose(0, 2, 1);
     }
 
     /** The module contract on a feature map: B×C×H×W → B×C×H×W (tokens in raster order). */

@@ -36,22 +36,35 @@ public final class EfficientMHSA extends Module implements Reparameterizable {
     /** Tokens B×N×C → B×N×C. */
     @Override
     public NDArray forward(NDArray x) {
-        NDArray queries = Attention.splitHeads(q.forward(x), heads);
-        NDArray kv = x;
-        if (sr > 1) {
-            int window = sr * sr;
-            NDArray pooled = Pool.avgPool1d(
-                    x.transpose(0, 2, 1), new Shape(window), new Shape(window), new Shape(0), false, false);
-            pooled = norm.forward(pooled);
-            kv = pooled.transpose(0, 2, 1);
-        }
+        NDArray kv = keyValueTokens(x);
         NDArray out = Attention.attend(
-                queries,
+                Attention.splitHeads(q.forward(x), heads),
                 Attention.splitHeads(k.forward(kv), heads),
                 Attention.splitHeads(v.forward(kv), heads),
                 scale,
                 null);
         return proj.forward(Attention.mergeHeads(out));
+    }
+
+    /**
+     * The attention weights for tokens B×N×C: B×heads×N×M, key j standing for the raster tokens
+     * j·sr² … (j+1)·sr² − 1.
+     */
+    public NDArray attentionWeights(NDArray x) {
+        return Attention.probabilities(
+                Attention.splitHeads(q.forward(x), heads),
+                Attention.splitHeads(k.forward(keyValueTokens(x)), heads),
+                scale,
+                null);
+    }
+
+    /** The tokens keys and values come from: pooled by sr² along the sequence, then BatchNorm1d. */
+    private NDArray keyValueTokens(NDArray x) {
+        if (sr == 1) return x;
+        int window = sr * sr;
+        NDArray pooled =
+                Pool.avgPool1d(x.transpose(0, 2, 1), new Shape(window), new Shape(window), new Shape(0), false, false);
+        return norm.forward(pooled).transpose(0, 2, 1);
     }
 
     /** Minimum token count (one full pooling window). */

@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import dev.hybridvit.models.ModelOptions;
 import dev.hybridvit.models.ModelSpec;
 import dev.hybridvit.models.VisionModel;
+import dev.hybridvit.models.trtvit.BottleNeck;
+import dev.hybridvit.models.trtvit.TransformerBlock;
 import dev.hybridvit.nn.AvgPool2d;
 import dev.hybridvit.nn.BatchNorm;
 import dev.hybridvit.nn.DropPath;
@@ -68,7 +70,7 @@ public final class NextViT extends VisionModel {
                     b.transformer()
                             ? new NextTransformerBlock(
                                     in, b.outChannels(), stride, config.srRatios()[b.stage()], dp, config)
-                            : new NextConvBlock(in, b.outChannels(), stride, dp, config));
+                            : convBlock(in, b.outChannels(), stride, b.stage(), dp, config));
             in = b.outChannels();
         }
         stageStart[4] = blocks.size();
@@ -79,6 +81,17 @@ public final class NextViT extends VisionModel {
         projHead = options.isHeadless()
                 ? null
                 : register("proj_head", new Sequential(new Linear(in, options.numClasses(), true)));
+    }
+
+    /** The block at an NCB position: the NCB, or the Table 7 block the variant puts in its place. */
+    private static Module convBlock(int in, int out, int stride, int stage, double dropPath, NextViTConfig c) {
+        return switch (c.convBlock()) {
+            case NCB -> new NextConvBlock(in, out, stride, dropPath, c);
+            case BOTTLENECK -> new BottleNeck(in, out, stride, dropPath);
+            case CONVNEXT -> new ConvNeXtBlock(in, out, stride, dropPath, c);
+            case POOLFORMER -> new PoolFormerBlock(in, out, stride, dropPath, c);
+            case TRANSFORMER -> new TransformerBlock(in, out, stride, c.srRatios()[stage], dropPath);
+        };
     }
 
     public NextViTConfig config() {

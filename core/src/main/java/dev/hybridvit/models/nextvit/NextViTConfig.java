@@ -20,7 +20,8 @@ import java.util.List;
  * Strategy by a per-stage block pattern (Table 1's C-C-C-T … and Table 2's (NCB×N + NTB×1)×L),
  * {@code mixRatio} is the NTB's shrink ratio r (Table 8; r = 1 drops the MHCA branch), and
  * {@code norm} / {@code activation} are the blocks' normalisation and activation (Table 9; the
- * stem and E-MHSA's token-pool BatchNorm keep BN and ReLU, as the paper changes only the blocks).
+ * stem and E-MHSA's token-pool BatchNorm keep BN and ReLU, as the paper changes only the blocks),
+ * and {@code convBlock} is the block built where the layout puts an NCB (Table 7).
  */
 public record NextViTConfig(
         String name,
@@ -34,7 +35,8 @@ public record NextViTConfig(
         String[] stagePatterns,
         double mixRatio,
         Norm norm,
-        Activation.Kind activation) {
+        Activation.Kind activation,
+        ConvBlock convBlock) {
     /** The normalisation inside NCBs and NTBs: BatchNorm (official, foldable) or channels-first LayerNorm. */
     public enum Norm {
         BN,
@@ -44,6 +46,24 @@ public record NextViTConfig(
         public Module of(int channels) {
             return this == BN ? new BatchNorm(channels) : LayerNorm.channelsFirst(channels, 1e-5);
         }
+    }
+
+    /**
+     * The block built at every NCB position of the layout (Next-ViT Table 7). Each keeps the NCB's
+     * patch embedding for width and resolution changes, so only the block body differs; the
+     * replacements keep their own papers' norms and activations.
+     */
+    public enum ConvBlock {
+        /** Next Convolution Block (official). */
+        NCB,
+        /** ResNet's BottleNeck (1×1 → 3×3 → 1×1, BN, ReLU, expansion 4), as in TRT-ViT. */
+        BOTTLENECK,
+        /** ConvNeXt's block (7×7 depthwise conv, LN, MLP ×4 with GELU, layer scale). */
+        CONVNEXT,
+        /** PoolFormer's block (3×3 average pool as token mixer, GroupNorm, MLP ×4 with GELU, layer scale). */
+        POOLFORMER,
+        /** A Transformer block (MHSA with the stage's K/V reduction + MLP ×3, LN, GELU), as in TRT-ViT. */
+        TRANSFORMER
     }
 
     /** The letters of a stage pattern: C for an NCB, T for an NTB. */
@@ -133,12 +153,13 @@ public record NextViTConfig(
                 null,
                 MIX_BLOCK_RATIO,
                 Norm.BN,
-                Activation.Kind.RELU);
+                Activation.Kind.RELU,
+                ConvBlock.NCB);
     }
 
     public NextViTConfig {
-        if (norm == null || activation == null)
-            throw new IllegalArgumentException(name + ": norm and activation are required");
+        if (norm == null || activation == null || convBlock == null)
+            throw new IllegalArgumentException(name + ": norm, activation and convBlock are required");
         if (!(mixRatio > 0 && mixRatio <= 1))
             throw new IllegalArgumentException(name + ": mixRatio must be in (0, 1], got " + mixRatio);
         if (stagePatterns != null) {

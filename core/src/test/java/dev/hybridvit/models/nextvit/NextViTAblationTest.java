@@ -5,24 +5,21 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
-import dev.hybridvit.export.ExportOptions;
-import dev.hybridvit.export.Exporter;
-import dev.hybridvit.infer.OnnxPredictor;
-import dev.hybridvit.models.ModelOptions;
 import dev.hybridvit.models.ModelSpec;
 import dev.hybridvit.models.VisionModel;
 import dev.hybridvit.nn.Activation;
 import dev.hybridvit.tensor.Tensors;
+import dev.hybridvit.testing.FilledModels;
 import dev.hybridvit.testing.GradientCheck;
-import dev.hybridvit.weights.ReferenceFill;
+import dev.hybridvit.testing.OnnxParity;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -38,6 +35,21 @@ class NextViTAblationTest {
     Path tmp;
 
     static NextViTConfig pico(String name, String[] patterns, double r, NextViTConfig.Norm norm, Activation.Kind act) {
+        return pico(name, patterns, r, norm, act, NextViTConfig.ConvBlock.NCB);
+    }
+
+    /** The compact model with Table 7's block in place of every NCB. */
+    static NextViTConfig pico(NextViTConfig.ConvBlock block) {
+        return pico("block_" + block, null, 0.75, NextViTConfig.Norm.BN, Activation.Kind.RELU, block);
+    }
+
+    static NextViTConfig pico(
+            String name,
+            String[] patterns,
+            double r,
+            NextViTConfig.Norm norm,
+            Activation.Kind act,
+            NextViTConfig.ConvBlock block) {
         NextViTConfig p = NextViTConfig.PICO;
         return new NextViTConfig(
                 name,
@@ -51,7 +63,8 @@ class NextViTAblationTest {
                 patterns,
                 r,
                 norm,
-                act);
+                act,
+                block);
     }
 
     static Stream<NextViTConfig> variants() {
@@ -61,7 +74,28 @@ class NextViTAblationTest {
                 pico("c_t_t_t", new String[] {"C", "T", "T", "T"}, 0.75, bn, relu),
                 pico("r_0.25", null, 0.25, bn, relu),
                 pico("r_1", null, 1.0, bn, relu),
-                pico("ln_gelu", null, 0.75, NextViTConfig.Norm.LN, Activation.Kind.GELU));
+                pico("ln_gelu", null, 0.75, NextViTConfig.Norm.LN, Activation.Kind.GELU),
+                pico(NextViTConfig.ConvBlock.BOTTLENECK),
+                pico(NextViTConfig.ConvBlock.CONVNEXT),
+                pico(NextViTConfig.ConvBlock.POOLFORMER),
+                pico(NextViTConfig.ConvBlock.TRANSFORMER));
+    }
+
+    /** Table 7: every NCB position holds the chosen block, the NTBs and the stage widths stay. */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = NextViTConfig.ConvBlock.class, names = "NCB", mode = EnumSource.Mode.EXCLUDE)
+    void table7BlocksReplaceEveryNcb(NextViTConfig.ConvBlock block) {
+        try (VisionModel m = filled(pico(block))) {
+            List<String> types = m.blocks().stream()
+                    .map(b -> b.module().getClass().getSimpleName())
+                    .distinct()
+                    .toList();
+            assertThat(types).doesNotContain("NextConvBlock").contains("NextTransformerBlock");
+            assertThat(types).hasSize(2);
+            assertThat(m.stageChannels()).containsExactly(32, 128, 256, 512);
+            NDArray logits = m.predict(m.manager().randomNormal(new Shape(2, 3, SIZE, SIZE)));
+            assertThat(logits.getShape()).isEqualTo(new Shape(2, 10));
+        }
     }
 
     static VisionModel filled(NextViTConfig c) {
@@ -69,13 +103,8 @@ class NextViTAblationTest {
     }
 
     static VisionModel filled(NextViTConfig c, int size) {
-        ModelSpec spec = new ModelSpec(c.name(), "nextvit", "ablation", size, 1, (s, o) -> new NextViT(s, c, o));
-        VisionModel model =
-                spec.create(ModelOptions.defaults().withImageSize(size).withNumClasses(10), 1);
-        Map<String, NDArray> w = new ReferenceFill(11, 0.8, 2.0).stateDict(model.namedSlots(), model.manager());
-        model.loadStateDict(w);
-        w.values().forEach(NDArray::close);
-        return model;
+        return FilledModels.create(
+                new ModelSpec(c.name(), "nextvit", "ablation", size, 1, (s, o) -> new NextViT(s, c, o)), size, 11);
     }
 
     @Test
@@ -118,20 +147,8 @@ class NextViTAblationTest {
     void deployFormAndOnnxGraphsMatchEager(NextViTConfig c) throws IOException {
         try (VisionModel model = filled(c)) {
             NDArray x = model.manager().randomNormal(new Shape(2, 3, SIZE, SIZE));
-            float[] input = x.toFloatArray();
             float[] eager = Tensors.toFloats(model.predict(x));
-            for (boolean deploy : List.of(false, true)) {
-                Path file = tmp.resolve(c.name() + deploy + ".onnx");
-                Exporter.export(
-                        model, file, ExportOptions.defaults().withDeploy(deploy).withBatch(2));
-                try (OnnxPredictor p = OnnxPredictor.open(
-                        file, OnnxPredictor.Options.defaults().withThreads(1))) {
-                    float[] ort = Tensors.flatten(p.predict(input, 2, 3, SIZE, SIZE));
-                    assertThat(Tensors.maxAbsDiff(ort, eager) / Tensors.maxAbs(eager))
-                            .as("ORT %s graph vs eager", deploy ? "deploy" : "plain")
-                            .isLessThanOrEqualTo(TOLERANCE);
-                }
-            }
+            OnnxParity.assertGraphsMatch(model, x, eager, tmp, TOLERANCE);
             assertThat(model.isReparameterized()).isTrue();
             float[] deployed = Tensors.toFloats(model.predict(x));
             assertThat(Tensors.maxAbsDiff(deployed, eager) / Tensors.maxAbs(eager))
