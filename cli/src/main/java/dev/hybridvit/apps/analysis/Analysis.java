@@ -31,6 +31,7 @@ import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.markers.Marker;
 
 /**
  * {@code analyze}: the Fourier analysis of every block's output (Next-ViT Figure 5) over a set of
@@ -139,11 +140,16 @@ public final class Analysis {
         for (int i = 0; i < spectra.size(); i++)
             byType.computeIfAbsent(spectra.get(i).type(), t -> new ArrayList<>())
                     .add(new double[] {i + 1, spectra.get(i).atHighest()});
+        // a block type keeps one colour in both panels; on the left the marker tells the map size
+        Color[] palette = depth.getStyler().getSeriesColors();
+        Map<String, Color> colourOf = new LinkedHashMap<>();
+        byType.keySet().forEach(t -> colourOf.put(t, palette[colourOf.size() % palette.length]));
         byType.forEach((type, pts) -> depth.addSeries(
                         type,
                         pts.stream().mapToDouble(p -> p[0]).toArray(),
                         pts.stream().mapToDouble(p -> p[1]).toArray())
-                .setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter));
+                .setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter)
+                .setMarkerColor(colourOf.get(type)));
         XYChart curves = new XYChartBuilder()
                 .width(620)
                 .height(440)
@@ -154,9 +160,18 @@ public final class Analysis {
         curves.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
         // one curve per block type and map size: types compared on maps of the same size
         Map<String, List<double[]>> groups = new TreeMap<>();
-        for (FourierAnalysis.Spectrum s : spectra)
-            groups.computeIfAbsent(s.type() + " " + s.mapSize() + "×" + s.mapSize(), t -> new ArrayList<>())
-                    .add(s.relativeLogAmplitude());
+        Map<String, FourierAnalysis.Spectrum> firstOf = new TreeMap<>();
+        for (FourierAnalysis.Spectrum s : spectra) {
+            String group = s.type() + " " + s.mapSize() + "×" + s.mapSize();
+            groups.computeIfAbsent(group, t -> new ArrayList<>()).add(s.relativeLogAmplitude());
+            firstOf.putIfAbsent(group, s);
+        }
+        List<Integer> sizes = spectra.stream()
+                .map(FourierAnalysis.Spectrum::mapSize)
+                .distinct()
+                .sorted()
+                .toList();
+        Marker[] markers = curves.getStyler().getSeriesMarkers();
         groups.forEach((group, curvesOfGroup) -> {
             int len = curvesOfGroup.get(0).length;
             double[] freq = new double[len], mean = new double[len];
@@ -164,7 +179,12 @@ public final class Analysis {
                 freq[k] = (double) k / (len - 1);
                 for (double[] c : curvesOfGroup) mean[k] += c[k] / curvesOfGroup.size();
             }
-            curves.addSeries(group + " (" + curvesOfGroup.size() + ")", freq, mean);
+            FourierAnalysis.Spectrum first = firstOf.get(group);
+            Color colour = colourOf.get(first.type());
+            XYSeries series = curves.addSeries(group + " (" + curvesOfGroup.size() + ")", freq, mean);
+            series.setLineColor(colour);
+            series.setMarkerColor(colour);
+            series.setMarker(markers[sizes.indexOf(first.mapSize()) % markers.length]);
         });
         AtomicFiles.write(
                 out.resolve(FOURIER_PNG),
