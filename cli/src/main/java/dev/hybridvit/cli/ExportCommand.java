@@ -132,6 +132,14 @@ final class ExportCommand implements Callable<Integer> {
     boolean int8Attention;
 
     @Option(
+            names = "--int8-residuals",
+            description = "int8 also for the Adds of two computed tensors (residuals), as QLinearAdd (default: float)")
+    boolean int8Residuals;
+
+    @Option(names = "--exact-gelu", description = "int8: the exact (erf) GELU (default: its tanh approximation)")
+    boolean exactGelu;
+
+    @Option(
             names = "--int8-report",
             paramLabel = "DIR",
             description = "int8: compare with float32 on the images in DIR (top-1 agreement, logit cosine)")
@@ -168,7 +176,9 @@ final class ExportCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--half-io applies to --precision fp16 only");
         QuantOptions q = QuantOptions.defaults()
                 .withMethod(CalibrationMethod.parse(calibrationMethod))
-                .withAttentionScores(int8Attention);
+                .withAttentionScores(int8Attention)
+                .withResidualAdds(int8Residuals)
+                .withTanhGelu(!exactGelu);
         Quantization.Calibration cal =
                 calibration == null ? null : new Quantization.Calibration(calibration, calibrationImages);
         if ((int8Report != null || sensitivity) && p != Precision.INT8)

@@ -151,6 +151,7 @@ final class QdqQuantizer {
     /** Decides what is quantized in {@code model}'s graph, its float ops in their {@link FloatOpForms}. */
     static Plan plan(ModelProto model, QuantOptions options) {
         model = FloatOpForms.apply(model);
+        if (options.tanhGelu()) model = FloatOpForms.tanhGelu(model);
         GraphProto g = model.getGraph();
         Set<String> inits = new HashSet<>();
         Map<String, TensorProto> initializers = new HashMap<>();
@@ -163,8 +164,9 @@ final class QdqQuantizer {
             for (String in : g.getNode(i).getInputList())
                 consumers.computeIfAbsent(in, k -> new ArrayList<>()).add(i);
         }
-        Set<String> graphOutputs = new HashSet<>();
+        Set<String> graphOutputs = new HashSet<>(), graphInputs = new HashSet<>();
         g.getOutputList().forEach(o -> graphOutputs.add(o.getName()));
+        g.getInputList().forEach(i -> graphInputs.add(i.getName()));
 
         List<NodeProto> nodes = new ArrayList<>(g.getNodeList());
         Set<Integer> dropped = new HashSet<>();
@@ -183,6 +185,13 @@ final class QdqQuantizer {
                     if (b && !a && rank(initializers.get(n.getInput(1))) == 2)
                         t = new Target(1, true, 1, List.of(0), false);
                     else if (!a && !b && options.attentionScores()) t = new Target(-1, false, 0, List.of(0, 1), false);
+                }
+                case "Add" -> {
+                    if (options.residualAdds()
+                            && !inits.contains(n.getInput(0))
+                            && !inits.contains(n.getInput(1))
+                            && !graphInputs.contains(n.getInput(0))
+                            && !graphInputs.contains(n.getInput(1))) t = new Target(-1, false, 0, List.of(0, 1), true);
                 }
                 default -> {}
             }
@@ -214,7 +223,7 @@ final class QdqQuantizer {
             }
             ng.addNode(n);
         }
-        if (shifted.isEmpty())
+        if (shifted.values().stream().noneMatch(t -> t.weightInput() >= 0))
             throw new IllegalArgumentException(
                     "the model has no convolution or linear layer with constant weights to quantize");
         return new Plan(model.toBuilder().setGraph(ng).build(), shifted, tensors);

@@ -92,6 +92,22 @@ class QuantizationTest {
         // each GELU runs as one kernel, its Erf pattern gone
         assertEquals(before.getOrDefault("Erf", 0), after.getOrDefault("Gelu", 0), "Gelu kernels: " + after);
         assertEquals(0, after.getOrDefault("Erf", 0), "Erf left: " + after);
+        // ... in its tanh approximation
+        assertTrue(
+                q.getGraph().getNodeList().stream()
+                        .filter(n -> n.getOpType().equals("Gelu"))
+                        .allMatch(n -> n.getAttributeList().stream()
+                                .anyMatch(a -> a.getName().equals("approximate")
+                                        && a.getS().toStringUtf8().equals("tanh"))),
+                "every Gelu tanh-approximated");
+        // opted in, every residual Add runs as ORT's QLinearAdd
+        ModelProto withResiduals = Quantization.int8(
+                floatModel, noise, "noise", QuantOptions.defaults().withResidualAdds(true), i -> {});
+        Map<String, Integer> residual = opCounts(optimised(withResiduals, dir.resolve("residual.onnx")));
+        assertEquals(
+                residualAdds(floatModel),
+                residual.getOrDefault("QLinearAdd", 0),
+                "with residualAdds, every Add of two computed tensors runs as QLinearAdd: " + residual);
         assertEquals("int8", Quantization.metadata(q).get(Quantization.PRECISION));
         assertEquals("2", Quantization.metadata(q).get(Quantization.CALIBRATION_IMAGES));
     }
@@ -234,6 +250,17 @@ class QuantizationTest {
         return (int) m.getGraph().getNodeList().stream()
                 .filter(n -> n.getOpType().equals("MatMul"))
                 .filter(n -> !inits.contains(n.getInput(1)))
+                .count();
+    }
+
+    /** Adds of two computed tensors (residual connections), neither a constant nor the graph input. */
+    private static int residualAdds(ModelProto m) {
+        Set<String> constants = new java.util.HashSet<>();
+        m.getGraph().getInitializerList().forEach(t -> constants.add(t.getName()));
+        m.getGraph().getInputList().forEach(i -> constants.add(i.getName()));
+        return (int) m.getGraph().getNodeList().stream()
+                .filter(n -> n.getOpType().equals("Add"))
+                .filter(n -> n.getInputList().stream().noneMatch(constants::contains))
                 .count();
     }
 
