@@ -136,9 +136,6 @@ final class ExportCommand implements Callable<Integer> {
             description = "int8 also for the Adds of two computed tensors (residuals), as QLinearAdd (default: float)")
     boolean int8Residuals;
 
-    @Option(names = "--exact-gelu", description = "int8: the exact (erf) GELU (default: its tanh approximation)")
-    boolean exactGelu;
-
     @Option(
             names = "--int8-report",
             paramLabel = "DIR",
@@ -177,8 +174,7 @@ final class ExportCommand implements Callable<Integer> {
         QuantOptions q = QuantOptions.defaults()
                 .withMethod(CalibrationMethod.parse(calibrationMethod))
                 .withAttentionScores(int8Attention)
-                .withResidualAdds(int8Residuals)
-                .withTanhGelu(!exactGelu);
+                .withResidualAdds(int8Residuals);
         Quantization.Calibration cal =
                 calibration == null ? null : new Quantization.Calibration(calibration, calibrationImages);
         if ((int8Report != null || sensitivity) && p != Precision.INT8)

@@ -125,29 +125,6 @@ final class FloatOpForms {
     }
 
     /**
-     * {@code model} with each ONNX {@code Gelu} computing the tanh approximation
-     * (0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), {@code approximate="tanh"}, as PyTorch's
-     * {@code GELU(approximate="tanh")}): it differs from the exact GELU by at most about 5·10⁻⁴,
-     * far below one int8 step of the values around it, and ONNX Runtime computes it faster. The
-     * contrib {@code Gelu} of a graph below opset 20 stays exact.
-     */
-    static ModelProto tanhGelu(ModelProto model) {
-        GraphProto.Builder g = model.getGraph().toBuilder();
-        for (int i = 0; i < g.getNodeCount(); i++) {
-            NodeProto n = g.getNode(i);
-            if (n.getOpType().equals("Gelu") && n.getDomain().isEmpty())
-                g.setNode(
-                        i,
-                        n.toBuilder()
-                                .addAttribute(AttributeProto.newBuilder()
-                                        .setName("approximate")
-                                        .setType(AttributeProto.AttributeType.STRING)
-                                        .setS(ByteString.copyFromUtf8("tanh"))));
-        }
-        return model.toBuilder().setGraph(g).build();
-    }
-
-    /**
      * The ops our graphs use whose definitions at opset 20 accept every opset-17 node unchanged
      * (later versions only added types, optional inputs or attributes with the old default), and
      * ReduceMean, whose axes move from an attribute to an input at opset 18.

@@ -24,7 +24,8 @@ import java.util.Set;
  * at scale x_scale·w_scale. A Conv's output is quantized too, so that ORT fuses DequantizeLinear →
  * Conv → QuantizeLinear into one QLinearConv; a ReLU that alone follows a quantized conv is
  * dropped, its clipping done by the output's zero point (range [0, max]). MatMul outputs stay
- * float (ORT's MatMulIntegerToFloat). Everything else — softmax, the norms, GELU, residual adds,
+ * float (ORT's MatMulIntegerToFloat). Everything else — softmax, the norms, GELU, residual adds
+ * (unless {@link QuantOptions#residualAdds()}),
  * pooling, the classifier Gemm, MatMuls with the weight on the left (ORT has no int8 kernel for
  * that QDQ form) and, unless {@link QuantOptions#attentionScores()}, the attention
  * MatMuls — computes in float on dequantized values, in the forms of {@link FloatOpForms}.
@@ -151,7 +152,6 @@ final class QdqQuantizer {
     /** Decides what is quantized in {@code model}'s graph, its float ops in their {@link FloatOpForms}. */
     static Plan plan(ModelProto model, QuantOptions options) {
         model = FloatOpForms.apply(model);
-        if (options.tanhGelu()) model = FloatOpForms.tanhGelu(model);
         GraphProto g = model.getGraph();
         Set<String> inits = new HashSet<>();
         Map<String, TensorProto> initializers = new HashMap<>();

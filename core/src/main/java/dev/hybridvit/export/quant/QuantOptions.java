@@ -12,8 +12,6 @@ import java.util.function.Predicate;
  * @param residualAdds    whether an Add of two computed tensors (a residual connection) takes
  *                        int8 inputs and output, so that ONNX Runtime runs it as {@code QLinearAdd};
  *                        off by default: it cost CMT accuracy for no measurable speed
- * @param tanhGelu        whether GELU uses the tanh approximation ({@link FloatOpForms#tanhGelu});
- *                        on by default
  * @param quantizeNode    which Conv / MatMul / Add nodes (by node name, the module's state-dict
  *                        path followed by the op) are quantized; the others stay float
  */
@@ -22,7 +20,6 @@ public record QuantOptions(
         double percentile,
         boolean attentionScores,
         boolean residualAdds,
-        boolean tanhGelu,
         Predicate<String> quantizeNode) {
     public QuantOptions {
         if (!(percentile > 50 && percentile <= 100))
@@ -30,26 +27,22 @@ public record QuantOptions(
     }
 
     public static QuantOptions defaults() {
-        return new QuantOptions(CalibrationMethod.PERCENTILE, 99.999, false, false, true, name -> true);
+        return new QuantOptions(CalibrationMethod.PERCENTILE, 99.999, false, false, name -> true);
     }
 
     public QuantOptions withMethod(CalibrationMethod m) {
-        return new QuantOptions(m, percentile, attentionScores, residualAdds, tanhGelu, quantizeNode);
+        return new QuantOptions(m, percentile, attentionScores, residualAdds, quantizeNode);
     }
 
     public QuantOptions withAttentionScores(boolean a) {
-        return new QuantOptions(method, percentile, a, residualAdds, tanhGelu, quantizeNode);
+        return new QuantOptions(method, percentile, a, residualAdds, quantizeNode);
     }
 
     public QuantOptions withResidualAdds(boolean r) {
-        return new QuantOptions(method, percentile, attentionScores, r, tanhGelu, quantizeNode);
-    }
-
-    public QuantOptions withTanhGelu(boolean t) {
-        return new QuantOptions(method, percentile, attentionScores, residualAdds, t, quantizeNode);
+        return new QuantOptions(method, percentile, attentionScores, r, quantizeNode);
     }
 
     public QuantOptions withQuantizeNode(Predicate<String> p) {
-        return new QuantOptions(method, percentile, attentionScores, residualAdds, tanhGelu, p);
+        return new QuantOptions(method, percentile, attentionScores, residualAdds, p);
     }
 }
