@@ -21,7 +21,9 @@ import java.util.Set;
  * pairs around the int8-able ops, the form ONNX Runtime and TensorRT fuse into int8 kernels):
  * convolutions and the weight MatMuls (linear layers) take per-output-channel symmetric int8
  * weights, their activation inputs per-tensor asymmetric uint8 from calibration, conv biases int32
- * at scale x_scale·w_scale. A Conv's output is quantized too, so that ORT fuses DequantizeLinear →
+ * at scale x_scale·w_scale; the stem conv that reads the image stays float (its 3-channel
+ * reduction is too short for the int8 kernels to pay off, measured slower in ONNX Runtime). A
+ * Conv's output is quantized too, so that ORT fuses DequantizeLinear →
  * Conv → QuantizeLinear into one QLinearConv; a ReLU that alone follows a quantized conv is
  * dropped, its clipping done by the output's zero point (range [0, max]). MatMul outputs stay
  * float (ORT's MatMulIntegerToFloat). Everything else — softmax, the norms, GELU, residual adds
@@ -177,8 +179,10 @@ final class QdqQuantizer {
             Target t = null;
             switch (n.getOpType()) {
                 case "Conv" -> {
-                    if (isFloatWeight(initializers.get(n.getInput(1))) && !inits.contains(n.getInput(0)))
-                        t = new Target(1, true, 0, List.of(0), true);
+                    // the stem conv over the image stays float: with 3 input channels its int8 kernel is slower
+                    if (isFloatWeight(initializers.get(n.getInput(1)))
+                            && !inits.contains(n.getInput(0))
+                            && !graphInputs.contains(n.getInput(0))) t = new Target(1, true, 0, List.of(0), true);
                 }
                 case "MatMul" -> {
                     boolean a = inits.contains(n.getInput(0)), b = inits.contains(n.getInput(1));
