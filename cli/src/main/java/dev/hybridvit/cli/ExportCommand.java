@@ -132,6 +132,11 @@ final class ExportCommand implements Callable<Integer> {
     boolean int8Attention;
 
     @Option(
+            names = "--int8-residuals",
+            description = "int8 also for the Adds of two computed tensors (residuals), as QLinearAdd (default: float)")
+    boolean int8Residuals;
+
+    @Option(
             names = "--int8-report",
             paramLabel = "DIR",
             description = "int8: compare with float32 on the images in DIR (top-1 agreement, logit cosine)")
@@ -168,7 +173,8 @@ final class ExportCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--half-io applies to --precision fp16 only");
         QuantOptions q = QuantOptions.defaults()
                 .withMethod(CalibrationMethod.parse(calibrationMethod))
-                .withAttentionScores(int8Attention);
+                .withAttentionScores(int8Attention)
+                .withResidualAdds(int8Residuals);
         Quantization.Calibration cal =
                 calibration == null ? null : new Quantization.Calibration(calibration, calibrationImages);
         if ((int8Report != null || sensitivity) && p != Precision.INT8)

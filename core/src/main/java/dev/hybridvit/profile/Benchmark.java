@@ -479,8 +479,8 @@ public final class Benchmark {
             for (int i = 0; i < Math.max(3, Math.min(c.runs(), 10)); i++) p.predict(input, batch, 3, size, size);
             profile = p.endProfiling();
         }
-        log.accept("ORT profile " + profile + " — kernel time by op type:\n"
-                + OrtProfile.render(OrtProfile.byOpType(Path.of(profile)), 8));
+        log.accept("ORT profile " + profile + " — kernel time by op type, per run:\n"
+                + OrtProfile.render(OrtProfile.read(Path.of(profile)), 8));
     }
 
     static float[] randomInput(int batch, int size) {

@@ -21,10 +21,13 @@ import java.util.Set;
  * pairs around the int8-able ops, the form ONNX Runtime and TensorRT fuse into int8 kernels):
  * convolutions and the weight MatMuls (linear layers) take per-output-channel symmetric int8
  * weights, their activation inputs per-tensor asymmetric uint8 from calibration, conv biases int32
- * at scale x_scale·w_scale. A Conv's output is quantized too, so that ORT fuses DequantizeLinear →
+ * at scale x_scale·w_scale; the stem conv that reads the image stays float (its 3-channel
+ * reduction is too short for the int8 kernels to pay off, measured slower in ONNX Runtime). A
+ * Conv's output is quantized too, so that ORT fuses DequantizeLinear →
  * Conv → QuantizeLinear into one QLinearConv; a ReLU that alone follows a quantized conv is
  * dropped, its clipping done by the output's zero point (range [0, max]). MatMul outputs stay
- * float (ORT's MatMulIntegerToFloat). Everything else — softmax, the norms, GELU, residual adds,
+ * float (ORT's MatMulIntegerToFloat). Everything else — softmax, the norms, GELU, residual adds
+ * (unless {@link QuantOptions#residualAdds()}),
  * pooling, the classifier Gemm, MatMuls with the weight on the left (ORT has no int8 kernel for
  * that QDQ form) and, unless {@link QuantOptions#attentionScores()}, the attention
  * MatMuls — computes in float on dequantized values, in the forms of {@link FloatOpForms}.
@@ -163,8 +166,9 @@ final class QdqQuantizer {
             for (String in : g.getNode(i).getInputList())
                 consumers.computeIfAbsent(in, k -> new ArrayList<>()).add(i);
         }
-        Set<String> graphOutputs = new HashSet<>();
+        Set<String> graphOutputs = new HashSet<>(), graphInputs = new HashSet<>();
         g.getOutputList().forEach(o -> graphOutputs.add(o.getName()));
+        g.getInputList().forEach(i -> graphInputs.add(i.getName()));
 
         List<NodeProto> nodes = new ArrayList<>(g.getNodeList());
         Set<Integer> dropped = new HashSet<>();
@@ -175,14 +179,23 @@ final class QdqQuantizer {
             Target t = null;
             switch (n.getOpType()) {
                 case "Conv" -> {
-                    if (isFloatWeight(initializers.get(n.getInput(1))) && !inits.contains(n.getInput(0)))
-                        t = new Target(1, true, 0, List.of(0), true);
+                    // the stem conv over the image stays float: with 3 input channels its int8 kernel is slower
+                    if (isFloatWeight(initializers.get(n.getInput(1)))
+                            && !inits.contains(n.getInput(0))
+                            && !graphInputs.contains(n.getInput(0))) t = new Target(1, true, 0, List.of(0), true);
                 }
                 case "MatMul" -> {
                     boolean a = inits.contains(n.getInput(0)), b = inits.contains(n.getInput(1));
                     if (b && !a && rank(initializers.get(n.getInput(1))) == 2)
                         t = new Target(1, true, 1, List.of(0), false);
                     else if (!a && !b && options.attentionScores()) t = new Target(-1, false, 0, List.of(0, 1), false);
+                }
+                case "Add" -> {
+                    if (options.residualAdds()
+                            && !inits.contains(n.getInput(0))
+                            && !inits.contains(n.getInput(1))
+                            && !graphInputs.contains(n.getInput(0))
+                            && !graphInputs.contains(n.getInput(1))) t = new Target(-1, false, 0, List.of(0, 1), true);
                 }
                 default -> {}
             }
@@ -214,7 +227,7 @@ final class QdqQuantizer {
             }
             ng.addNode(n);
         }
-        if (shifted.isEmpty())
+        if (shifted.values().stream().noneMatch(t -> t.weightInput() >= 0))
             throw new IllegalArgumentException(
                     "the model has no convolution or linear layer with constant weights to quantize");
         return new Plan(model.toBuilder().setGraph(ng).build(), shifted, tensors);
