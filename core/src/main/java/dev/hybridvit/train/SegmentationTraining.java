@@ -281,7 +281,12 @@ public final class SegmentationTraining {
                 boolean evaluate = (it + 1) % o.evalInterval() == 0 || it + 1 == end;
                 if (!evaluate) continue;
                 SegmentationMetrics.Result r = SegmentationValidation.evaluate(
-                        model, val, pipeline, SegmentationValidation.Inference.whole(), o.valLimit(), n -> {});
+                        model,
+                        val,
+                        pipeline,
+                        dev.hybridvit.models.segmentation.SegmentationInference.whole(),
+                        o.valLimit(),
+                        n -> {});
                 Record rec = new Record(
                         it + 1,
                         lossSum / images,
@@ -319,7 +324,12 @@ public final class SegmentationTraining {
             if (Files.isRegularFile(best)) {
                 WeightsLoader.load(model, best);
                 finalEval = SegmentationValidation.evaluate(
-                        model, val, pipeline, SegmentationValidation.Inference.whole(), 0, n -> {});
+                        model,
+                        val,
+                        pipeline,
+                        dev.hybridvit.models.segmentation.SegmentationInference.whole(),
+                        0,
+                        n -> {});
             }
             return new Result(
                     name,
