@@ -5,16 +5,21 @@ import dev.hybridvit.infer.Segmenter;
 import dev.hybridvit.models.ModelOptions;
 import dev.hybridvit.models.ModelRegistry;
 import dev.hybridvit.models.VisionModel;
+import dev.hybridvit.models.segmentation.SegmentationInference;
 import dev.hybridvit.weights.WeightsLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code segment MODEL --weights W IMAGE... --out DIR}: label mask (palette PNG) and colour overlay per image. */
+/**
+ * {@code segment MODEL --weights W IMAGE... --out DIR [--mode whole|slide]}: label mask (palette
+ * PNG) and colour overlay per image, in libtorch or, for an {@code .onnx} file, ONNX Runtime.
+ */
 @Command(
         name = "segment",
         description = "Segment image files with a segmentation model (fpn_…): writes NAME_mask.png (palette, pixel ="
@@ -41,6 +46,9 @@ final class SegmentCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "intra-op threads for ONNX Runtime (default: all cores)")
     int threads;
 
+    @Mixin
+    SegmentationInferenceOptions inference = new SegmentationInferenceOptions();
+
     @Override
     public Integer call() throws Exception {
         if (!ModelRegistry.isSegmentation(model)) {
@@ -51,7 +59,7 @@ final class SegmentCommand implements Callable<Integer> {
         if (weights.toString().endsWith(".onnx")) {
             try (OnnxPredictor p =
                     OnnxPredictor.open(weights, OnnxPredictor.Options.defaults().withThreads(threads))) {
-                run(Segmenter.onnx(p, weights));
+                run(Segmenter.onnx(p, weights), inference.resolve(p.height()));
             }
             return 0;
         }
@@ -59,18 +67,18 @@ final class SegmentCommand implements Callable<Integer> {
         try (VisionModel net = ModelRegistry.get(model).create(options, 0)) {
             System.err.println(WeightsLoader.load(net, weights, WeightsLoader.Options.STRICT)
                     .describe());
-            run(Segmenter.eager(net));
+            run(Segmenter.eager(net), inference.resolve(net.imageSize()));
         }
         return 0;
     }
 
-    private void run(Segmenter segmenter) throws Exception {
+    private void run(Segmenter segmenter, SegmentationInference how) throws Exception {
         for (Path image : images) {
-            Segmenter.Mask m = segmenter.segment(image);
+            Segmenter.Mask m = segmenter.segment(image, how);
             String stem = image.getFileName().toString().replaceFirst("\\.[^.]+$", "");
             Segmenter.writeMask(m, out.resolve(stem + "_mask.png"));
             Segmenter.writeOverlay(m, out.resolve(stem + "_overlay.png"));
-            System.out.printf("%s: %s_mask.png, %s_overlay.png (%d×%d)%n", image, stem, stem, m.size(), m.size());
+            System.out.printf("%s: %s_mask.png, %s_overlay.png (%d×%d)%n", image, stem, stem, m.width(), m.height());
         }
     }
 }

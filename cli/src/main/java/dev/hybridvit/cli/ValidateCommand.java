@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code validate}: accuracy of weights on a dataset's validation split. */
@@ -103,17 +104,8 @@ final class ValidateCommand implements Callable<Integer> {
             description = "also write the result to F: CSV (.csv) or JSON (.json)")
     Path resultsFile;
 
-    @Option(
-            names = "--mode",
-            defaultValue = "whole",
-            description = "segmentation: whole or slide (default: ${DEFAULT-VALUE})")
-    String mode;
-
-    @Option(names = "--crop-size", description = "segmentation, slide: window side (default: the model's size)")
-    Integer cropSize;
-
-    @Option(names = "--stride", description = "segmentation, slide: window step (default: 2/3 of the crop size)")
-    Integer stride;
+    @Mixin
+    SegmentationInferenceOptions segmentation = new SegmentationInferenceOptions();
 
     @Option(
             names = "--reduce-zero-label",
@@ -183,13 +175,7 @@ final class ValidateCommand implements Callable<Integer> {
     }
 
     private int validateSegmentation() throws Exception {
-        SegmentationValidation.Inference inference;
-        if (mode.equals("whole")) inference = SegmentationValidation.Inference.whole();
-        else if (mode.equals("slide")) {
-            int crop = cropSize != null ? cropSize : segmentationSize();
-            inference =
-                    SegmentationValidation.Inference.slide(crop, stride != null ? stride : Math.max(1, 2 * crop / 3));
-        } else throw new IllegalArgumentException("--mode " + mode + ": expected whole or slide");
+        var inference = segmentation.resolve(segmentationSize());
         SegmentationValidation.Report r =
                 SegmentationValidation.run(model, weights, Path.of(dataset), reduceZeroLabel, inference, valSubset);
         System.out.printf(

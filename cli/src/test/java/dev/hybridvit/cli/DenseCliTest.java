@@ -148,23 +148,29 @@ class DenseCliTest {
         assertThat(j.get("macs").asLong()).isPositive();
     }
 
+    /** A {@code width}×64 test image, and fpn_trtvit_pico_hv (4 classes, 64 px) as checkpoint and ONNX export. */
+    private Path[] segmentationFixture(int width) throws IOException {
+        Path weights = tmp.resolve("seg.safetensors"), image = tmp.resolve("scene.png"), onnx = tmp.resolve("seg.onnx");
+        java.awt.image.BufferedImage img =
+                new java.awt.image.BufferedImage(width, 64, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < 64; y++)
+            for (int x = 0; x < width; x++) img.setRGB(x, y, (x * 3 % 256) << 16 | (y * 4) << 8 | 90);
+        javax.imageio.ImageIO.write(img, "png", image.toFile());
+        try (VisionModel model = ModelRegistry.get("fpn_trtvit_pico_hv")
+                .create(ModelOptions.defaults().withNumClasses(4), 2)) {
+            WeightsExport.write(model, weights);
+            dev.hybridvit.export.Exporter.export(model, onnx, dev.hybridvit.export.ExportOptions.defaults());
+        }
+        return new Path[] {image, weights, onnx};
+    }
+
     /** {@code segment} writes a palette mask with the arg-max classes and an overlay, eager and from an export. */
     @Test
     void segmentWritesMaskAndOverlay() throws IOException {
         String name = "fpn_trtvit_pico_hv";
-        Path weights = tmp.resolve("seg.safetensors"), image = tmp.resolve("scene.png");
-        java.awt.image.BufferedImage img =
-                new java.awt.image.BufferedImage(80, 64, java.awt.image.BufferedImage.TYPE_INT_RGB);
-        for (int y = 0; y < 64; y++) for (int x = 0; x < 80; x++) img.setRGB(x, y, (x * 3) << 16 | (y * 4) << 8 | 90);
-        javax.imageio.ImageIO.write(img, "png", image.toFile());
-        try (VisionModel model =
-                ModelRegistry.get(name).create(ModelOptions.defaults().withNumClasses(4), 2)) {
-            WeightsExport.write(model, weights);
-            dev.hybridvit.export.Exporter.export(
-                    model, tmp.resolve("seg.onnx"), dev.hybridvit.export.ExportOptions.defaults());
-        }
-        for (String w :
-                new String[] {weights.toString(), tmp.resolve("seg.onnx").toString()}) {
+        Path[] f = segmentationFixture(80);
+        Path image = f[0], weights = f[1];
+        for (String w : new String[] {weights.toString(), f[2].toString()}) {
             Path out = tmp.resolve("out" + w.length());
             CliTest.Result r = cli(
                     "segment", name, image.toString(), "--weights", w, "--num-classes", "4", "--out", out.toString());
@@ -182,5 +188,59 @@ class DenseCliTest {
                 cli("segment", "cmt_ti", image.toString(), "--weights", weights.toString(), "--out", tmp.toString());
         assertThat(bad.code()).isEqualTo(2);
         assertThat(bad.err()).contains("not a segmentation model");
+    }
+
+    /**
+     * {@code segment --mode slide} covers the whole 128×64 image with 64-px windows (stride 32):
+     * the mask has the image's size, and libtorch and the fixed-size export agree; a window the
+     * export does not take is refused.
+     */
+    @Test
+    void segmentSlidesWindowsInBothRuntimes() throws IOException {
+        Path[] f = segmentationFixture(128);
+        int[][] labels = new int[2][];
+        for (int k = 0; k < 2; k++) {
+            Path out = tmp.resolve("slide" + k);
+            CliTest.Result r = cli(
+                    "segment",
+                    "fpn_trtvit_pico_hv",
+                    f[0].toString(),
+                    "--weights",
+                    f[k + 1].toString(),
+                    "--num-classes",
+                    "4",
+                    "--out",
+                    out.toString(),
+                    "--mode",
+                    "slide",
+                    "--stride",
+                    "32");
+            assertThat(r.code()).as(r.err()).isZero();
+            java.awt.image.BufferedImage mask =
+                    javax.imageio.ImageIO.read(out.resolve("scene_mask.png").toFile());
+            assertThat(new int[] {mask.getWidth(), mask.getHeight()}).containsExactly(128, 64);
+            labels[k] = mask.getRaster().getSamples(0, 0, 128, 64, 0, (int[]) null);
+        }
+        int same = 0;
+        for (int p = 0; p < labels[0].length; p++) if (labels[0][p] == labels[1][p]) same++;
+        assertThat(same)
+                .as("pixels with the same class in libtorch and ORT")
+                .isGreaterThanOrEqualTo(labels[0].length * 99 / 100);
+        CliTest.Result bad = cli(
+                "segment",
+                "fpn_trtvit_pico_hv",
+                f[0].toString(),
+                "--weights",
+                f[2].toString(),
+                "--num-classes",
+                "4",
+                "--out",
+                tmp.toString(),
+                "--mode",
+                "slide",
+                "--crop-size",
+                "96");
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err()).contains("--crop-size 96").contains("64×64 windows");
     }
 }

@@ -37,7 +37,9 @@ final class CMTGraph {
 
     /** Stem → per stage a patch embedding and its blocks → 1×1 conv → BN → Swish → pool → linear. */
     private static String model(OnnxGraph g, CMT m, String x) {
-        x = streams(g, m, x).get(m.numStages() - 1);
+        List<String> streams = streams(g, m, x);
+        Emitters.offerStages(g, streams.size(), i -> unpadded(g, m, i, streams.get(i)));
+        x = streams.get(m.numStages() - 1);
         x = emit(g, m.swish, emit(g, m.fcNorm, convOnStream(g, m.fc, x)));
         String pooled = LayerForms.globalPool(g, "head/pool", x);
         g.offer(Exporter.EMBEDDING, () -> pooled);
@@ -62,12 +64,14 @@ final class CMTGraph {
     /** The stage outputs as features: the deploy stream's padding removed. */
     private static List<String> stages(OnnxGraph g, CMT m, String x) {
         List<String> streams = streams(g, m, x), out = new ArrayList<>();
-        for (int i = 0; i < streams.size(); i++) {
-            String s = streams.get(i);
-            long c = m.stageChannels()[i], p = g.shape(s)[1];
-            out.add(p == c ? s : g.split(s, "stage" + (i + 1) + "/unpad_channels", 1, c, p - c)[0]);
-        }
+        for (int i = 0; i < streams.size(); i++) out.add(unpadded(g, m, i, streams.get(i)));
         return out;
+    }
+
+    /** Stage {@code i}'s stream without the deploy form's padding channels. */
+    private static String unpadded(OnnxGraph g, CMT m, int i, String stream) {
+        long c = m.stageChannels()[i], p = g.shape(stream)[1];
+        return p == c ? stream : g.split(stream, "stage" + (i + 1) + "/unpad_channels", 1, c, p - c)[0];
     }
 
     /** {@code conv} on a map that may carry zero-padded channels past {@code conv.in} (a deploy-form stream). */

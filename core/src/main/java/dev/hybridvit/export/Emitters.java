@@ -90,6 +90,17 @@ public final class Emitters {
         return out;
     }
 
+    /**
+     * Offers stage {@code i}'s output as {@code stage<i>} ({@link ExportOptions#stages()}); {@code
+     * stage} emits it only when it was asked for.
+     */
+    static void offerStages(OnnxGraph g, int numStages, java.util.function.IntFunction<String> stage) {
+        for (int i = 0; i < numStages; i++) {
+            int s = i;
+            g.offer(Exporter.featureName(s), () -> stage.apply(s));
+        }
+    }
+
     /** Stage {@code s}'s output norm, where the model has one. */
     static String stageOutput(OnnxGraph g, VisionModel m, int s, String x) {
         Module norm = m.stageOutputNorm(s);

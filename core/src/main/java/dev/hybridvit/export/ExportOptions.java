@@ -18,9 +18,18 @@ import java.util.List;
  * @param preprocessing the preprocessing written to the metadata, or null for the model's own
  * @param embedding  add a second output {@code embedding}: the pooled features the classifier reads
  *                   ({@link dev.hybridvit.models.VisionModel#forwardEmbedding})
+ * @param stages     add an output per stage, {@code stage0} … (the features a dense head reads,
+ *                   {@link dev.hybridvit.models.VisionModel#forwardStages}), after the logits, so one
+ *                   session checks a classifier's logits and its multi-scale features together
  */
 public record ExportOptions(
-        boolean deploy, int batch, int opset, List<String> classNames, Preprocessing preprocessing, boolean embedding) {
+        boolean deploy,
+        int batch,
+        int opset,
+        List<String> classNames,
+        Preprocessing preprocessing,
+        boolean embedding,
+        boolean stages) {
     public ExportOptions {
         if (batch < 0) throw new IllegalArgumentException("batch must be positive (or 0 for dynamic), got " + batch);
         if (opset < OnnxGraph.MIN_OPSET || opset > OnnxGraph.MAX_OPSET) {
@@ -32,35 +41,39 @@ public record ExportOptions(
 
     /** Eval form, batch 1, opset {@value OnnxGraph#DEFAULT_OPSET}. */
     public static ExportOptions defaults() {
-        return new ExportOptions(false, 1, OnnxGraph.DEFAULT_OPSET, List.of(), null, false);
+        return new ExportOptions(false, 1, OnnxGraph.DEFAULT_OPSET, List.of(), null, false, false);
     }
 
     public ExportOptions withDeploy(boolean d) {
-        return new ExportOptions(d, batch, opset, classNames, preprocessing, embedding);
+        return new ExportOptions(d, batch, opset, classNames, preprocessing, embedding, stages);
     }
 
     public ExportOptions withBatch(int b) {
-        return new ExportOptions(deploy, b, opset, classNames, preprocessing, embedding);
+        return new ExportOptions(deploy, b, opset, classNames, preprocessing, embedding, stages);
     }
 
     public ExportOptions withDynamicBatch() {
-        return new ExportOptions(deploy, 0, opset, classNames, preprocessing, embedding);
+        return new ExportOptions(deploy, 0, opset, classNames, preprocessing, embedding, stages);
     }
 
     public ExportOptions withOpset(int o) {
-        return new ExportOptions(deploy, batch, o, classNames, preprocessing, embedding);
+        return new ExportOptions(deploy, batch, o, classNames, preprocessing, embedding, stages);
     }
 
     public ExportOptions withClassNames(List<String> names) {
-        return new ExportOptions(deploy, batch, opset, names, preprocessing, embedding);
+        return new ExportOptions(deploy, batch, opset, names, preprocessing, embedding, stages);
     }
 
     public ExportOptions withPreprocessing(Preprocessing p) {
-        return new ExportOptions(deploy, batch, opset, classNames, p, embedding);
+        return new ExportOptions(deploy, batch, opset, classNames, p, embedding, stages);
     }
 
     public ExportOptions withEmbedding(boolean e) {
-        return new ExportOptions(deploy, batch, opset, classNames, preprocessing, e);
+        return new ExportOptions(deploy, batch, opset, classNames, preprocessing, e, stages);
+    }
+
+    public ExportOptions withStages(boolean s) {
+        return new ExportOptions(deploy, batch, opset, classNames, preprocessing, embedding, s);
     }
 
     public boolean dynamicBatch() {

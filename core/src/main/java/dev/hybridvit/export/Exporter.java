@@ -57,13 +57,16 @@ public final class Exporter {
         model.setTraining(false);
         if (options.deploy()) model.reparameterize();
         OnnxGraph g = new OnnxGraph(spec.name(), options.opset(), options.deploy());
-        if (options.embedding()) g.request(EMBEDDING);
+        List<String> extra = new java.util.ArrayList<>();
+        if (options.embedding()) extra.add(EMBEDDING);
+        if (options.stages()) for (int i = 0; i < model.numStages(); i++) extra.add(featureName(i));
+        extra.forEach(g::request);
         build(g, model, spec.name(), "", OUTPUT, options, 3, size, size);
-        if (options.embedding()) {
-            String embedding = g.offered(EMBEDDING);
-            if (embedding == null)
-                throw new IllegalArgumentException(spec.name() + " has no embedding output in its ONNX form");
-            g.output(embedding, EMBEDDING);
+        for (String name : extra) {
+            String value = g.offered(name);
+            if (value == null)
+                throw new IllegalArgumentException(spec.name() + " has no " + name + " output in its ONNX form");
+            g.output(value, name);
         }
 
         g.metadata("model", spec.name());

@@ -42,7 +42,9 @@ final class NextViTGraph {
 
     /** Stem → blocks → BN → global pool → linear (the BN folded into the linear in the deploy form). */
     private static String model(OnnxGraph g, NextViT m, String x) {
-        x = Emitters.blockStages(g, m, m.stem, x).get(3);
+        List<String> stages = Emitters.blockStages(g, m, m.stem, x);
+        Emitters.offerStages(g, stages.size(), stages::get);
+        x = stages.get(3);
         String features = x;
         g.offer(Exporter.EMBEDDING, () -> LayerForms.globalPool(g, "embedding/pool", features));
         return emit(g, m.projHead, LayerForms.globalPool(g, "head/pool", emit(g, m.norm, x)));

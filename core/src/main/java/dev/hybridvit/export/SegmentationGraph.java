@@ -35,7 +35,9 @@ final class SegmentationGraph {
 
     private static String model(OnnxGraph g, SemanticFPN m, String x) {
         long[] in = g.shape(x);
-        String logits = head(g, m.decodeHead, neck(g, m.neck, Emitters.emitStages(g, m.backbone, x)));
+        List<String> stages = Emitters.emitStages(g, m.backbone, x);
+        Emitters.offerStages(g, stages.size(), stages::get);
+        String logits = head(g, m.decodeHead, neck(g, m.neck, stages));
         return resize(g, "resize_logits", logits, in[2], in[3], Upsample.Mode.BILINEAR);
     }
 

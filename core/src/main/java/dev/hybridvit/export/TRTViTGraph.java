@@ -51,7 +51,9 @@ final class TRTViTGraph {
     }
 
     private static String model(OnnxGraph g, TRTViT m, String x) {
-        x = Emitters.blockStages(g, m, m.stem, x).get(3);
+        List<String> stages = Emitters.blockStages(g, m, m.stem, x);
+        Emitters.offerStages(g, stages.size(), stages::get);
+        x = stages.get(3);
         String features = x;
         g.offer(Exporter.EMBEDDING, () -> LayerForms.globalPool(g, "embedding/pool", features));
         return emit(g, m.head, x);

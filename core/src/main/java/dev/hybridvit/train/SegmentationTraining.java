@@ -16,6 +16,7 @@ import dev.hybridvit.models.ModelOptions;
 import dev.hybridvit.models.ModelRegistry;
 import dev.hybridvit.models.ModelSpec;
 import dev.hybridvit.models.VisionModel;
+import dev.hybridvit.models.segmentation.SegmentationInference;
 import dev.hybridvit.models.segmentation.SemanticFPN;
 import dev.hybridvit.tensor.Tensors;
 import dev.hybridvit.weights.AtomicFiles;
@@ -281,7 +282,7 @@ public final class SegmentationTraining {
                 boolean evaluate = (it + 1) % o.evalInterval() == 0 || it + 1 == end;
                 if (!evaluate) continue;
                 SegmentationMetrics.Result r = SegmentationValidation.evaluate(
-                        model, val, pipeline, SegmentationValidation.Inference.whole(), o.valLimit(), n -> {});
+                        model, val, pipeline, SegmentationInference.whole(), o.valLimit(), n -> {});
                 Record rec = new Record(
                         it + 1,
                         lossSum / images,
@@ -319,7 +320,7 @@ public final class SegmentationTraining {
             if (Files.isRegularFile(best)) {
                 WeightsLoader.load(model, best);
                 finalEval = SegmentationValidation.evaluate(
-                        model, val, pipeline, SegmentationValidation.Inference.whole(), 0, n -> {});
+                        model, val, pipeline, SegmentationInference.whole(), 0, n -> {});
             }
             return new Result(
                     name,

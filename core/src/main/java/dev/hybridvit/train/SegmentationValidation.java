@@ -9,6 +9,7 @@ import dev.hybridvit.models.ModelOptions;
 import dev.hybridvit.models.ModelRegistry;
 import dev.hybridvit.models.ModelSpec;
 import dev.hybridvit.models.VisionModel;
+import dev.hybridvit.models.segmentation.SegmentationInference;
 import dev.hybridvit.models.segmentation.SemanticFPN;
 import dev.hybridvit.nn.Upsample;
 import dev.hybridvit.tensor.Tensors;
@@ -30,29 +31,12 @@ public final class SegmentationValidation {
     private SegmentationValidation() {}
 
     /** mmseg's {@code test_cfg}: {@code whole}, or {@code slide} with crop size and stride. */
-    public record Inference(boolean slide, int crop, int stride) {
-        public static Inference whole() {
-            return new Inference(false, 0, 0);
-        }
-
-        public static Inference slide(int crop, int stride) {
-            if (crop < 1 || stride < 1 || stride > crop)
-                throw new IllegalArgumentException(
-                        "--crop-size and --stride: expected 1 ≤ stride ≤ crop size, got " + crop + " and " + stride);
-            return new Inference(true, crop, stride);
-        }
-
-        public String describe() {
-            return slide ? "slide (crop " + crop + ", stride " + stride + ")" : "whole";
-        }
-    }
-
     /** What {@link #run} measured: on which model and images, how, and the figures. */
     public record Report(
             String model,
             String dataset,
             int images,
-            Inference inference,
+            SegmentationInference inference,
             List<String> classes,
             SegmentationMetrics.Result result) {}
 
@@ -61,7 +45,7 @@ public final class SegmentationValidation {
      * must) and evaluates them on the {@code validation} split of the ADE20K-layout {@code dir}.
      */
     public static Report run(
-            String model, Path weights, Path dir, boolean reduceZeroLabel, Inference inference, int limit)
+            String model, Path weights, Path dir, boolean reduceZeroLabel, SegmentationInference inference, int limit)
             throws IOException {
         Optional<Checkpoint.Info> info = Checkpoint.info(weights);
         String name = info.map(Checkpoint.Info::model).orElse(model);
@@ -92,7 +76,7 @@ public final class SegmentationValidation {
     }
 
     /** The model's logits (1×K×H×W) for one normalised image, as {@code inference} says. */
-    public static NDArray logits(SemanticFPN model, NDArray x, Inference inference) {
+    public static NDArray logits(SemanticFPN model, NDArray x, SegmentationInference inference) {
         return inference.slide() ? model.slideForward(x, inference.crop(), inference.stride()) : model.predict(x);
     }
 
@@ -104,7 +88,7 @@ public final class SegmentationValidation {
             SemanticFPN model,
             SegmentationFolder folder,
             SegmentationPipeline pipeline,
-            Inference inference,
+            SegmentationInference inference,
             int limit,
             IntConsumer done)
             throws IOException {
@@ -127,7 +111,10 @@ public final class SegmentationValidation {
 
     /** Class per pixel of {@code image} at its own size (row-major). */
     public static int[] predict(
-            SemanticFPN model, SegmentationPipeline pipeline, Inference inference, dev.hybridvit.data.RgbImage image) {
+            SemanticFPN model,
+            SegmentationPipeline pipeline,
+            SegmentationInference inference,
+            dev.hybridvit.data.RgbImage image) {
         int[] size = new int[2];
         float[] x = pipeline.evaluate(image, size);
         try (NDManager scope = model.manager().newSubManager()) {

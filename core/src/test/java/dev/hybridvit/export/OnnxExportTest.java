@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.hybridvit.infer.OnnxPredictor;
 import dev.hybridvit.models.ModelOptions;
@@ -26,7 +27,11 @@ import org.junit.jupiter.params.provider.MethodSource;
  * (the structural check) and its logits match the eager model within 1e-4 relative, in the plain
  * and the deploy form (which must also equal the eagerly reparameterised model: one deploy path),
  * with a fixed and a dynamic batch; plus the official logits of reference cases through ORT and
- * the predictor's input validation.
+ * the predictor's input validation. The plain and deploy graphs at batch 2 also output every stage's
+ * feature map ({@link ExportOptions#withStages}), so the features of the whole registry are checked
+ * against eager in the same sessions, without a second export. A stage map is compared relative to
+ * its own largest magnitude, with the logits' tolerance: the un-normalised residual stream of the
+ * deepest stages differs most (about 1.6e-5 for nextvit_large's stage 2 on this fill), well inside it.
  */
 class OnnxExportTest {
     static final int SIZE = 64;
@@ -57,27 +62,58 @@ class OnnxExportTest {
         checkParity(name, size, deploy, 2);
     }
 
-    /** {@code batch}: the export's fixed batch; the predictor splits the two test images into such batches. */
+    /** One eager pass: the logits and every stage's output (nothing else survives). */
+    record Eager(float[] logits, List<float[]> stages) {
+        static Eager of(VisionModel model, NDArray x) {
+            try (NDManager scope = x.getManager().newSubManager()) {
+                x.tempAttach(scope);
+                List<NDArray> stages = model.forwardStages(x);
+                float[] logits = Tensors.toFloats(model.forwardHead(stages.get(stages.size() - 1)));
+                return new Eager(logits, stages.stream().map(Tensors::toFloats).toList());
+            }
+        }
+    }
+
+    /**
+     * {@code batch}: the export's fixed batch; the predictor splits the two test images into such
+     * batches. At batch 2 the graph also outputs the stage maps, compared in the same run.
+     */
     private void checkParity(String name, int size, boolean deploy, int batch) throws IOException {
         try (VisionModel model = filled(name, size)) {
             NDArray x = model.manager().randomNormal(new Shape(2, 3, size, size));
             float[] input = x.toFloatArray();
-            float[] eager = Tensors.toFloats(model.predict(x));
+            Eager eager = Eager.of(model, x);
+            boolean stages = batch == 2;
             Path file = tmp.resolve(name + (deploy ? "-deploy" : "") + ".onnx");
             Exporter.Result r = Exporter.export(
-                    model, file, ExportOptions.defaults().withDeploy(deploy).withBatch(batch));
+                    model,
+                    file,
+                    ExportOptions.defaults().withDeploy(deploy).withBatch(batch).withStages(stages));
             assertThat(r.bytes()).isPositive();
             try (OnnxPredictor p =
                     OnnxPredictor.open(file, OnnxPredictor.Options.defaults().withThreads(1))) {
-                float[] ort = Tensors.flatten(p.predict(input, 2, 3, size, size));
-                assertThat(relative(ort, eager)).as("ORT vs eager, relative").isLessThanOrEqualTo(TOLERANCE);
+                Map<String, OnnxPredictor.Output> ort = stages ? p.outputs(input, 2, 3, size, size) : Map.of();
+                float[] logits =
+                        stages ? ort.get(Exporter.OUTPUT).data() : Tensors.flatten(p.predict(input, 2, 3, size, size));
+                assertThat(relative(logits, eager.logits()))
+                        .as("ORT vs eager, relative")
+                        .isLessThanOrEqualTo(TOLERANCE);
+                Eager want = eager;
                 if (deploy) {
                     assertThat(model.isReparameterized())
                             .as("the deploy export reparameterises the model")
                             .isTrue();
-                    float[] eagerDeploy = Tensors.toFloats(model.predict(x));
-                    assertThat(relative(ort, eagerDeploy))
+                    want = Eager.of(model, x);
+                    assertThat(relative(logits, want.logits()))
                             .as("ORT deploy graph vs eager deploy form, relative")
+                            .isLessThanOrEqualTo(TOLERANCE);
+                }
+                for (int i = 0; stages && i < model.numStages(); i++) {
+                    double err = relative(
+                            ort.get(Exporter.featureName(i)).data(),
+                            want.stages().get(i));
+                    assertThat(err)
+                            .as("stage %d: ORT vs eager%s, relative", i, deploy ? " deploy form" : "")
                             .isLessThanOrEqualTo(TOLERANCE);
                 }
                 assertThat(p.metadata())

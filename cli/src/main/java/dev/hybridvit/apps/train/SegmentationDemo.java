@@ -9,6 +9,7 @@ import dev.hybridvit.infer.Segmenter;
 import dev.hybridvit.models.ModelOptions;
 import dev.hybridvit.models.ModelRegistry;
 import dev.hybridvit.models.VisionModel;
+import dev.hybridvit.models.segmentation.SegmentationInference;
 import dev.hybridvit.models.segmentation.SemanticFPN;
 import dev.hybridvit.train.Charts;
 import dev.hybridvit.train.SegmentationMetrics;
@@ -142,15 +143,16 @@ public final class SegmentationDemo {
                 RgbImage img = s.image();
                 if (img.width() != img.height()) continue;
                 float[] rgb = img.toTensor(0, 0, img.height(), img.width());
-                int[] predicted =
-                        SegmentationValidation.predict(fpn, pipeline, SegmentationValidation.Inference.whole(), img);
+                int[] predicted = SegmentationValidation.predict(fpn, pipeline, SegmentationInference.whole(), img);
                 int[] truth = new int[s.label().length];
                 for (int p = 0; p < truth.length; p++) truth[p] = (s.label()[p] & 0xff) % 255;
                 String stem = String.format("scene_%05d", i);
                 Segmenter.writeOverlay(
-                        new Segmenter.Mask(predicted, rgb, img.width()), overlays.resolve(stem + "_pred.png"));
+                        new Segmenter.Mask(predicted, rgb, img.height(), img.width()),
+                        overlays.resolve(stem + "_pred.png"));
                 Segmenter.writeOverlay(
-                        new Segmenter.Mask(truth, rgb, img.width()), overlays.resolve(stem + "_truth.png"));
+                        new Segmenter.Mask(truth, rgb, img.height(), img.width()),
+                        overlays.resolve(stem + "_truth.png"));
             }
         }
         SegmentationMetrics.Result eval = r.finalEval();

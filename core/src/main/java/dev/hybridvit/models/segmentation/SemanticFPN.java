@@ -53,40 +53,19 @@ public final class SemanticFPN extends VisionModel {
     }
 
     /**
-     * mmseg's {@code slide_inference}: windows of {@code crop}×{@code crop} every {@code stride}
-     * pixels (the last row and column of windows moved back inside the image), each window's
-     * logits added where it lies and the sum divided by how many windows cover each pixel. An
-     * image no larger than one window is one window, the whole-image forward. Returns N×K×H×W in
-     * {@code x}'s manager; each window runs in its own scope.
+     * mmseg's {@code slide_inference} ({@link SegmentationInference#slide}) in eager libtorch.
+     * Returns N×K×H×W in {@code x}'s manager; each window runs in its own scope.
      */
     public NDArray slideForward(NDArray x, int crop, int stride) {
-        if (crop < 1 || stride < 1 || stride > crop)
-            throw new IllegalArgumentException(
-                    "sliding window: expected 1 ≤ stride ≤ crop size, got crop " + crop + ", stride " + stride);
         long[] s = x.getShape().getShape();
         int n = (int) s[0], h = (int) s[2], w = (int) s[3], k = numClasses();
-        int rows = Math.max(h - crop + stride - 1, 0) / stride + 1,
-                cols = Math.max(w - crop + stride - 1, 0) / stride + 1;
-        float[] sum = new float[n * k * h * w];
-        int[] count = new int[h * w];
-        for (int r = 0; r < rows; r++) {
-            for (int c = 0; c < cols; c++) {
-                int y2 = Math.min(r * stride + crop, h), x2 = Math.min(c * stride + crop, w);
-                int y1 = Math.max(y2 - crop, 0), x1 = Math.max(x2 - crop, 0), wh = y2 - y1, ww = x2 - x1;
-                float[] logits;
-                try (NDArray window = x.get(new NDIndex(":, :, {}:{}, {}:{}", y1, y2, x1, x2));
-                        NDArray out = predict(window)) {
-                    logits = Tensors.toFloats(out);
-                }
-                for (int i = 0; i < n * k; i++)
-                    for (int y = 0; y < wh; y++)
-                        for (int xx = 0; xx < ww; xx++)
-                            sum[(i * h + y1 + y) * w + x1 + xx] += logits[(i * wh + y) * ww + xx];
-                for (int y = y1; y < y2; y++) for (int xx = x1; xx < x2; xx++) count[y * w + xx]++;
+        float[] logits = SegmentationInference.slide(crop, stride).slideLogits(n, k, h, w, (y1, y2, x1, x2) -> {
+            try (NDArray window = x.get(new NDIndex(":, :, {}:{}, {}:{}", y1, y2, x1, x2));
+                    NDArray out = predict(window)) {
+                return Tensors.toFloats(out);
             }
-        }
-        for (int i = 0; i < n * k; i++) for (int p = 0; p < h * w; p++) sum[i * h * w + p] /= count[p];
-        return Tensors.fromFloats(x.getManager(), sum, n, k, h, w);
+        });
+        return Tensors.fromFloats(x.getManager(), logits, n, k, h, w);
     }
 
     /** Logits at the built input size from the four stage outputs. */
