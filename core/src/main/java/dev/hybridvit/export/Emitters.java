@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntFunction;
 
 /**
  * How a module finds its ONNX form: a table from module class to {@link Emitter}, filled by
@@ -94,7 +95,7 @@ public final class Emitters {
      * Offers stage {@code i}'s output as {@code stage<i>} ({@link ExportOptions#stages()}); {@code
      * stage} emits it only when it was asked for.
      */
-    static void offerStages(OnnxGraph g, int numStages, java.util.function.IntFunction<String> stage) {
+    static void offerStages(OnnxGraph g, int numStages, IntFunction<String> stage) {
         for (int i = 0; i < numStages; i++) {
             int s = i;
             g.offer(Exporter.featureName(s), () -> stage.apply(s));

@@ -17,6 +17,7 @@ import dev.hybridvit.weights.WeightsLoader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
@@ -57,7 +58,7 @@ public final class Exporter {
         model.setTraining(false);
         if (options.deploy()) model.reparameterize();
         OnnxGraph g = new OnnxGraph(spec.name(), options.opset(), options.deploy());
-        List<String> extra = new java.util.ArrayList<>();
+        List<String> extra = new ArrayList<>();
         if (options.embedding()) extra.add(EMBEDDING);
         if (options.stages()) for (int i = 0; i < model.numStages(); i++) extra.add(featureName(i));
         extra.forEach(g::request);

@@ -9,6 +9,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -78,14 +79,14 @@ public final class OrtProfile {
         StringBuilder sb = new StringBuilder();
         for (OpTime o : s.ops().subList(0, Math.min(top, s.ops().size())))
             sb.append(String.format(
-                    java.util.Locale.ROOT,
+                    Locale.ROOT,
                     "  %-24s %5.1f%%  %8.2f ms  %5d nodes%n",
                     o.op(),
                     100 * o.share(),
                     o.millis(),
                     o.nodes()));
         sb.append(String.format(
-                java.util.Locale.ROOT,
+                Locale.ROOT,
                 "  kernels %.2f ms per run (node medians) of a median run of %.2f ms%n",
                 s.kernelMillis(),
                 s.runMillis()));

@@ -21,6 +21,7 @@ import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -243,7 +244,7 @@ class QuantizationTest {
 
     /** MatMuls without a constant right operand: attention's, and the weight-on-the-left kv projections. */
     private static int activationMatMuls(ModelProto m) {
-        Set<String> inits = new java.util.HashSet<>();
+        Set<String> inits = new HashSet<>();
         m.getGraph().getInitializerList().forEach(t -> inits.add(t.getName()));
         return (int) m.getGraph().getNodeList().stream()
                 .filter(n -> n.getOpType().equals("MatMul"))
@@ -253,7 +254,7 @@ class QuantizationTest {
 
     /** Adds of two computed tensors (residual connections), neither a constant nor the graph input. */
     private static int residualAdds(ModelProto m) {
-        Set<String> constants = new java.util.HashSet<>();
+        Set<String> constants = new HashSet<>();
         m.getGraph().getInitializerList().forEach(t -> constants.add(t.getName()));
         m.getGraph().getInputList().forEach(i -> constants.add(i.getName()));
         return (int) m.getGraph().getNodeList().stream()
