@@ -85,10 +85,9 @@ public final class Segmenter {
         int h = hw[0], w = hw[1];
         float[] logits;
         if (onnx != null) {
-            int classes = Integer.parseInt(onnx.metadata().getOrDefault("num_classes", "0"));
             logits = inference.slideLogits(
                     1,
-                    classes,
+                    onnx.numClasses(),
                     h,
                     w,
                     (y1, y2, x1, x2) -> onnx.predict(
