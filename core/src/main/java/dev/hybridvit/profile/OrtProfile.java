@@ -70,8 +70,7 @@ public final class OrtProfile {
     }
 
     private static double median(List<Long> v) {
-        long[] a = v.stream().mapToLong(Long::longValue).sorted().toArray();
-        return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2.0;
+        return Timing.median(v.stream().mapToDouble(Long::doubleValue).sorted().toArray());
     }
 
     /** A few lines: op type, share of kernel time, ms per run, nodes; then kernels against the whole run. */
