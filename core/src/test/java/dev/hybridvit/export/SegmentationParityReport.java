@@ -64,7 +64,8 @@ public final class SegmentationParityReport {
                     double worst = 0;
                     int worstStage = 0;
                     for (int i = 0; i < stages.size(); i++) {
-                        double r = relative(ort.get(Exporter.featureName(i)).data(), stages.get(i));
+                        double r = OnnxExportTest.relative(
+                                ort.get(Exporter.featureName(i)).data(), stages.get(i));
                         if (r > worst) {
                             worst = r;
                             worstStage = i;
@@ -76,7 +77,7 @@ public final class SegmentationParityReport {
                             name,
                             deploy ? "deploy" : "plain",
                             Tensors.maxAbsDiff(l, logits),
-                            relative(l, logits),
+                            OnnxExportTest.relative(l, logits),
                             Tensors.maxAbs(logits),
                             worst,
                             worstStage);
@@ -85,9 +86,5 @@ public final class SegmentationParityReport {
             }
         }
         Files.delete(dir);
-    }
-
-    private static double relative(float[] ours, float[] ref) {
-        return Tensors.maxAbsDiff(ours, ref) / Math.max(1e-12, Tensors.maxAbs(ref));
     }
 }
