@@ -167,6 +167,7 @@ final class ExportCommand implements Callable<Integer> {
         if (features) return exportFeatures(options);
         FeatureFlags.check(null, false, outIndices, extraNorms);
         Precision p = Precision.parse(precision);
+        options = options.withChannelsLast(p == Precision.INT8);
         if (p != Precision.INT8 && calibration != null)
             throw new IllegalArgumentException("--calibration applies to --precision int8 only");
         if (p != Precision.FP16 && halfIo)

@@ -21,6 +21,10 @@ import java.util.List;
  * @param stages     add an output per stage, {@code stage0} … (the features a dense head reads,
  *                   {@link dev.hybridvit.models.VisionModel#forwardStages}), after the logits, so one
  *                   session checks a classifier's logits and its multi-scale features together
+ * @param channelsLast write the deploy forms for a runtime that keeps maps channels-last, as ONNX
+ *                   Runtime does around its int8 convs (Next-ViT's E-MHSA then reads the map as
+ *                   tokens instead of transposing it); the int8 exports set it, float32 keeps the
+ *                   form ORT runs blocked (docs/quantization.md)
  */
 public record ExportOptions(
         boolean deploy,
@@ -29,7 +33,8 @@ public record ExportOptions(
         List<String> classNames,
         Preprocessing preprocessing,
         boolean embedding,
-        boolean stages) {
+        boolean stages,
+        boolean channelsLast) {
     public ExportOptions {
         if (batch < 0) throw new IllegalArgumentException("batch must be positive (or 0 for dynamic), got " + batch);
         if (opset < OnnxGraph.MIN_OPSET || opset > OnnxGraph.MAX_OPSET) {
@@ -41,39 +46,43 @@ public record ExportOptions(
 
     /** Eval form, batch 1, opset {@value OnnxGraph#DEFAULT_OPSET}. */
     public static ExportOptions defaults() {
-        return new ExportOptions(false, 1, OnnxGraph.DEFAULT_OPSET, List.of(), null, false, false);
+        return new ExportOptions(false, 1, OnnxGraph.DEFAULT_OPSET, List.of(), null, false, false, false);
     }
 
     public ExportOptions withDeploy(boolean d) {
-        return new ExportOptions(d, batch, opset, classNames, preprocessing, embedding, stages);
+        return new ExportOptions(d, batch, opset, classNames, preprocessing, embedding, stages, channelsLast);
     }
 
     public ExportOptions withBatch(int b) {
-        return new ExportOptions(deploy, b, opset, classNames, preprocessing, embedding, stages);
+        return new ExportOptions(deploy, b, opset, classNames, preprocessing, embedding, stages, channelsLast);
     }
 
     public ExportOptions withDynamicBatch() {
-        return new ExportOptions(deploy, 0, opset, classNames, preprocessing, embedding, stages);
+        return new ExportOptions(deploy, 0, opset, classNames, preprocessing, embedding, stages, channelsLast);
     }
 
     public ExportOptions withOpset(int o) {
-        return new ExportOptions(deploy, batch, o, classNames, preprocessing, embedding, stages);
+        return new ExportOptions(deploy, batch, o, classNames, preprocessing, embedding, stages, channelsLast);
     }
 
     public ExportOptions withClassNames(List<String> names) {
-        return new ExportOptions(deploy, batch, opset, names, preprocessing, embedding, stages);
+        return new ExportOptions(deploy, batch, opset, names, preprocessing, embedding, stages, channelsLast);
     }
 
     public ExportOptions withPreprocessing(Preprocessing p) {
-        return new ExportOptions(deploy, batch, opset, classNames, p, embedding, stages);
+        return new ExportOptions(deploy, batch, opset, classNames, p, embedding, stages, channelsLast);
     }
 
     public ExportOptions withEmbedding(boolean e) {
-        return new ExportOptions(deploy, batch, opset, classNames, preprocessing, e, stages);
+        return new ExportOptions(deploy, batch, opset, classNames, preprocessing, e, stages, channelsLast);
     }
 
     public ExportOptions withStages(boolean s) {
-        return new ExportOptions(deploy, batch, opset, classNames, preprocessing, embedding, s);
+        return new ExportOptions(deploy, batch, opset, classNames, preprocessing, embedding, s, channelsLast);
+    }
+
+    public ExportOptions withChannelsLast(boolean c) {
+        return new ExportOptions(deploy, batch, opset, classNames, preprocessing, embedding, stages, c);
     }
 
     public boolean dynamicBatch() {

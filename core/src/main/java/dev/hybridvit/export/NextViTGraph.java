@@ -22,6 +22,8 @@ import java.util.List;
  * of tokens when its pre-norm is a BatchNorm (every official variant; a LayerNorm ablation keeps
  * the token form): q and the output projection as 1×1 convs that ORT runs blocked, keys and
  * values from one MatMul, every head tensor in the transposed layout ORT fuses into its MatMuls.
+ * For a channels-last runtime ({@link ExportOptions#channelsLast()}: ORT around int8 convs) the
+ * E-MHSA reads the map as tokens instead, so that no map is transposed to feed it.
  */
 final class NextViTGraph {
     private NextViTGraph() {}
@@ -81,7 +83,12 @@ final class NextViTGraph {
         long c = shape[1], h = shape[2], w = shape[3];
         String back;
         if (g.deploy() && b.norm1 instanceof BatchNorm) {
-            back = emit(g, b.mhsaDrop, attentionOnMap(g, b, x));
+            back = emit(
+                    g,
+                    b.mhsaDrop,
+                    g.channelsLast() && tokenPoolFits(g, b, x)
+                            ? attentionChannelsLast(g, b, x)
+                            : attentionOnMap(g, b, x));
         } else {
             String flat = g.reshape(emit(g, b.norm1, x), s + "/flatten", 0, c, h * w);
             String tokens = g.transpose(flat, s + "/tokens", 0, 2, 1);
@@ -147,11 +154,7 @@ final class NextViTGraph {
      * {@link AttentionForms#projectionWithValueBias}).
      */
     private static String attentionOnMap(OnnxGraph g, NextTransformerBlock b, String x) {
-        EfficientMHSA a = b.mhsa;
-        if (!((BatchNorm) b.norm1).isFolded() || (a.norm != null && !a.norm.isFolded())) {
-            throw new IllegalStateException(
-                    "the deploy graph needs a reparameterised Next-ViT (its pre-norm BNs folded)");
-        }
+        EfficientMHSA a = folded(b);
         String s = g.scopeOf(a);
         long[] shape = g.shape(x);
         int c = (int) shape[1], d = c / a.heads;
@@ -172,15 +175,75 @@ final class NextViTGraph {
                 source,
                 a.heads);
 
-        String scores =
-                g.add(OnnxOp.MATMUL, s + "/scores", List.of(g.transpose(queriesT, s + "/q", 0, 1, 3, 2), kvt[0]));
+        return attendAndProject(g, a, g.transpose(queriesT, s + "/q", 0, 1, 3, 2), kvt, c, h, w);
+    }
+
+    /**
+     * Softmax(q·kᵀ)·v per head, from queries B×h×N×d and keys and values transposed (B×h×d×M),
+     * the context computed transposed (vᵀ·Pᵀ, already the B×C×H×W map) and projected by a 1×1
+     * conv that also adds the value bias.
+     */
+    private static String attendAndProject(
+            OnnxGraph g, EfficientMHSA a, String queries, String[] kvt, int c, long h, long w) {
+        String s = g.scopeOf(a);
+        String scores = g.add(OnnxOp.MATMUL, s + "/scores", List.of(queries, kvt[0]));
         String probs = g.add(OnnxOp.SOFTMAX, s + "/softmax", List.of(scores), OnnxAttr.i("axis", -1));
         String contextT =
                 g.add(OnnxOp.MATMUL, s + "/context_t", List.of(kvt[1], g.transpose(probs, s + "/p_t", 0, 1, 3, 2)));
-
         float[][] p = AttentionForms.projectionWithValueBias(
                 a.proj, a.v.bias().value().toFloatArray());
         return OnnxForms.pointwise(
                 g, g.scopeOf(a.proj), g.reshape(contextT, s + "/context_map", 0, c, h, w), p[0], p[1], c, c);
+    }
+
+    /** The block's E-MHSA, checked to be reparameterised (the deploy forms drop its BNs). */
+    private static EfficientMHSA folded(NextTransformerBlock b) {
+        EfficientMHSA a = b.mhsa;
+        if (!((BatchNorm) b.norm1).isFolded() || (a.norm != null && !a.norm.isFolded())) {
+            throw new IllegalStateException(
+                    "the deploy graph needs a reparameterised Next-ViT (its pre-norm BNs folded)");
+        }
+        return a;
+    }
+
+    /** Whether the 1-D token pool's windows of sr² tokens tile the map (the token form has no partial window). */
+    private static boolean tokenPoolFits(OnnxGraph g, NextTransformerBlock b, String x) {
+        long[] shape = g.shape(x);
+        return shape[2] * shape[3] % ((long) b.mhsa.sr * b.mhsa.sr) == 0;
+    }
+
+    /**
+     * The deploy form of E-MHSA for a runtime that holds maps channels-last (ONNX Runtime around
+     * its int8 convs): the map is read as B×N×C tokens through a Transpose that cancels the
+     * runtime's own, q and the stacked k, v are MatMuls with the weight on the right (the form
+     * ORT runs as int8 kernels), the 1-D token pool a ReduceMean over windows of sr² tokens; the
+     * context comes out as a channels-first map for the output projection, as in
+     * {@link #attentionOnMap}.
+     */
+    private static String attentionChannelsLast(OnnxGraph g, NextTransformerBlock b, String x) {
+        EfficientMHSA a = folded(b);
+        String s = g.scopeOf(a);
+        long[] shape = g.shape(x);
+        int c = (int) shape[1];
+        long h = shape[2], w = shape[3], n = h * w;
+        String tokens = g.reshape(g.transpose(x, s + "/channels_last", 0, 2, 3, 1), s + "/tokens", 0, n, c);
+        String queries =
+                AttentionForms.splitHeads(g, s + "/q", LayerForms.linear(g, a.q, tokens, a.scale, null), a.heads);
+        String source = tokens;
+        if (a.sr > 1) {
+            long window = (long) a.sr * a.sr;
+            source = g.reduceMean(g.reshape(tokens, s + "/windows", 0, n / window, window, c), s + "/pool", false, 2);
+        }
+        float[] kv = AttentionForms.stack(
+                a.k.weight().value().toFloatArray(), a.v.weight().value().toFloatArray());
+        long m = g.shape(source)[1];
+        String both = OnnxForms.linear(g, s + ".kv", source, kv, null, 2 * c, c);
+        String[] kvt = g.split(
+                g.transpose(g.reshape(both, s + "/kv_heads", 0, m, 2L * a.heads, c / a.heads), s + "/kv_t", 0, 2, 3, 1),
+                s + "/kv_split",
+                1,
+                a.heads,
+                a.heads);
+        return attendAndProject(g, a, queries, kvt, c, h, w);
     }
 }

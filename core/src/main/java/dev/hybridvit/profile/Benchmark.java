@@ -411,7 +411,7 @@ public final class Benchmark {
             Exporter.export(
                     model,
                     file,
-                    ExportOptions.defaults().withDeploy(true).withBatch(batch),
+                    ExportOptions.defaults().withDeploy(true).withBatch(batch).withChannelsLast(true),
                     m -> Quantization.int8(m, images, "random inputs", QuantOptions.defaults(), i -> {}));
             int block = 7;
             try (OnnxPredictor int8 = OnnxPredictor.open(file, po)) {

@@ -85,42 +85,68 @@ class OnnxExportTest {
             Eager eager = Eager.of(model, x);
             boolean stages = batch == 2;
             Path file = tmp.resolve(name + (deploy ? "-deploy" : "") + ".onnx");
-            Exporter.Result r = Exporter.export(
-                    model,
-                    file,
-                    ExportOptions.defaults().withDeploy(deploy).withBatch(batch).withStages(stages));
+            ExportOptions options =
+                    ExportOptions.defaults().withDeploy(deploy).withBatch(batch).withStages(stages);
+            Exporter.Result r = Exporter.export(model, file, options);
             assertThat(r.bytes()).isPositive();
-            try (OnnxPredictor p =
-                    OnnxPredictor.open(file, OnnxPredictor.Options.defaults().withThreads(1))) {
-                Map<String, OnnxPredictor.Output> ort = stages ? p.outputs(input, 2, 3, size, size) : Map.of();
-                float[] logits =
-                        stages ? ort.get(Exporter.OUTPUT).data() : Tensors.flatten(p.predict(input, 2, 3, size, size));
-                assertThat(relative(logits, eager.logits()))
-                        .as("ORT vs eager, relative")
-                        .isLessThanOrEqualTo(TOLERANCE);
-                Eager want = eager;
-                if (deploy) {
-                    assertThat(model.isReparameterized())
-                            .as("the deploy export reparameterises the model")
-                            .isTrue();
-                    want = Eager.of(model, x);
-                    assertThat(relative(logits, want.logits()))
-                            .as("ORT deploy graph vs eager deploy form, relative")
-                            .isLessThanOrEqualTo(TOLERANCE);
-                }
-                for (int i = 0; stages && i < model.numStages(); i++) {
-                    double err = relative(
-                            ort.get(Exporter.featureName(i)).data(),
-                            want.stages().get(i));
-                    assertThat(err)
-                            .as("stage %d: ORT vs eager%s, relative", i, deploy ? " deploy form" : "")
-                            .isLessThanOrEqualTo(TOLERANCE);
-                }
-                assertThat(p.metadata())
-                        .containsEntry("model", name)
-                        .containsEntry("image_size", Integer.toString(size))
-                        .containsKeys("mean", "std");
+            Eager want = checkOrt(model, file, input, eager, null, size, deploy, stages);
+            // the channels-last deploy form (int8 exports), where a family has one
+            ExportOptions channelsLast = options.withChannelsLast(true);
+            if (deploy && Exporter.graph(model, channelsLast).nodeCount() != r.nodes()) {
+                Path cl = tmp.resolve(name + "-channels-last.onnx");
+                Exporter.export(model, cl, channelsLast);
+                checkOrt(model, cl, input, eager, want, size, true, stages);
             }
+        }
+    }
+
+    /**
+     * ORT's logits (and stage maps, when the graph outputs them) against the eager model's; for a
+     * deploy graph also against the eager deploy form, which is returned ({@code deployed}: it,
+     * already computed).
+     */
+    private Eager checkOrt(
+            VisionModel model,
+            Path file,
+            float[] input,
+            Eager eager,
+            Eager deployed,
+            int size,
+            boolean deploy,
+            boolean stages)
+            throws IOException {
+        try (OnnxPredictor p =
+                OnnxPredictor.open(file, OnnxPredictor.Options.defaults().withThreads(1))) {
+            Map<String, OnnxPredictor.Output> ort = stages ? p.outputs(input, 2, 3, size, size) : Map.of();
+            float[] logits =
+                    stages ? ort.get(Exporter.OUTPUT).data() : Tensors.flatten(p.predict(input, 2, 3, size, size));
+            assertThat(relative(logits, eager.logits()))
+                    .as("ORT vs eager, relative")
+                    .isLessThanOrEqualTo(TOLERANCE);
+            Eager want = eager;
+            if (deploy) {
+                assertThat(model.isReparameterized())
+                        .as("the deploy export reparameterises the model")
+                        .isTrue();
+                want = deployed != null
+                        ? deployed
+                        : Eager.of(model, model.manager().create(input, new Shape(2, 3, size, size)));
+                assertThat(relative(logits, want.logits()))
+                        .as("ORT deploy graph vs eager deploy form, relative")
+                        .isLessThanOrEqualTo(TOLERANCE);
+            }
+            for (int i = 0; stages && i < model.numStages(); i++) {
+                double err = relative(
+                        ort.get(Exporter.featureName(i)).data(), want.stages().get(i));
+                assertThat(err)
+                        .as("stage %d: ORT vs eager%s, relative", i, deploy ? " deploy form" : "")
+                        .isLessThanOrEqualTo(TOLERANCE);
+            }
+            assertThat(p.metadata())
+                    .containsEntry("model", model.spec().name())
+                    .containsEntry("image_size", Integer.toString(size))
+                    .containsKeys("mean", "std");
+            return want;
         }
     }
 

@@ -306,7 +306,7 @@ public final class FashionMnistDemo {
                 null,
                 checkpoint,
                 onnx,
-                ExportOptions.defaults().withDeploy(true).withBatch(1),
+                ExportOptions.defaults().withDeploy(true).withBatch(1).withChannelsLast(true),
                 0,
                 0,
                 Quantization.pass(

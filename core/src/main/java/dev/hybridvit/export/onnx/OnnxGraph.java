@@ -40,7 +40,7 @@ public final class OnnxGraph {
 
     private final String name;
     private final int opset;
-    private final boolean deploy;
+    private final boolean deploy, channelsLast;
     private final GraphProto.Builder graph = GraphProto.newBuilder();
     private final Map<String, long[]> shapes = new HashMap<>();
     private final Map<String, long[]> constants = new HashMap<>();
@@ -58,6 +58,14 @@ public final class OnnxGraph {
      * @param deploy whether modules take their ORT-tuned deploy forms (of a reparameterised model)
      */
     public OnnxGraph(String name, int opset, boolean deploy) {
+        this(name, opset, deploy, false);
+    }
+
+    /**
+     * @param channelsLast whether the deploy forms are for a runtime that keeps maps channels-last
+     *     (see {@link dev.hybridvit.export.ExportOptions#channelsLast()})
+     */
+    public OnnxGraph(String name, int opset, boolean deploy, boolean channelsLast) {
         if (opset < MIN_OPSET || opset > MAX_OPSET) {
             throw new IllegalArgumentException(
                     "opset " + opset + " is not supported (use " + MIN_OPSET + ".." + MAX_OPSET + ")");
@@ -65,6 +73,7 @@ public final class OnnxGraph {
         this.name = name;
         this.opset = opset;
         this.deploy = deploy;
+        this.channelsLast = channelsLast;
         graph.setName(name);
     }
 
@@ -74,6 +83,10 @@ public final class OnnxGraph {
 
     public boolean deploy() {
         return deploy;
+    }
+
+    public boolean channelsLast() {
+        return channelsLast;
     }
 
     /** Registers the naming scope (e.g. state-dict path) of a module or parameter. */

@@ -190,6 +190,12 @@ final class QdqQuantizer {
                         t = new Target(1, true, 1, List.of(0), false);
                     else if (!a && !b && options.attentionScores()) t = new Target(-1, false, 0, List.of(0, 1), false);
                 }
+                case "AveragePool", "GlobalAveragePool" -> {
+                    // 2-D pools run as QLinear(Global)AveragePool in ORT's NHWC layout, so the int8 maps on
+                    // both sides need no transposes; the 1-D token pool of E-MHSA stays float
+                    if (n.getOpType().startsWith("Global") || kernelRank(n) == 2)
+                        t = new Target(-1, false, 0, List.of(0), true);
+                }
                 case "Add" -> {
                     if (options.residualAdds()
                             && !inits.contains(n.getInput(0))
@@ -212,6 +218,10 @@ final class QdqQuantizer {
                 }
             }
         }
+        Map<String, NodeProto> producers = new HashMap<>();
+        for (int i = 0; i < nodes.size(); i++) {
+            if (!dropped.contains(i)) for (String o : nodes.get(i).getOutputList()) producers.put(o, nodes.get(i));
+        }
         // node indices shift once the folded ReLUs are removed
         GraphProto.Builder ng = g.toBuilder().clearNode();
         Map<Integer, Target> shifted = new HashMap<>();
@@ -222,7 +232,10 @@ final class QdqQuantizer {
             Target t = targets.get(i);
             if (t != null) {
                 shifted.put(ng.getNodeCount(), t);
-                for (int a : t.activations()) tensors.add(n.getInput(a));
+                for (int a : t.activations()) {
+                    String in = n.getInput(a);
+                    tensors.add(n.getOpType().equals("MatMul") ? layoutOrigin(in, producers, graphInputs) : in);
+                }
                 if (t.output() && !graphOutputs.contains(n.getOutput(0))) tensors.add(n.getOutput(0));
             }
             ng.addNode(n);
@@ -231,6 +244,31 @@ final class QdqQuantizer {
             throw new IllegalArgumentException(
                     "the model has no convolution or linear layer with constant weights to quantize");
         return new Plan(model.toBuilder().setGraph(ng).build(), shifted, tensors);
+    }
+
+    /**
+     * The tensor a MatMul input is a re-laid-out view of (through Reshape / Transpose / Flatten /
+     * Squeeze / Unsqueeze): quantizing it there lets the view's other readers — a residual Add
+     * beside the attention's tokens, say — share the int8 value, and ORT moves the
+     * DequantizeLinear forward through the layout ops to the MatMul.
+     */
+    private static String layoutOrigin(String t, Map<String, NodeProto> producers, Set<String> graphInputs) {
+        NodeProto p = producers.get(t);
+        while (p != null && LAYOUT_OPS.contains(p.getOpType()) && !graphInputs.contains(p.getInput(0))) {
+            t = p.getInput(0);
+            p = producers.get(t);
+        }
+        return t;
+    }
+
+    private static final Set<String> LAYOUT_OPS = Set.of("Reshape", "Transpose", "Flatten", "Squeeze", "Unsqueeze");
+
+    private static int kernelRank(NodeProto n) {
+        return n.getAttributeList().stream()
+                .filter(a -> a.getName().equals("kernel_shape"))
+                .mapToInt(AttributeProto::getIntsCount)
+                .findFirst()
+                .orElse(0);
     }
 
     private static boolean isFloatWeight(TensorProto t) {

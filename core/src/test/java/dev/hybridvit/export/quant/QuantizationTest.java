@@ -63,8 +63,10 @@ class QuantizationTest {
         ModelProto floatModel;
         try (VisionModel m =
                 ModelRegistry.get(name).create(ModelOptions.defaults().withImageSize(64), 3)) {
-            floatModel =
-                    Exporter.graph(m, ExportOptions.defaults().withDeploy(true)).build();
+            // the form the int8 exports quantize
+            floatModel = Exporter.graph(
+                            m, ExportOptions.defaults().withDeploy(true).withChannelsLast(true))
+                    .build();
         }
         java.util.Random r = new java.util.Random(1);
         List<float[]> noise = new java.util.ArrayList<>();
@@ -96,6 +98,17 @@ class QuantizationTest {
                 activationMatMuls,
                 after.getOrDefault("MatMul", 0) + after.getOrDefault("FusedMatMul", 0),
                 "float MatMuls: " + after);
+        // 2-D average pools run as int8 kernels too (the 1-D token pool of a float attention does not)
+        long pools2d = floatModel.getGraph().getNodeList().stream()
+                .filter(n -> n.getOpType().equals("GlobalAveragePool")
+                        || (n.getOpType().equals("AveragePool")
+                                && n.getAttributeList().stream()
+                                        .anyMatch(a -> a.getName().equals("kernel_shape") && a.getIntsCount() == 2)))
+                .count();
+        assertEquals(
+                pools2d,
+                after.getOrDefault("QLinearAveragePool", 0) + after.getOrDefault("QLinearGlobalAveragePool", 0),
+                "int8 pools: " + after);
         // each GELU runs as one kernel, its Erf pattern gone
         assertEquals(before.getOrDefault("Erf", 0), after.getOrDefault("Gelu", 0), "Gelu kernels: " + after);
         assertEquals(0, after.getOrDefault("Erf", 0), "Erf left: " + after);
