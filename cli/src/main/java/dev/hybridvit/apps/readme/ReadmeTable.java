@@ -38,22 +38,23 @@ public final class ReadmeTable {
         List<Benchmark.Record> ort =
                 rows.stream().filter(r -> !r.runtime().equals("torch")).toList();
         Benchmark.Record first = ort.isEmpty() ? rows.get(0) : ort.get(0);
+        boolean reimpl = rows.stream().anyMatch(r -> r.runtime().equals(Benchmark.PYTORCH_REIMPL));
+        boolean int8 = rows.stream().anyMatch(r -> r.runtime().equals(Benchmark.ONNX_INT8));
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(
                 Locale.ROOT,
-                "Measured on %s (%d cores, %s, Java %s) with %s, float32, batch %d, %s threads, "
+                "Measured on %s (%d cores, %s, Java %s) with %s, %s, batch %d, %s threads, "
                         + "each model at its default input size; medians of %s runs after %d warm-up runs.%n%n",
                 first.machine().cpu(),
                 first.machine().cores(),
                 first.machine().os(),
                 first.machine().java(),
                 distinct(ort.isEmpty() ? rows : ort, Benchmark.Record::runtimeVersion),
+                int8 ? "float32 and int8" : "float32",
                 batch,
                 distinct(rows, r -> Integer.toString(r.threads())),
                 distinct(rows, r -> Integer.toString(r.runs())),
                 first.warmup()));
-        boolean reimpl = rows.stream().anyMatch(r -> r.runtime().equals(Benchmark.PYTORCH_REIMPL));
-        boolean int8 = rows.stream().anyMatch(r -> r.runtime().equals(Benchmark.ONNX_INT8));
         sb.append("| model | params | GMACs | ONNX Runtime ms |")
                 .append(reimpl ? " speed-up over PyTorch re-impl. |" : "")
                 .append(int8 ? " int8 ms (speed-up) |" : "")

@@ -79,6 +79,7 @@ class ReadmeTableTest {
                 record("nextvit_pico_hv", "onnx", 1, 2));
         String md = ReadmeTable.markdown(records);
         assertThat(md)
+                .contains("float32 and int8, batch 1")
                 .contains("| model | params | GMACs | ONNX Runtime ms | int8 ms (speed-up) |\n|---|---|---|---|---|\n")
                 .contains("| `cmt_nano_hv` | 3.11 M | 0.091 | 8.0 | 4.0 (2.00×) |\n")
                 .contains("| `nextvit_pico_hv` | 3.11 M | 0.091 | 2.0 | — |\n");
