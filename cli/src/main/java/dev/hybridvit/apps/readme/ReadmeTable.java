@@ -23,12 +23,14 @@ public final class ReadmeTable {
             END = "<!-- benchmark:end -->";
 
     /**
-     * The README's model table: one row per registered model (registry order) with parameters,
-     * GMACs, the median latency of our deploy export in ONNX Runtime at the smallest benchmarked
-     * batch size and, when the benchmark timed the PyTorch re-implementation's export too, how many
-     * times faster ours is; above it the conditions (machine, runtime, threads, precision, batch,
-     * runs) the figures were measured under. Everything else a record holds stays in the JSON. A
-     * registered model without records gets a row of dashes, so gaps show.
+     * The README's model table: one row per registered architecture (registry order; a resolution
+     * alias such as {@code nextvit_small_384} only when it was timed) with parameters, GMACs, the
+     * median latency of our deploy export in ONNX Runtime at the smallest benchmarked batch size
+     * and, when the benchmark timed the PyTorch re-implementation's export or the int8 export too,
+     * how many times faster ours is and the int8 latency with its speed-up; above it the conditions
+     * (machine, runtime, threads, precision, batch, runs) the figures were measured under.
+     * Everything else a record holds stays in the JSON. An architecture without records gets a row
+     * of dashes, so gaps show.
      */
     public static String markdown(List<Benchmark.Record> records) {
         if (records.isEmpty()) return "(no benchmark records)\n";
@@ -63,7 +65,7 @@ public final class ReadmeTable {
                 .append(reimpl ? "---|" : "")
                 .append(int8 ? "---|" : "")
                 .append('\n');
-        Set<String> listed = new LinkedHashSet<>(ModelRegistry.names());
+        Set<String> listed = new LinkedHashSet<>(ModelRegistry.architectures()); // resolution aliases only if timed
         rows.forEach(r -> listed.add(r.model()));
         for (String model : listed) {
             Benchmark.Record onnx = find(rows, model, "onnx"), any = onnx != null ? onnx : find(rows, model, "torch");
