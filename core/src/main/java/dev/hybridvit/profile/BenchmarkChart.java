@@ -25,8 +25,16 @@ public final class BenchmarkChart {
                 .width(900)
                 .height(600)
                 .title(String.format(
-                        "Latency vs parameters, batch %d, float32, %d threads — %s",
-                        batch, first.threads(), first.machine().cpu()))
+                        "Latency vs parameters, batch %d, %s, %d threads — %s",
+                        batch,
+                        String.join(
+                                " and ",
+                                records.stream()
+                                        .map(Benchmark.Record::precision)
+                                        .distinct()
+                                        .toList()),
+                        first.threads(),
+                        first.machine().cpu()))
                 .xAxisTitle("parameters (M)")
                 .yAxisTitle("median latency (ms)")
                 .build();
