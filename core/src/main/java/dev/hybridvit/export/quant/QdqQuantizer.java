@@ -26,9 +26,10 @@ import java.util.Set;
  * Conv's output is quantized too, so that ORT fuses DequantizeLinear →
  * Conv → QuantizeLinear into one QLinearConv; a ReLU that alone follows a quantized conv is
  * dropped, its clipping done by the output's zero point (range [0, max]). MatMul outputs stay
- * float (ORT's MatMulIntegerToFloat). Everything else — softmax, the norms, GELU, residual adds
- * (unless {@link QuantOptions#residualAdds()}),
- * pooling, the classifier Gemm, MatMuls with the weight on the left (ORT has no int8 kernel for
+ * float (ORT's MatMulIntegerToFloat). 2-D average pools take uint8 in and out (ORT's
+ * QLinearAveragePool, which keeps the int8 maps around them in its NHWC layout). Everything else —
+ * softmax, the norms, GELU, residual adds (unless {@link QuantOptions#residualAdds()}), the 1-D
+ * token pool, the classifier Gemm, MatMuls with the weight on the left (ORT has no int8 kernel for
  * that QDQ form) and, unless {@link QuantOptions#attentionScores()}, the attention
  * MatMuls — computes in float on dequantized values, in the forms of {@link FloatOpForms}.
  *
