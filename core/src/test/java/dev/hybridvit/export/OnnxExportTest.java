@@ -83,7 +83,6 @@ class OnnxExportTest {
     private void checkParity(String name, int size, boolean deploy, int batch) throws IOException {
         try (VisionModel model = filled(name, size)) {
             NDArray x = model.manager().randomNormal(new Shape(2, 3, size, size));
-            float[] input = x.toFloatArray();
             Eager eager = Eager.of(model, x);
             boolean stages = batch == 2;
             Path file = tmp.resolve(name + (deploy ? "-deploy" : "") + ".onnx");
@@ -91,32 +90,27 @@ class OnnxExportTest {
                     ExportOptions.defaults().withDeploy(deploy).withBatch(batch).withStages(stages);
             Exporter.Result r = Exporter.export(model, file, options);
             assertThat(r.bytes()).isPositive();
-            Eager want = checkOrt(model, file, input, eager, null, size, deploy, stages);
+            Eager want = checkOrt(model, file, x, eager, null, deploy, stages);
             // the channels-last deploy form (int8 exports), where a family has one; once per model
             ExportOptions channelsLast = options.withChannelsLast(true);
             if (deploy && stages && Exporter.graph(model, channelsLast).nodeCount() != r.nodes()) {
                 Path cl = tmp.resolve(name + "-channels-last.onnx");
                 Exporter.export(model, cl, channelsLast);
-                checkOrt(model, cl, input, eager, want, size, true, stages);
+                checkOrt(model, cl, x, eager, want, true, stages);
             }
         }
     }
 
     /**
-     * ORT's logits (and stage maps, when the graph outputs them) against the eager model's; for a
-     * deploy graph also against the eager deploy form, which is returned ({@code deployed}: it,
-     * already computed).
+     * ORT's logits on the two images {@code x} (and stage maps, when the graph outputs them)
+     * against the eager model's; for a deploy graph also against the eager deploy form, which is
+     * returned ({@code deployed}: its outputs when already computed, else null).
      */
     private Eager checkOrt(
-            VisionModel model,
-            Path file,
-            float[] input,
-            Eager eager,
-            Eager deployed,
-            int size,
-            boolean deploy,
-            boolean stages)
+            VisionModel model, Path file, NDArray x, Eager eager, Eager deployed, boolean deploy, boolean stages)
             throws IOException {
+        float[] input = x.toFloatArray();
+        int size = (int) x.getShape().get(3);
         try (OnnxPredictor p =
                 OnnxPredictor.open(file, OnnxPredictor.Options.defaults().withThreads(1))) {
             Map<String, OnnxPredictor.Output> ort = stages ? p.outputs(input, 2, 3, size, size) : Map.of();
@@ -130,9 +124,7 @@ class OnnxExportTest {
                 assertThat(model.isReparameterized())
                         .as("the deploy export reparameterises the model")
                         .isTrue();
-                want = deployed != null
-                        ? deployed
-                        : Eager.of(model, model.manager().create(input, new Shape(2, 3, size, size)));
+                want = deployed != null ? deployed : Eager.of(model, x);
                 assertThat(relative(logits, want.logits()))
                         .as("ORT deploy graph vs eager deploy form, relative")
                         .isLessThanOrEqualTo(TOLERANCE);
