@@ -57,7 +57,7 @@ public final class Exporter {
         model.checkInputSize(size, size);
         model.setTraining(false);
         if (options.deploy()) model.reparameterize();
-        OnnxGraph g = new OnnxGraph(spec.name(), options.opset(), options.deploy(), options.channelsLast());
+        OnnxGraph g = newGraph(spec.name(), options);
         List<String> extra = new ArrayList<>();
         if (options.embedding()) extra.add(EMBEDDING);
         if (options.stages()) for (int i = 0; i < model.numStages(); i++) extra.add(featureName(i));
@@ -104,7 +104,7 @@ public final class Exporter {
         model.setTraining(false);
         if (options.deploy()) model.reparameterize();
         String name = model.spec().name();
-        OnnxGraph g = new OnnxGraph(name, options.opset(), options.deploy(), options.channelsLast());
+        OnnxGraph g = newGraph(name, options);
         model.namedModules().forEach((n, m) -> g.scope(m, n.isEmpty() ? name : n));
         model.namedSlots().forEach((n, p) -> g.scope(p, n));
         String input = g.input(INPUT, options.dynamicBatch() ? -1 : options.batch(), 3, size, size);
@@ -145,7 +145,7 @@ public final class Exporter {
         if (options.deploy()) Reparameterization.apply(module);
         module.setTraining(false);
         String name = prefix.isEmpty() ? module.getClass().getSimpleName() : prefix;
-        OnnxGraph g = new OnnxGraph(name, options.opset(), options.deploy(), options.channelsLast());
+        OnnxGraph g = newGraph(name, options);
         build(g, module, name, prefix, MODULE_OUTPUT, options, sampleShape);
         return g;
     }
@@ -256,6 +256,11 @@ public final class Exporter {
                 model.imageSize(),
                 options.batch(),
                 Map.copyOf(g.metadata()));
+    }
+
+    /** An empty graph in the form {@code options} asks for (opset, deploy, channels-last). */
+    private static OnnxGraph newGraph(String name, ExportOptions options) {
+        return new OnnxGraph(name, options.opset(), options.deploy(), options.channelsLast());
     }
 
     /** The class names recorded in an exported model's metadata (newline-separated), or empty. */
